@@ -1,0 +1,134 @@
+"""The common interface every grading method implements.
+
+A method is a dataclass of keyword hyperparameters (stored unchanged, like scikit-learn's
+``__init__``). ``fit(features)`` learns state on the calibration feature table and stores
+it in attributes ending in ``_`` (cut points, centroids, weights), so that an analyst can
+see exactly why a customer lands where it does. ``assign(features)`` may be called on a
+feature table of another date: that is how a quarterly rerun applies last quarter's rules.
+
+``assign`` returns a DataFrame aligned to ``features.index`` (customer_id) with columns
+
+- ``tier``: ordered ``pd.Categorical`` whose categories are the tier labels, best first;
+  never missing;
+- ``score``: float, higher is better, NaN for methods that have no continuous score;
+- ``provisional``: bool, True for customers whose tenure is shorter than
+  ``provisional_days`` (the sources' rule: new customers get a provisional grade and are
+  graded properly after six months).
+
+Subclasses implement ``_fit(features)`` and ``_assign(features) -> (tier_codes, score)``
+where ``tier_codes`` is an integer array, 0 = best tier.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+
+class NotFittedError(RuntimeError):
+    """``assign`` was called before ``fit``."""
+
+
+@dataclass
+class GradingMethod:
+    """Base class; see the module docstring for the contract."""
+
+    provisional_days: int = 182
+
+    #: columns of the feature table the method needs (checked with a clear error)
+    required_features: ClassVar[tuple[str, ...]] = ()
+    #: short human description for reports
+    description: ClassVar[str] = ""
+
+    # ----------------------------------------------------------------- public API
+    def get_params(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """Tier labels, best first."""
+        return tuple(self.tier_labels)  # type: ignore[attr-defined]
+
+    def fit(self, features: pd.DataFrame) -> "GradingMethod":
+        self._check_features(features)
+        self._fit(features)
+        self.fitted_ = True
+        return self
+
+    def assign(self, features: pd.DataFrame) -> pd.DataFrame:
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(f"{type(self).__name__}.assign called before fit")
+        self._check_features(features)
+        codes, score = self._assign(features)
+        codes = np.asarray(codes)
+        labels = self.labels
+        if codes.shape != (len(features),):
+            raise AssertionError(f"{type(self).__name__} returned {codes.shape} codes for {len(features)} rows")
+        if len(codes) and (codes.min() < 0 or codes.max() >= len(labels)):
+            raise AssertionError(f"{type(self).__name__} returned a tier code outside 0..{len(labels) - 1}")
+        tier = pd.Categorical.from_codes(codes.astype(int), categories=list(labels), ordered=True)
+        if score is None:
+            score = np.full(len(features), np.nan)
+        out = pd.DataFrame(
+            {
+                "tier": tier,
+                "score": np.asarray(score, dtype=float),
+                "provisional": self.provisional_flag(features),
+            },
+            index=features.index.copy(),
+        )
+        return out
+
+    def fit_assign(self, features: pd.DataFrame) -> pd.DataFrame:
+        return self.fit(features).assign(features)
+
+    def provisional_flag(self, features: pd.DataFrame) -> np.ndarray:
+        if "tenure_days" not in features.columns:
+            raise KeyError("feature table lacks 'tenure_days', needed for the provisional flag")
+        return (features["tenure_days"].to_numpy(dtype=float) < self.provisional_days)
+
+    # ------------------------------------------------------------ for subclasses
+    def _check_features(self, features: pd.DataFrame) -> None:
+        if not isinstance(features, pd.DataFrame):
+            raise TypeError(f"features must be a pandas DataFrame, got {type(features).__name__}")
+        missing = [c for c in self.required_features_for_params() if c not in features.columns]
+        if missing:
+            raise KeyError(
+                f"{type(self).__name__} needs feature columns {missing}, which the feature table "
+                f"does not have (it has {list(features.columns)})"
+            )
+
+    def required_features_for_params(self) -> tuple[str, ...]:
+        """Feature columns needed with the current parameters (override when it depends)."""
+        return tuple(self.required_features)
+
+    def _fit(self, features: pd.DataFrame) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _assign(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:  # pragma: no cover
+        raise NotImplementedError
+
+
+def codes_from_shares(order_values: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
+    """Tier codes for values sorted by the caller's rank rule.
+
+    Documented tie rule used across the package: customers are ranked by value descending,
+    ties broken by customer_id ascending (never by row order); ``shares`` are the
+    cumulative customer shares at which a tier ends (e.g. (0.2, 0.5) -> 3 tiers).
+    Given the rank position ``r`` (0-based) out of ``n``, the tier is the first cut with
+    ``(r + 1) / n <= share``.
+    """
+    n = len(order_values)
+    pos = np.arange(1, n + 1) / max(n, 1)
+    return np.searchsorted(np.asarray(shares, dtype=float), pos - 1e-12, side="left")
+
+
+def rank_order(values: pd.Series) -> np.ndarray:
+    """Positions that sort ``values`` descending with ties broken by index (customer_id)
+    ascending — the package-wide tie rule, independent of row order."""
+    frame = pd.DataFrame({"v": values.to_numpy(dtype=float), "k": values.index.astype(str)})
+    return np.lexsort((frame["k"].to_numpy(), -frame["v"].to_numpy()))
