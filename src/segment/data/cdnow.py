@@ -1,0 +1,95 @@
+"""The real CDNOW transaction logs bundled in ``data/raw/`` (provenance: data/README.md).
+
+``load_cdnow_master()``: 69,659 rows, 23,570 customers, 1997-01-01 to 1998-06-30.
+``load_cdnow_sample()``: the 2,357-customer sample of Fader, Hardie & Lee (2005), 6,919 rows.
+
+Both return the internal transaction table (``segment.schema``): ``customer_id`` (str,
+leading zeros kept, e.g. "00002"), ``order_ts`` (the purchase date at midnight),
+``amount`` (dollars), ``quantity`` (number of CDs). There is no order id, so an order is
+one customer's purchases on one calendar day (the convention of Fader & Hardie).
+
+Zero amounts: the master log has 80 rows with a dollar value of 0 (the sample has some
+too). They are kept as orders with zero revenue — a purchase event did happen, and
+dropping them would change frequency and recency — and ``zero_amount_rows`` counts them.
+
+The file's SHA-256 is checked before parsing; a mismatch is an error naming the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+
+DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "raw"
+SHA256 = {
+    "CDNOW_master.txt": "eff6889ed364c5199d6eacbbeb7a6d559971df4406ac876f322c373f00a072ef",
+    "CDNOW_sample.txt": "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
+}
+
+
+class ChecksumError(ValueError):
+    """A bundled data file does not have the SHA-256 recorded in data/README.md."""
+
+
+def file_sha256(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _verified_path(name: str, path: str | Path | None) -> Path:
+    p = Path(path) if path is not None else DATA_DIR / name
+    if not p.exists():
+        raise FileNotFoundError(f"CDNOW file not found: {p} (see data/README.md for how to fetch it)")
+    actual = file_sha256(p)
+    if actual != SHA256[name]:
+        raise ChecksumError(f"{p}: SHA-256 is {actual}, expected {SHA256[name]} (see data/README.md)")
+    return p
+
+
+def _finish(raw: pd.DataFrame) -> pd.DataFrame:
+    out = pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"].astype("str"),
+            "order_ts": pd.to_datetime(raw["date"], format="%Y%m%d").astype("datetime64[ns]"),
+            "amount": raw["amount"].astype("float64"),
+            "quantity": raw["quantity"].astype("float64"),
+        }
+    )
+    return out
+
+
+def load_cdnow_master(path: str | Path | None = None) -> pd.DataFrame:
+    """The full CDNOW master log as the internal transaction table."""
+    p = _verified_path("CDNOW_master.txt", path)
+    raw = pd.read_csv(
+        p,
+        sep=r"\s+",
+        skiprows=1,
+        header=None,
+        names=["customer_id", "date", "quantity", "amount"],
+        dtype={"customer_id": str, "date": str},
+    )
+    return _finish(raw)
+
+
+def load_cdnow_sample(path: str | Path | None = None) -> pd.DataFrame:
+    """The 2,357-customer CDNOW sample (FHL 2005); ``customer_id`` is the master id."""
+    p = _verified_path("CDNOW_sample.txt", path)
+    raw = pd.read_csv(
+        p,
+        sep=r"\s+",
+        header=None,
+        names=["customer_id", "sample_id", "date", "quantity", "amount"],
+        dtype={"customer_id": str, "sample_id": str, "date": str},
+    )
+    return _finish(raw)
+
+
+def zero_amount_rows(transactions: pd.DataFrame) -> int:
+    """How many rows have a zero amount (kept as zero-revenue orders)."""
+    return int((transactions["amount"] == 0).sum())

@@ -1,0 +1,61 @@
+"""Outcomes after the as-of date (segment.outcomes)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from segment.outcomes import build_outcomes
+from tests.helpers import tx
+
+AS_OF = "2024-06-30"
+
+
+@pytest.fixture
+def log():
+    return tx(
+        [
+            ("c1", "2024-01-10", 100.0),
+            ("c1", "2024-07-01", 40.0),  # first day of the window
+            ("c1", "2024-07-01", 10.0),  # same day: same order
+            ("c1", "2024-09-28", 5.0),  # day 90: last day of a 90-day window
+            ("c1", "2024-09-29", 999.0),  # outside
+            ("c2", "2023-03-01", 20.0),  # churned
+            ("c3", "2024-08-01", 70.0),  # first seen after the cut
+            ("c4", "2024-08-02", 7.0),  # first seen after the cut
+        ]
+    )
+
+
+def test_hand_checked_outcomes(log):
+    o = build_outcomes(log, as_of=AS_OF, horizon_days=90, gross_margin=0.5, cost_per_order=1.0)
+    assert list(o.index) == ["c1", "c2"]
+    assert not o.loc["c1", "churned"] and o.loc["c2", "churned"]
+    assert o.loc["c1", "orders_outcome"] == 2
+    assert o.loc["c1", "revenue_outcome"] == 55.0
+    assert o.loc["c1", "profit_outcome"] == pytest.approx(55 * 0.5 - 2)
+    assert o.loc["c2", "revenue_outcome"] == 0.0 and o.loc["c2", "profit_outcome"] == 0.0
+    assert o.attrs["customers_first_seen_after_as_of"] == 2
+    assert o.attrs["outcome_window"] == ["2024-07-01", "2024-09-28"]
+
+
+def test_population_matches_features(log):
+    from segment.features import build_features
+
+    f = build_features(log, as_of=AS_OF, gross_margin=0.5)
+    o = build_outcomes(log, as_of=AS_OF, horizon_days=90, gross_margin=0.5)
+    assert f.index.equals(o.index)
+
+
+def test_window_past_end_of_data_is_an_error(log):
+    with pytest.raises(ValueError, match="runs past the end of the data"):
+        build_outcomes(log, as_of=AS_OF, horizon_days=90, gross_margin=0.5, data_end="2024-09-01")
+
+
+def test_horizon_and_as_of_required(log):
+    with pytest.raises(TypeError):
+        build_outcomes(log, as_of=AS_OF, gross_margin=0.5)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="horizon_days"):
+        build_outcomes(log, as_of=AS_OF, horizon_days=0, gross_margin=0.5)
+    with pytest.raises(TypeError, match="as_of is required"):
+        build_outcomes(log, as_of=None, horizon_days=10, gross_margin=0.5)
