@@ -1,0 +1,58 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Data audit
+# What was read, what was excluded and why, how the customers' value is distributed, and
+# whether the 80/20 concentration that customer grading assumes is really there.
+# Every number comes from `segment.reporting.views` applied to the run's pipeline result.
+
+# %% tags=["parameters"]
+run_dir: str = ""  # run folder written by `segment run` (empty: compute from `config`)
+config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir is empty
+
+# %%
+from IPython.display import Markdown, display
+
+from segment.reporting import plots, views
+
+result = views.load_or_run(run_dir, config)
+source = f"Source: {result.loaded.source.get('file') or result.loaded.source.get('dataset')}; as of {result.config.as_of}"
+
+# %% [markdown]
+# ## What was read
+# Rows read, rows excluded or changed by reason (the counts add up to the rows read), and
+# the assumptions the profit figures rest on.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+audit = views.audit_table(result)
+display(audit.style.hide(axis="index"))
+
+# %% [markdown]
+# ## How value is distributed
+
+# %%
+display(plots.histogram(result.features["monetary_total"], what="revenue per customer", unit="currency", source=source))
+
+# %%
+display(plots.concentration(result.features["monetary_total"], what="revenue", as_of=result.config.as_of, source=source))
+
+# %%
+display(plots.concentration(result.features["profit"], what="profit", as_of=result.config.as_of, source=source))
+
+# %% [markdown]
+# ## Notes on this run
+
+# %%
+display(Markdown("\n".join(f"- {note}" for note in result.notes)))

@@ -1,0 +1,226 @@
+"""One run, end to end, from a RunConfig: load -> features/outcomes -> grade -> validate.
+
+This is where every number in a report comes from. The notebooks only call
+``run_pipeline`` (or ``load_result`` of a run folder) and draw what it returns.
+
+Dates:
+- ``config.as_of`` (T_now) is the grading date: every method is fitted on the features
+  at T_now and the tiers exported to the CRM are those.
+- Validation needs outcomes, so it uses the *validation origin*: T_now itself when the data
+  covers (T_now, T_now + H], otherwise the latest quarter end T with T + H inside the data
+  (stated in ``result.notes``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from segment.config import RunConfig
+from segment.features import build_features, to_date
+from segment.methods.base import GradingMethod
+from segment.methods.registry import make_method
+from segment.outcomes import build_outcomes
+
+
+@dataclass
+class LoadedData:
+    transactions: pd.DataFrame
+    customers: pd.DataFrame | None
+    source: dict[str, Any]
+    rows_read: int
+    excluded: dict[str, int] = field(default_factory=dict)
+    changed: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def data_end(self) -> str:
+        return str(self.transactions["order_ts"].max().date())
+
+
+def load_data(config: RunConfig) -> LoadedData:
+    """The internal transaction table named by ``config.data``."""
+    data = dict(config.data)
+    if "dataset" in data:
+        name = data.pop("dataset")
+        if name in ("cdnow_master", "cdnow_sample"):
+            from segment.data import cdnow
+
+            if data:
+                raise ValueError(f"{config.source}: data.{sorted(data)} not used by dataset {name}")
+            loader = cdnow.load_cdnow_master if name == "cdnow_master" else cdnow.load_cdnow_sample
+            tx = loader()
+            fname = "CDNOW_master.txt" if name == "cdnow_master" else "CDNOW_sample.txt"
+            return LoadedData(
+                tx,
+                None,
+                {"dataset": name, "file": f"data/raw/{fname}", "sha256": cdnow.SHA256[fname], "real_data": True,
+                 "zero_amount_rows_kept": cdnow.zero_amount_rows(tx)},
+                rows_read=len(tx),
+            )
+        from segment.data.synthetic import generate_b2b
+
+        b2b = generate_b2b(**data)
+        return LoadedData(
+            b2b.transactions,
+            b2b.customers,
+            {"dataset": "synthetic_b2b", "real_data": False, "generator_params": data},
+            rows_read=len(b2b.transactions),
+        )
+    from segment.io import load_from_config
+
+    return load_from_config(data, source=config.source)
+
+
+def quarter_ends(start: Any, end: Any) -> list[dt.date]:
+    """Calendar quarter ends in [start, end]."""
+    return [d.date() for d in pd.date_range(to_date(start, "start"), to_date(end, "end"), freq="QE")]
+
+
+def validation_origin(as_of: Any, horizon_days: int, data_end: Any) -> tuple[str, str]:
+    """(origin, note): as_of if its outcome window is inside the data, else the latest
+    quarter end whose window is."""
+    t_now, end = to_date(as_of), to_date(data_end, "data_end")
+    if t_now + dt.timedelta(days=horizon_days) <= end:
+        return str(t_now), f"validated at the grading date {t_now} (outcomes up to {t_now + dt.timedelta(days=horizon_days)})"
+    latest = end - dt.timedelta(days=horizon_days)
+    candidates = [q for q in quarter_ends(dt.date(latest.year - 1, 1, 1), latest) if q <= t_now]
+    if not candidates:
+        raise ValueError(
+            f"no origin on or before {t_now} has a full {horizon_days}-day outcome window inside the data "
+            f"(which ends {end}); validation is impossible"
+        )
+    origin = candidates[-1]
+    return str(origin), (
+        f"the grading date {t_now} has no full {horizon_days}-day outcome yet (data ends {end}); "
+        f"validation uses the latest quarter end with a full window, {origin}"
+    )
+
+
+def fit_methods(
+    features: pd.DataFrame, methods: dict[str, dict[str, Any]], provisional_days: int, context: dict[str, Any]
+) -> tuple[dict[str, GradingMethod], dict[str, pd.DataFrame]]:
+    """Fit every configured method on ``features`` and assign it (same table)."""
+    fitted, assigned = {}, {}
+    for name, params in methods.items():
+        method = make_method(name, **{"provisional_days": provisional_days, **params})
+        prepare = getattr(method, "prepare", None)
+        if prepare is not None:  # methods that need more than the feature table (history)
+            prepare(**context)
+        assigned[name] = method.fit_assign(features)
+        fitted[name] = method
+    return fitted, assigned
+
+
+@dataclass
+class PipelineResult:
+    config: RunConfig
+    loaded: LoadedData
+    features: pd.DataFrame  # at the grading date
+    fitted: dict[str, GradingMethod]
+    assignments: dict[str, pd.DataFrame]  # at the grading date (exported)
+    origin: str
+    origin_features: pd.DataFrame
+    outcomes: pd.DataFrame
+    origin_assignments: dict[str, pd.DataFrame]
+    validation: dict[str, Any]
+    notes: list[str]
+    timings: dict[str, float]
+
+    def save(self, path: Path) -> Path:
+        from segment.export import atomic_write
+
+        return atomic_write(Path(path), lambda p: p.write_bytes(pickle.dumps(self, protocol=5)))
+
+
+def load_result(path: str | Path) -> PipelineResult:
+    """A PipelineResult saved by a run (``<run>/artifacts/result.pkl``)."""
+    return pickle.loads(Path(path).read_bytes())
+
+
+def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineResult:
+    """Run everything the reports show. ``progress(message)`` is called between stages."""
+    import time
+
+    from segment.validation.suite import validate_all
+
+    cfg = config if isinstance(config, RunConfig) else RunConfig.from_yaml(config)
+    say = progress or (lambda message: None)
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    say("loading data")
+    loaded = load_data(cfg)
+    timings["load"] = time.perf_counter() - t0
+    fkw = cfg.feature_kwargs
+
+    def features_at(as_of: str) -> pd.DataFrame:
+        return build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
+
+    context = {"transactions": loaded.transactions, "customers": loaded.customers, "feature_kwargs": fkw,
+               "horizon_days": cfg.horizon_days}
+
+    say(f"features as of {cfg.as_of}")
+    t = time.perf_counter()
+    features = features_at(cfg.as_of)
+    timings["features"] = time.perf_counter() - t
+
+    say(f"grading with {len(cfg.methods)} methods")
+    t = time.perf_counter()
+    fitted, assignments = fit_methods(features, cfg.methods, cfg.provisional_days, {**context, "as_of": cfg.as_of})
+    timings["grade"] = time.perf_counter() - t
+
+    origin, note = validation_origin(cfg.as_of, cfg.horizon_days, loaded.data_end)
+    notes = [note]
+    if origin == cfg.as_of:
+        origin_features, origin_fitted, origin_assignments = features, fitted, assignments
+    else:
+        say(f"refitting at the validation origin {origin}")
+        origin_features = features_at(origin)
+        origin_fitted, origin_assignments = fit_methods(
+            origin_features, cfg.methods, cfg.provisional_days, {**context, "as_of": origin}
+        )
+    outcomes = build_outcomes(
+        loaded.transactions, as_of=origin, horizon_days=cfg.horizon_days, data_end=loaded.data_end, **cfg.profit_kwargs
+    )
+
+    say("validating against churn and profit")
+    t = time.perf_counter()
+    validation = validate_all(
+        config=cfg,
+        transactions=loaded.transactions,
+        customers=loaded.customers,
+        features=origin_features,
+        outcomes=outcomes,
+        assignments=origin_assignments,
+        fitted=origin_fitted,
+        current_features=features,
+        current_assignments=assignments,
+    )
+    timings["validate"] = time.perf_counter() - t
+    timings["total"] = time.perf_counter() - t0
+    return PipelineResult(
+        config=cfg, loaded=loaded, features=features, fitted=fitted, assignments=assignments, origin=origin,
+        origin_features=origin_features, outcomes=outcomes, origin_assignments=origin_assignments,
+        validation=validation, notes=notes + validation.get("notes", []), timings=timings,
+    )
+
+
+def params_of(result: PipelineResult) -> dict[str, dict[str, Any]]:
+    """The full parameters (defaults included) of every fitted method, for the manifest."""
+    return {name: {k: _jsonable(v) for k, v in m.get_params().items()} for name, m in result.fitted.items()}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, tuple):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if dataclasses.is_dataclass(v):
+        return _jsonable(dataclasses.asdict(v))
+    return v

@@ -1,0 +1,92 @@
+"""Tables and text the notebooks show, computed from a PipelineResult.
+
+Notebooks call these and display the result; nothing here prints or plots.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segment.pipeline import PipelineResult, load_result, run_pipeline
+
+
+def load_or_run(run_dir: str, config: str) -> PipelineResult:
+    """The run's saved result, or (no run_dir: interactive use, nbval) a fresh run of ``config``."""
+    if run_dir:
+        return load_result(Path(run_dir) / "artifacts" / "result.pkl")
+    return run_pipeline(config)
+
+
+def top_share(values: pd.Series, customer_share: float = 0.2) -> float:
+    """Share of the total made by the top ``customer_share`` of customers (ceil of the count;
+    ties broken by customer_id so the figure never depends on row order)."""
+    frame = pd.DataFrame({"v": values.to_numpy(dtype=float), "k": values.index.astype(str)})
+    frame = frame.sort_values(["v", "k"], ascending=[False, True])
+    total = float(frame["v"].sum())
+    if len(frame) == 0 or total == 0:
+        return float("nan")
+    k = math.ceil(customer_share * len(frame))
+    return float(frame["v"].iloc[:k].sum() / total)
+
+
+def audit_table(result: PipelineResult) -> pd.DataFrame:
+    """What was read and kept, as (item, value) rows."""
+    loaded, tx = result.loaded, result.loaded.transactions
+    f = result.features
+    rows = [
+        ("source", loaded.source.get("file") or loaded.source.get("dataset")),
+        ("real data", "yes" if loaded.source.get("real_data") else "no (synthetic, for testing)"),
+        ("input SHA-256", loaded.source.get("sha256", "n/a (generated)")),
+        ("rows read", loaded.rows_read),
+        ("rows kept", len(tx)),
+    ]
+    rows += [(f"rows excluded: {reason}", n) for reason, n in loaded.excluded.items()]
+    rows += [(f"rows changed: {reason}", n) for reason, n in loaded.changed.items()]
+    rows += [
+        ("zero-amount rows (kept as zero-revenue orders)", int((tx["amount"] == 0).sum())),
+        ("customers in the data", int(tx["customer_id"].nunique())),
+        ("first order date", str(tx["order_ts"].min().date())),
+        ("last order date", str(tx["order_ts"].max().date())),
+        (f"customers graded (first order on or before {result.config.as_of})", len(f)),
+        (f"revenue share of the top 20 % of customers as of {result.config.as_of}", round(top_share(f["monetary_total"]), 4)),
+        (f"profit share of the top 20 % of customers as of {result.config.as_of}", round(top_share(f["profit"]), 4)),
+        ("customers with negative profit", int((f["profit"] < 0).sum())),
+        ("customers with one order", int((f["frequency"] == 1).sum())),
+    ]
+    assumptions = f.attrs.get("assumptions", {})
+    rows += [(f"assumption: {k}", v) for k, v in assumptions.items()]
+    return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": "str"})
+
+
+def concentration_curve(values: pd.Series) -> pd.DataFrame:
+    """Cumulative share of the total against the cumulative share of customers (best first)."""
+    v = np.sort(values.to_numpy(dtype=float))[::-1]
+    total = v.sum()
+    n = len(v)
+    return pd.DataFrame(
+        {
+            "customer_share": np.concatenate([[0.0], np.arange(1, n + 1) / n]),
+            "value_share": np.concatenate([[0.0], np.cumsum(v) / total]) if total else np.zeros(n + 1),
+        }
+    )
+
+
+def tier_sizes(result: PipelineResult) -> pd.DataFrame:
+    """Long table: method, tier, customers, share, revenue and profit (features at the grading date)."""
+    rows = []
+    f = result.features
+    for name, a in result.assignments.items():
+        g = pd.DataFrame({"tier": a["tier"], "revenue": f["monetary_total"], "profit": f["profit"]}).groupby(
+            "tier", observed=False
+        )
+        part = g.agg(customers=("revenue", "size"), revenue=("revenue", "sum"), profit=("profit", "sum")).reset_index()
+        part["tier"] = part["tier"].astype("str")
+        part.insert(0, "method", name)
+        part["customer_share"] = part["customers"] / max(len(a), 1)
+        part["profit_share"] = part["profit"] / f["profit"].sum() if f["profit"].sum() else np.nan
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True)

@@ -1,0 +1,63 @@
+"""Run configs: required keys, clear errors naming file and key, bundled configs parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from segment.config import ConfigError, RunConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+MINIMAL = {
+    "output_name": "x",
+    "data": {"dataset": "cdnow_master"},
+    "as_of": "1997-09-30",
+    "horizon_days": 273,
+    "methods": {"abc_revenue": {}},
+}
+
+
+def test_minimal_config_round_trips():
+    cfg = RunConfig.from_dict(MINIMAL)
+    assert cfg.as_of == "1997-09-30" and cfg.methods == {"abc_revenue": {}}
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
+
+
+@pytest.mark.parametrize("key", ["output_name", "data", "as_of", "horizon_days", "methods"])
+def test_required_keys(key):
+    raw = {k: v for k, v in MINIMAL.items() if k != key}
+    with pytest.raises(ConfigError, match=f"'{key}' is required"):
+        RunConfig.from_dict(raw, source="q.yaml")
+
+
+@pytest.mark.parametrize(
+    "patch, message",
+    [
+        ({"as_of": "1997-13-01"}, "as_of='1997-13-01' is not a date"),
+        ({"horizon_days": -5}, "horizon_days must be a positive integer"),
+        ({"methods": {"nope": {}}}, "methods.nope is not a registered method"),
+        ({"data": {"dataset": "x"}}, "data.dataset='x'"),
+        ({"data": {}}, "'data' is required"),
+        ({"wieghts": {}}, r"unknown key\(s\) \['wieghts'\]"),
+    ],
+)
+def test_bad_values_are_named(patch, message):
+    with pytest.raises(ConfigError, match=message):
+        RunConfig.from_dict({**MINIMAL, **patch}, source="q.yaml")
+
+
+def test_yaml_errors_name_the_file(tmp_path):
+    p = tmp_path / "bad.yaml"
+    p.write_text("as_of: [unclosed\n")
+    with pytest.raises(ConfigError, match=str(p)):
+        RunConfig.from_yaml(p)
+    with pytest.raises(ConfigError, match="not found"):
+        RunConfig.from_yaml(tmp_path / "missing.yaml")
+
+
+def test_bundled_configs_parse():
+    paths = sorted((ROOT / "configs").glob("*.yaml"))
+    assert paths, "no bundled configs"
+    for p in paths:
+        RunConfig.from_yaml(p)
