@@ -9,23 +9,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 
 import pandas as pd
 
 from segment.data.cdnow import SHA256, load_cdnow_master, zero_amount_rows
+from segment.reporting.views import top_share
 from segment.runs import RunFolder
-
-
-def top_share(values: pd.Series, customer_share: float = 0.2) -> float:
-    """Share of the total made by the top ``customer_share`` of customers (ceil of the count)."""
-    v = values.sort_values(ascending=False, kind="stable")
-    total = float(v.sum())
-    if len(v) == 0 or total == 0:
-        return float("nan")
-    k = math.ceil(customer_share * len(v))
-    return float(v.iloc[:k].sum() / total)
 
 
 def audit_transactions(transactions: pd.DataFrame) -> dict:
