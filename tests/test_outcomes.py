@@ -59,3 +59,16 @@ def test_horizon_and_as_of_required(log):
         build_outcomes(log, as_of=AS_OF, horizon_days=0, gross_margin=0.5)
     with pytest.raises(TypeError, match="as_of is required"):
         build_outcomes(log, as_of=None, horizon_days=10, gross_margin=0.5)
+
+
+def test_one_scan_version_equals_the_separate_builders():
+    from segment.data.synthetic import generate_b2b
+    from segment.features import build_features
+    from segment.outcomes import build_features_and_outcomes
+
+    d = generate_b2b(400, start="2021-01-01", end="2023-12-31", random_state=5)
+    kw = {"as_of": "2022-09-30", "lookback_months": 12, "trend_window_days": 91}
+    f, o = build_features_and_outcomes(d.transactions, horizon_days=180, customers=d.customers, **kw)
+    pd.testing.assert_frame_equal(f, build_features(d.transactions, customers=d.customers, **kw))
+    pd.testing.assert_frame_equal(o, build_outcomes(d.transactions, as_of=kw["as_of"], horizon_days=180))
+    assert o.attrs["customers_first_seen_after_as_of"] > 0

@@ -50,6 +50,13 @@ def to_date(value: Any, name: str = "as_of") -> dt.date:
     return ts.date()
 
 
+def duckdb_connection() -> Any:
+    """A fresh embedded DuckDB through Ibis (no progress bar: runs are logged, not interactive)."""
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
+
+
 def as_table(transactions: Any) -> ibis.Table:
     """Wrap the accepted inputs as an Ibis table (pandas -> memtable, path -> DuckDB scan)."""
     if isinstance(transactions, ibis.Table):
@@ -61,13 +68,13 @@ def as_table(transactions: Any) -> ibis.Table:
         path = str(transactions)
         if not path.endswith(".parquet"):
             raise ValueError(f"{path}: only Parquet paths are read directly; use segment.io readers for CSV")
-        return ibis.duckdb.connect().read_parquet(path)
+        return duckdb_connection().read_parquet(path)
     raise TypeError(f"transactions must be a DataFrame, an Ibis table or a Parquet path, not {type(transactions).__name__}")
 
 
 def _with_order_date(t: ibis.Table) -> ibis.Table:
     t = t.mutate(order_date=t.order_ts.date())
-    key = t.order_id if "order_id" in t.columns else t.order_date.cast("string")
+    key = t.order_id if "order_id" in t.columns else t.order_date
     return t.mutate(order_key=key)
 
 
@@ -96,66 +103,86 @@ def _line_profit(t: ibis.Table, gross_margin: float | None) -> ibis.Value:
     return t.amount * ibis.literal(float(gross_margin))
 
 
-def feature_expr(
-    transactions: Any,
-    *,
-    as_of: Any,
-    lookback_months: int | None = None,
-    gross_margin: float | None = None,
-    cost_per_order: float = 0.0,
-    trend_window_days: int = 182,
+def order_table(
+    transactions: Any, *, as_of: Any, gross_margin: float | None = None, cost_per_order: float = 0.0, credit: bool = True
 ) -> ibis.Table:
-    """The portable feature expression (one row per customer seen on or before as_of)."""
-    cut = to_date(as_of)
+    """One row per order (customer_id, order_key), the grain every feature and outcome
+    is aggregated from (a plain GROUP BY, much cheaper than COUNT DISTINCT).
+
+    ``order_date`` is the date of the order's first line. Credit columns (when the data
+    has ``due_date``) are sums over the order's invoice lines *as seen on as_of*:
+    ``due_lines`` (due on or before as_of), ``days_late_sum``, ``late_lines`` and
+    ``overdue_amount`` (due by as_of and not paid by then).
+    """
+    cut = ibis.literal(to_date(as_of))
     t = _with_order_date(as_table(transactions))
     profit_rule(t.columns, gross_margin, cost_per_order)  # fail early with a clear message
-    cut_lit = ibis.literal(cut)
-    hist = t.filter(t.order_date <= cut_lit)
-    hist = hist.mutate(line_profit=_line_profit(hist, gross_margin))
+    t = t.mutate(line_profit=_line_profit(t, gross_margin))
+    metrics: dict[str, ibis.Value] = {
+        "order_date": t.order_date.min(),
+        "amount": t.amount.sum(),
+        "line_profit": t.line_profit.sum(),
+    }
+    if "quantity" in t.columns:
+        metrics["quantity"] = t.quantity.sum()
+    if credit and "due_date" in t.columns:
+        due = t.due_date.date()
+        paid = t.paid_date.date() if "paid_date" in t.columns else ibis.null("date")
+        is_due = due.notnull() & (due <= cut)
+        days_late = ibis.greatest(ibis.least(paid.fill_null(cut), cut).delta(due, unit="day"), 0)
+        metrics.update(
+            due_lines=is_due.cast("int64").sum(),
+            days_late_sum=days_late.sum(where=is_due),
+            late_lines=(is_due & (days_late > 0)).cast("int64").sum(),
+            overdue_amount=t.amount.sum(where=is_due & (paid.isnull() | (paid > cut))),
+        )
+    return t.group_by(["customer_id", "order_key"]).aggregate(**metrics)
 
+
+def feature_aggregates(
+    o: ibis.Table, *, as_of: Any, lookback_months: int | None, trend_window_days: int
+) -> dict[str, ibis.Value]:
+    """Per-customer aggregates of the order table; every one reads only orders on or
+    before as_of (so they can share a GROUP BY with the outcome aggregates)."""
+    cut = to_date(as_of)
+    hist = o.order_date <= ibis.literal(cut)
     if lookback_months is None:
-        in_window = ibis.literal(True)
+        in_window = hist
     else:
         start = (pd.Timestamp(cut) - pd.DateOffset(months=int(lookback_months))).date()
-        in_window = hist.order_date > ibis.literal(start)
+        in_window = hist & (o.order_date > ibis.literal(start))
     w = int(trend_window_days)
     recent_start = ibis.literal(cut - dt.timedelta(days=w))
     prior_start = ibis.literal(cut - dt.timedelta(days=2 * w))
-    is_recent = hist.order_date > recent_start
-    is_prior = (hist.order_date > prior_start) & (hist.order_date <= recent_start)
-
     metrics: dict[str, ibis.Value] = {
-        "first_order_date": hist.order_date.min(),
-        "last_order_date": hist.order_date.max(),
-        "frequency": hist.order_key.nunique(where=in_window),
-        "monetary_total": hist.amount.sum(where=in_window),
-        "line_profit": hist.line_profit.sum(where=in_window),
-        "recent_revenue": hist.amount.sum(where=is_recent),
-        "prior_revenue": hist.amount.sum(where=is_prior),
+        "first_order_date": o.order_date.min(where=hist),
+        "last_order_date": o.order_date.max(where=hist),
+        "frequency": in_window.cast("int64").sum(),
+        "monetary_total": o.amount.sum(where=in_window),
+        "line_profit": o.line_profit.sum(where=in_window),
+        "recent_revenue": o.amount.sum(where=hist & (o.order_date > recent_start)),
+        "prior_revenue": o.amount.sum(where=(o.order_date > prior_start) & (o.order_date <= recent_start)),
     }
-    if "quantity" in t.columns:
-        metrics["quantity_total"] = hist.quantity.sum(where=in_window)
-    has_credit = "due_date" in t.columns
-    if has_credit:
-        due = hist.due_date.date()
-        paid = hist.paid_date.date() if "paid_date" in t.columns else ibis.null("date")
-        is_due = in_window & due.notnull() & (due <= cut_lit)
-        settled = ibis.least(paid.fill_null(cut_lit), cut_lit)
-        days_late = ibis.greatest(settled.delta(due, unit="day"), 0)
-        hist = hist.mutate(days_late=days_late, is_due=is_due, unpaid=paid.isnull() | (paid > cut_lit))
+    if "quantity" in o.columns:
+        metrics["quantity_total"] = o.quantity.sum(where=in_window)
+    if "due_lines" in o.columns:
         metrics.update(
-            mean_days_late=hist.days_late.mean(where=hist.is_due),
-            late_payment_share=(hist.days_late > 0).cast("float64").mean(where=hist.is_due),
-            overdue_amount=hist.amount.sum(where=hist.is_due & hist.unpaid),
+            due_lines=o.due_lines.sum(where=in_window),
+            days_late_sum=o.days_late_sum.sum(where=in_window),
+            late_lines=o.late_lines.sum(where=in_window),
+            overdue_amount=o.overdue_amount.sum(where=in_window),
         )
-    agg = hist.group_by("customer_id").aggregate(**metrics)
+    return metrics
 
+
+def derive_features(agg: ibis.Table, *, as_of: Any, cost_per_order: float, keep: tuple[str, ...] = ()) -> ibis.Table:
+    """Feature columns (docs/ARCHITECTURE.md) from ``feature_aggregates`` output, plus the
+    ``keep`` columns of ``agg`` carried through unchanged."""
+    cut_lit = ibis.literal(to_date(as_of))
     zero = ibis.literal(0.0)
-    money = ["monetary_total", "line_profit", "recent_revenue", "prior_revenue"]
-    if "quantity_total" in metrics:
-        money.append("quantity_total")
+    money = [c for c in ("monetary_total", "line_profit", "recent_revenue", "prior_revenue", "quantity_total") if c in agg.columns]
     agg = agg.mutate(**{c: agg[c].cast("float64").fill_null(zero) for c in money})
-    agg = agg.mutate(frequency=agg.frequency.cast("int64"))
+    agg = agg.mutate(frequency=agg.frequency.cast("int64").fill_null(0))
     trend_den = agg.recent_revenue + agg.prior_revenue
     out = agg.mutate(
         recency_days=cut_lit.delta(agg.last_order_date, unit="day").cast("float64"),
@@ -168,32 +195,62 @@ def feature_expr(
         "customer_id", "first_order_date", "last_order_date", "recency_days", "tenure_days",
         "frequency", "monetary_total", "avg_order_value",
     ]
-    if "quantity_total" in metrics:
+    if "quantity_total" in agg.columns:
         columns.append("quantity_total")
     columns += ["profit", "recent_revenue", "prior_revenue", "growth_trend"]
-    if has_credit:
-        out = out.mutate(overdue_amount=out.overdue_amount.cast("float64").fill_null(zero))
+    if "due_lines" in agg.columns:
+        due = agg.due_lines.cast("float64")
+        out = out.mutate(
+            mean_days_late=ibis.ifelse(agg.due_lines > 0, agg.days_late_sum.cast("float64") / due, ibis.null("float64")),
+            late_payment_share=ibis.ifelse(agg.due_lines > 0, agg.late_lines.cast("float64") / due, ibis.null("float64")),
+            overdue_amount=agg.overdue_amount.cast("float64").fill_null(zero),
+        )
         columns += ["mean_days_late", "late_payment_share", "overdue_amount"]
-    return out.select(columns)
+    return out.select(*columns, *keep)
 
 
-def execute(expr: ibis.Table) -> pd.DataFrame:
-    """Run an expression on its own backend, or on a fresh embedded DuckDB for memtables."""
+def feature_expr(
+    transactions: Any,
+    *,
+    as_of: Any,
+    lookback_months: int | None = None,
+    gross_margin: float | None = None,
+    cost_per_order: float = 0.0,
+    trend_window_days: int = 182,
+) -> ibis.Table:
+    """The portable feature expression (one row per customer seen on or before as_of)."""
+    o = order_table(transactions, as_of=as_of, gross_margin=gross_margin, cost_per_order=cost_per_order)
+    o = o.filter(o.order_date <= ibis.literal(to_date(as_of)))
+    agg = o.group_by("customer_id").aggregate(
+        **feature_aggregates(o, as_of=as_of, lookback_months=lookback_months, trend_window_days=trend_window_days)
+    )
+    return derive_features(agg, as_of=as_of, cost_per_order=cost_per_order).order_by("customer_id")
+
+
+def execute(expr: ibis.Expr) -> pd.DataFrame | Any:
+    """Run an expression on its own backend, or on a fresh embedded DuckDB for memtables.
+
+    Tables come back through Arrow (much faster than Ibis' own pandas conversion on
+    millions of rows); dates become datetime64 columns.
+    """
     try:
         backend = expr._find_backend()
     except Exception:  # memtable-only expressions have no bound backend
         backend = None
     if backend is None:
-        backend = ibis.duckdb.connect()
-    return backend.execute(expr)
+        backend = duckdb_connection()
+    if not isinstance(expr, ibis.Table):
+        return backend.execute(expr)
+    return backend.to_pyarrow(expr).to_pandas(date_as_object=False)
 
 
 def _finish_frame(df: pd.DataFrame, date_columns: tuple[str, ...]) -> pd.DataFrame:
-    df = df.sort_values("customer_id", kind="stable").set_index("customer_id")
+    """Index by customer_id (the expression already ordered the rows) with fixed dtypes."""
+    df = df.set_index("customer_id")
     df.index = df.index.astype("str")
     for c in date_columns:
         if c in df.columns:
-            df[c] = pd.to_datetime(df[c]).astype("datetime64[ns]")
+            df[c] = df[c].astype("datetime64[ns]")
     return df
 
 
@@ -220,7 +277,16 @@ def build_features(
         cost_per_order=cost_per_order,
         trend_window_days=trend_window_days,
     )
-    df = _finish_frame(execute(expr), ("first_order_date", "last_order_date"))
+    return finish_features(execute(expr), transactions, as_of=as_of, lookback_months=lookback_months,
+                           customers=customers, gross_margin=gross_margin, cost_per_order=cost_per_order,
+                           trend_window_days=trend_window_days)
+
+
+def finish_features(raw: pd.DataFrame, transactions: Any, *, as_of: Any, lookback_months: int | None,
+                    customers: pd.DataFrame | None, gross_margin: float | None, cost_per_order: float,
+                    trend_window_days: int) -> pd.DataFrame:
+    """Index, dtypes, customer attributes and ``attrs`` for an executed feature expression."""
+    df = _finish_frame(raw, ("first_order_date", "last_order_date"))
     if customers is not None:
         attrs = customers.set_index(customers["customer_id"].astype("str")).drop(columns="customer_id")
         if attrs.index.has_duplicates:

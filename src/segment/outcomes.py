@@ -23,13 +23,43 @@ import pandas as pd
 
 from segment.features import (
     _finish_frame,
-    _line_profit,
-    _with_order_date,
     as_table,
+    derive_features,
     execute,
+    feature_aggregates,
+    finish_features,
+    order_table,
     profit_rule,
     to_date,
 )
+
+
+def outcome_aggregates(o: ibis.Table, *, as_of: Any, horizon_days: int) -> dict[str, ibis.Value]:
+    """Per-customer aggregates of the order table over (as_of, as_of + horizon_days]."""
+    cut = to_date(as_of)
+    if horizon_days is None or int(horizon_days) <= 0:
+        raise ValueError(f"horizon_days must be a positive number of days, got {horizon_days!r}")
+    end = cut + dt.timedelta(days=int(horizon_days))
+    win = (o.order_date > ibis.literal(cut)) & (o.order_date <= ibis.literal(end))
+    return {
+        "orders_outcome": win.cast("int64").sum(),
+        "revenue_outcome": o.amount.sum(where=win),
+        "outcome_line_profit": o.line_profit.sum(where=win),
+    }
+
+
+def derive_outcomes(agg: ibis.Table, *, cost_per_order: float) -> ibis.Table:
+    orders = agg.orders_outcome.cast("int64").fill_null(0)
+    return agg.mutate(
+        churned=orders == 0,
+        orders_outcome=orders,
+        revenue_outcome=agg.revenue_outcome.cast("float64").fill_null(0.0),
+        profit_outcome=agg.outcome_line_profit.cast("float64").fill_null(0.0)
+        - orders.cast("float64") * ibis.literal(float(cost_per_order)),
+    )
+
+
+OUTCOME_COLUMNS = ["churned", "orders_outcome", "revenue_outcome", "profit_outcome"]
 
 
 def outcome_expr(
@@ -39,38 +69,19 @@ def outcome_expr(
     horizon_days: int,
     gross_margin: float | None = None,
     cost_per_order: float = 0.0,
-) -> tuple[ibis.Table, ibis.Value]:
-    """(per-customer outcome table, scalar count of customers first seen after as_of)."""
-    cut = to_date(as_of)
-    if horizon_days is None or int(horizon_days) <= 0:
-        raise ValueError(f"horizon_days must be a positive number of days, got {horizon_days!r}")
-    end = cut + dt.timedelta(days=int(horizon_days))
-    t = _with_order_date(as_table(transactions))
-    profit_rule(t.columns, gross_margin, cost_per_order)
-    cut_lit, end_lit = ibis.literal(cut), ibis.literal(end)
+) -> ibis.Table:
+    """Per-customer outcomes for every customer in the data, in one scan.
 
-    firsts = t.group_by("customer_id").aggregate(first_order_date=t.order_date.min())
-    population = firsts.filter(firsts.first_order_date <= cut_lit).select("customer_id")
-    n_new_after = firsts.filter(firsts.first_order_date > cut_lit).count()
-
-    win = t.filter((t.order_date > cut_lit) & (t.order_date <= end_lit))
-    win = win.mutate(line_profit=_line_profit(win, gross_margin))
-    per = win.group_by("customer_id").aggregate(
-        orders_outcome=win.order_key.nunique(),
-        revenue_outcome=win.amount.sum(),
-        line_profit=win.line_profit.sum(),
+    ``first_seen_after_as_of`` marks customers whose first order is after ``as_of``:
+    they are outside the graded population; ``build_outcomes`` counts and removes them.
+    """
+    o = order_table(transactions, as_of=as_of, gross_margin=gross_margin, cost_per_order=cost_per_order, credit=False)
+    agg = o.group_by("customer_id").aggregate(
+        first_order_date=o.order_date.min(), **outcome_aggregates(o, as_of=as_of, horizon_days=horizon_days)
     )
-    joined = population.left_join(per, "customer_id").select(
-        population.customer_id,
-        orders_outcome=per.orders_outcome.cast("int64").fill_null(0),
-        revenue_outcome=per.revenue_outcome.cast("float64").fill_null(0.0),
-        line_profit=per.line_profit.cast("float64").fill_null(0.0),
-    )
-    out = joined.mutate(
-        churned=joined.orders_outcome == 0,
-        profit_outcome=joined.line_profit - joined.orders_outcome.cast("float64") * ibis.literal(float(cost_per_order)),
-    ).select("customer_id", "churned", "orders_outcome", "revenue_outcome", "profit_outcome")
-    return out, n_new_after
+    out = derive_outcomes(agg, cost_per_order=cost_per_order)
+    out = out.mutate(first_seen_after_as_of=out.first_order_date > ibis.literal(to_date(as_of)))
+    return out.select("customer_id", "first_seen_after_as_of", *OUTCOME_COLUMNS).order_by("customer_id")
 
 
 def build_outcomes(
@@ -83,24 +94,80 @@ def build_outcomes(
     data_end: Any = None,
 ) -> pd.DataFrame:
     """Outcome table indexed by ``customer_id`` (sorted); see the module docstring."""
-    cut = to_date(as_of)
-    if data_end is not None:
-        end = cut + dt.timedelta(days=int(horizon_days))
-        if to_date(data_end, "data_end") < end:
-            raise ValueError(
-                f"the outcome window ({cut}, {end}] runs past the end of the data ({to_date(data_end, 'data_end')}); "
-                "choose an earlier as_of or a shorter horizon"
-            )
-    expr, n_new = outcome_expr(
+    check_window(as_of, horizon_days, data_end)
+    expr = outcome_expr(
         transactions, as_of=as_of, horizon_days=horizon_days, gross_margin=gross_margin, cost_per_order=cost_per_order
     )
-    df = _finish_frame(execute(expr), ())
+    return finish_outcomes(execute(expr), transactions, as_of=as_of, horizon_days=horizon_days,
+                           gross_margin=gross_margin, cost_per_order=cost_per_order)
+
+
+def check_window(as_of: Any, horizon_days: int, data_end: Any) -> None:
+    """Refuse an outcome window that runs past the end of the data (when data_end is given)."""
+    if data_end is None:
+        return
+    cut = to_date(as_of)
+    end = cut + dt.timedelta(days=int(horizon_days))
+    if to_date(data_end, "data_end") < end:
+        raise ValueError(
+            f"the outcome window ({cut}, {end}] runs past the end of the data ({to_date(data_end, 'data_end')}); "
+            "choose an earlier as_of or a shorter horizon"
+        )
+
+
+def finish_outcomes(raw: pd.DataFrame, transactions: Any, *, as_of: Any, horizon_days: int,
+                    gross_margin: float | None, cost_per_order: float) -> pd.DataFrame:
+    """Drop (and count) customers first seen after as_of; index, dtypes and ``attrs``."""
+    cut = to_date(as_of)
+    everyone = _finish_frame(raw, ())
+    later = everyone["first_seen_after_as_of"].to_numpy(dtype=bool)
+    df = everyone.loc[~later, OUTCOME_COLUMNS].copy()
     df["churned"] = df["churned"].astype(bool)
     df.attrs = {
         "as_of": str(cut),
         "horizon_days": int(horizon_days),
         "outcome_window": [str(cut + dt.timedelta(days=1)), str(cut + dt.timedelta(days=int(horizon_days)))],
-        "customers_first_seen_after_as_of": int(execute(n_new)),
+        "customers_first_seen_after_as_of": int(later.sum()),
         "assumptions": profit_rule(list(as_table(transactions).columns), gross_margin, cost_per_order),
     }
     return df
+
+
+def build_features_and_outcomes(
+    transactions: Any,
+    *,
+    as_of: Any,
+    horizon_days: int,
+    lookback_months: int | None = None,
+    customers: pd.DataFrame | None = None,
+    gross_margin: float | None = None,
+    cost_per_order: float = 0.0,
+    trend_window_days: int = 182,
+    data_end: Any = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(features, outcomes) from one scan and one GROUP BY over the order table.
+
+    Identical to ``build_features`` and ``build_outcomes`` called separately (tested);
+    the features still read only orders on or before ``as_of`` (every feature aggregate
+    filters on it), the outcomes only orders in the window.
+    """
+    check_window(as_of, horizon_days, data_end)
+    o = order_table(transactions, as_of=as_of, gross_margin=gross_margin, cost_per_order=cost_per_order)
+    agg = o.group_by("customer_id").aggregate(
+        **feature_aggregates(o, as_of=as_of, lookback_months=lookback_months, trend_window_days=trend_window_days),
+        **outcome_aggregates(o, as_of=as_of, horizon_days=horizon_days),
+    )
+    outcome_parts = ("orders_outcome", "revenue_outcome", "outcome_line_profit")
+    both = derive_outcomes(
+        derive_features(agg, as_of=as_of, cost_per_order=cost_per_order, keep=outcome_parts), cost_per_order=cost_per_order
+    )
+    raw = execute(both.mutate(first_seen_after_as_of=both.first_order_date.isnull()).order_by("customer_id"))
+    graded = ~raw["first_seen_after_as_of"].to_numpy(dtype=bool)
+    feature_cols = [c for c in raw.columns if c not in (*OUTCOME_COLUMNS, "first_seen_after_as_of", "outcome_line_profit")]
+    features = finish_features(raw.loc[graded, feature_cols], transactions, as_of=as_of, lookback_months=lookback_months,
+                               customers=customers, gross_margin=gross_margin, cost_per_order=cost_per_order,
+                               trend_window_days=trend_window_days)
+    outcomes = finish_outcomes(raw[["customer_id", "first_seen_after_as_of", *OUTCOME_COLUMNS]], transactions,
+                               as_of=as_of, horizon_days=horizon_days, gross_margin=gross_margin,
+                               cost_per_order=cost_per_order)
+    return features, outcomes
