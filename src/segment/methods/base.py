@@ -113,22 +113,51 @@ class GradingMethod:
         raise NotImplementedError
 
 
-def codes_from_shares(order_values: np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
-    """Tier codes for values sorted by the caller's rank rule.
-
-    Documented tie rule used across the package: customers are ranked by value descending,
-    ties broken by customer_id ascending (never by row order); ``shares`` are the
-    cumulative customer shares at which a tier ends (e.g. (0.2, 0.5) -> 3 tiers).
-    Given the rank position ``r`` (0-based) out of ``n``, the tier is the first cut with
-    ``(r + 1) / n <= share``.
-    """
-    n = len(order_values)
-    pos = np.arange(1, n + 1) / max(n, 1)
-    return np.searchsorted(np.asarray(shares, dtype=float), pos - 1e-12, side="left")
-
-
 def rank_order(values: pd.Series) -> np.ndarray:
     """Positions that sort ``values`` descending with ties broken by index (customer_id)
     ascending — the package-wide tie rule, independent of row order."""
-    frame = pd.DataFrame({"v": values.to_numpy(dtype=float), "k": values.index.astype(str)})
-    return np.lexsort((frame["k"].to_numpy(), -frame["v"].to_numpy()))
+    v = values.to_numpy(dtype=float)
+    keys = values.index.to_numpy(dtype=str)
+    return np.lexsort((keys, -v))
+
+
+def thresholds_from_shares(values: pd.Series, shares: tuple[float, ...]) -> np.ndarray:
+    """Value thresholds that cut customers at cumulative *customer-count* shares.
+
+    Customers are ranked by value (ties by customer_id); the threshold of a cut at share
+    s is the value of the last customer inside the first ceil(s·n) ranks. Tiers are then
+    assigned by value (``codes_from_thresholds``), so equal values always share a tier
+    (a tie at a boundary goes to the better tier) and last quarter's thresholds can be
+    applied to this quarter's table.
+    """
+    _check_shares(shares)
+    n = len(values)
+    if n == 0:
+        return np.full(len(shares), np.inf)
+    ordered = values.to_numpy(dtype=float)[rank_order(values)]
+    idx = np.clip(np.ceil(np.asarray(shares, dtype=float) * n).astype(int) - 1, 0, n - 1)
+    return ordered[idx]
+
+
+def codes_from_thresholds(values: np.ndarray | pd.Series, thresholds: np.ndarray) -> np.ndarray:
+    """Tier code = how many thresholds the value is below (thresholds best first).
+    NaN values fall to the last tier."""
+    v = np.asarray(values, dtype=float)
+    v = np.where(np.isnan(v), -np.inf, v)
+    codes = np.zeros(len(v), dtype=np.int64)
+    for thr in np.asarray(thresholds, dtype=float):
+        codes += v < thr
+    return codes
+
+
+def _check_shares(shares: tuple[float, ...]) -> None:
+    s = np.asarray(shares, dtype=float)
+    if s.ndim != 1 or len(s) == 0 or np.any(s <= 0) or np.any(s > 1) or np.any(np.diff(s) <= 0):
+        raise ValueError(f"cut shares must be increasing numbers in (0, 1], got {shares!r}")
+
+
+def check_columns(features: pd.DataFrame, columns, what: str) -> None:
+    """A clear error for indicator columns the feature table lacks (never a silent zero)."""
+    missing = [c for c in columns if c not in features.columns]
+    if missing:
+        raise KeyError(f"{what}: feature column(s) {missing} are not in the feature table; available: {list(features.columns)}")
