@@ -59,6 +59,7 @@ class ClusterGrading(GradingMethod):
 
     def _fit(self, features: pd.DataFrame) -> None:
         check_columns(features, self.features, "ClusterGrading features")
+        features = features.sort_index()  # the sample and k-means++ must not depend on row order
         rng = np.random.default_rng(self.random_state)
         n = len(features)
         if n == 0:
