@@ -63,6 +63,26 @@ def features_outcomes(path: Path, as_of: str, horizon: int, **profit) -> dict:
     return {"seconds": seconds, "customers": len(f), "outcome_rows": len(o)}
 
 
+def all_methods(path: Path) -> dict:
+    """Every registered method fitted and assigned on the 2.36 M-customer feature table."""
+    from segment.methods.registry import METHODS, make_method
+    from segment.outcomes import build_features_and_outcomes
+
+    kw = {"gross_margin": 0.25, "cost_per_order": 2.0}
+    f, _ = build_features_and_outcomes(str(path), as_of=CDNOW_AS_OF, horizon_days=CDNOW_HORIZON, **kw)
+    train_f, train_o = build_features_and_outcomes(str(path), as_of="1997-06-30", horizon_days=92, **kw)
+    per_method = {}
+    t = time.perf_counter()
+    for name in METHODS:
+        s = time.perf_counter()
+        m = make_method(name, **({"random_state": 0} if name in ("kmeans", "supervised") else {}))
+        if name == "supervised":
+            m.set_training(train_f, train_o["profit_outcome"])
+        m.fit_assign(f)
+        per_method[name] = round(time.perf_counter() - s, 3)
+    return {"seconds": time.perf_counter() - t, "customers": len(f), "per_method_seconds": per_method}
+
+
 def duckdb_groupby(path: Path) -> dict:
     import duckdb
 
@@ -108,6 +128,8 @@ def main() -> None:
     cdnow_profit = {"gross_margin": 0.25, "cost_per_order": 2.0}
     if case == "cdnow7m_features_outcomes":
         res = features_outcomes(p["cdnow"], CDNOW_AS_OF, CDNOW_HORIZON, **cdnow_profit)
+    elif case == "cdnow7m_all_methods":
+        res = all_methods(p["cdnow"])
     elif case == "cdnow7m_duckdb_groupby":
         res = duckdb_groupby(p["cdnow"])
     elif case == "cdnow7m_lifetimes_summary":

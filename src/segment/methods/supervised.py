@@ -32,6 +32,9 @@ class SupervisedProfitRanker(GradingMethod):
     #: length of the training outcome window; None = the run's horizon. The training
     #: origin is as_of minus this, so it must leave history before it.
     training_horizon_days: int | None = None
+    #: train on a seeded sample of at most this many customers (None = all): the model
+    #: learns a smooth function of a dozen features, a few hundred thousand rows suffice
+    max_train_rows: int | None = 300_000
     max_iter: int = 200
     learning_rate: float = 0.1
     tier_shares: tuple[float, ...] = (0.2, 0.5)
@@ -73,6 +76,10 @@ class SupervisedProfitRanker(GradingMethod):
             raise RuntimeError("SupervisedProfitRanker needs training data from an earlier origin: "
                                "call prepare(transactions=..., ...) or set_training(...) before fit")
         train_f, train_y = self._train
+        if self.max_train_rows is not None and len(train_f) > self.max_train_rows:
+            keep = np.sort(np.random.default_rng(self.random_state).choice(len(train_f), self.max_train_rows, replace=False))
+            train_f, train_y = train_f.iloc[keep], train_y.iloc[keep]
+        self.n_train_ = len(train_f)
         self.columns_ = self._columns(features)
         if len(train_f) < 2:
             raise ValueError("the supervised benchmark needs at least two training customers")
