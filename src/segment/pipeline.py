@@ -103,15 +103,30 @@ def validation_origin(as_of: Any, horizon_days: int, data_end: Any) -> tuple[str
 
 
 def fit_methods(
-    features: pd.DataFrame, methods: dict[str, dict[str, Any]], provisional_days: int, context: dict[str, Any]
+    features: pd.DataFrame,
+    methods: dict[str, dict[str, Any]],
+    provisional_days: int,
+    context: dict[str, Any],
+    skipped: list[str] | None = None,
 ) -> tuple[dict[str, GradingMethod], dict[str, pd.DataFrame]]:
-    """Fit every configured method on ``features`` and assign it (same table)."""
+    """Fit every configured method on ``features`` and assign it (same table).
+
+    A method that needs history (``prepare``) and has none before this date raises —
+    unless a ``skipped`` list is given (backtests at early origins), where the method is
+    left out at this date and the reason appended to ``skipped``.
+    """
     fitted, assigned = {}, {}
     for name, params in methods.items():
         method = make_method(name, **{"provisional_days": provisional_days, **params})
         prepare = getattr(method, "prepare", None)
         if prepare is not None:  # methods that need more than the feature table (history)
-            prepare(**context)
+            try:
+                prepare(**context)
+            except ValueError as exc:
+                if skipped is None:
+                    raise
+                skipped.append(f"{name} left out at {context.get('as_of')}: {exc}")
+                continue
         assigned[name] = method.fit_assign(features)
         fitted[name] = method
     return fitted, assigned
