@@ -1,7 +1,7 @@
 """The method leaderboard: which grading picked the customers who later stayed and made profit.
 
-One row per method plus two references: ``random`` (expected values of a random
-ordering: capture = customer share, Gini 0, AUC 0.5) and ``perfect_hindsight`` (customers
+One row per method plus two references: ``random (reference)`` (expected values of a random
+ordering: capture = customer share, Gini 0, AUC 0.5) and ``perfect hindsight (reference)`` (customers
 ordered by their actual outcome profit: the ceiling). Columns: docs/VALIDATION.md.
 
 Intervals: paired bootstrap over customers with Poisson(1) weights (``n_boot``
@@ -27,6 +27,9 @@ from segment.validation.metrics import (
     top_share_capture,
 )
 from segment.validation.tiers import align
+
+
+RANDOM, PERFECT = "random (reference)", "perfect hindsight (reference)"
 
 
 def method_row(assignments: pd.DataFrame, outcomes: pd.DataFrame) -> dict:
@@ -64,9 +67,9 @@ def reference_rows(outcomes: pd.DataFrame) -> dict[str, dict]:
     profit = outcomes["profit_outcome"].to_numpy(dtype=float)
     perfect = np.sort(profit)[::-1]
     return {
-        "random": {"customers": len(profit), "top20_profit_capture": 0.2, "gini_profit": 0.0, "churn_auc": 0.5,
+        RANDOM: {"customers": len(profit), "top20_profit_capture": 0.2, "gini_profit": 0.0, "churn_auc": 0.5,
                    "top_tier_lift": 1.0},
-        "perfect_hindsight": {"customers": len(profit), "top20_profit_capture": top_share_capture(perfect, 0.2),
+        PERFECT: {"customers": len(profit), "top20_profit_capture": top_share_capture(perfect, 0.2),
                               "gini_profit": gini_from_order(perfect)},
     }
 
@@ -111,5 +114,5 @@ def leaderboard(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, *,
     refs = pd.DataFrame.from_dict(reference_rows(outcomes), orient="index")
     table = pd.concat([table.sort_values("top20_profit_capture", ascending=False), refs])
     table.index.name = "method"
-    table["reference"] = table.index.isin(["random", "perfect_hindsight"])
+    table["reference"] = table.index.isin([RANDOM, PERFECT])
     return table.reset_index()

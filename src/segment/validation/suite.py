@@ -28,7 +28,7 @@ def curves(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame) -> pd.D
     for name, a in assignments.items():
         a = a.loc[outcomes.index]
         parts.append(capture_curve(profit.to_numpy()[ordering(a)]).assign(method=name))
-    parts.append(capture_curve(np.sort(profit.to_numpy())[::-1]).assign(method="perfect_hindsight"))
+    parts.append(capture_curve(np.sort(profit.to_numpy())[::-1]).assign(method="perfect hindsight (reference)"))
     return pd.concat(parts, ignore_index=True)
 
 
