@@ -83,6 +83,36 @@ def all_methods(path: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "customers": len(f), "per_method_seconds": per_method}
 
 
+def full_validation(path: Path) -> dict:
+    """The validation the reports use (leaderboard with 200 paired bootstrap replicates,
+    per-tier tables, models, agreement, disagreements) on 2.36 M customers x all methods."""
+    from segment.methods.registry import METHODS, make_method
+    from segment.outcomes import build_features_and_outcomes
+    from segment.validation.agreement import agreement_matrix, disagreements
+    from segment.validation.leaderboard import leaderboard
+    from segment.validation.models import tier_models
+    from segment.validation.tiers import per_tier_all
+
+    kw = {"gross_margin": 0.25, "cost_per_order": 2.0}
+    f, o = build_features_and_outcomes(str(path), as_of=CDNOW_AS_OF, horizon_days=CDNOW_HORIZON, **kw)
+    train_f, train_o = build_features_and_outcomes(str(path), as_of="1997-06-30", horizon_days=92, **kw)
+    assignments = {}
+    for name in METHODS:
+        m = make_method(name, **({"random_state": 0} if name in ("kmeans", "supervised") else {}))
+        if name == "supervised":
+            m.set_training(train_f, train_o["profit_outcome"])
+        assignments[name] = m.fit_assign(f)
+    parts = {}
+    t = time.perf_counter()
+    s = time.perf_counter(); per_tier_all(assignments, o); parts["per_tier"] = time.perf_counter() - s
+    s = time.perf_counter(); leaderboard(assignments, o, n_boot=200, random_state=0); parts["leaderboard_200_boot"] = time.perf_counter() - s
+    s = time.perf_counter(); tier_models(assignments, o, max_rows=200_000); parts["models_200k_rows"] = time.perf_counter() - s
+    s = time.perf_counter(); agreement_matrix(assignments); parts["agreement"] = time.perf_counter() - s
+    s = time.perf_counter(); disagreements(assignments, f); parts["disagreements"] = time.perf_counter() - s
+    return {"seconds": time.perf_counter() - t, "customers": len(f),
+            "per_step_seconds": {k: round(v, 2) for k, v in parts.items()}}
+
+
 def duckdb_groupby(path: Path) -> dict:
     import duckdb
 
@@ -130,6 +160,8 @@ def main() -> None:
         res = features_outcomes(p["cdnow"], CDNOW_AS_OF, CDNOW_HORIZON, **cdnow_profit)
     elif case == "cdnow7m_all_methods":
         res = all_methods(p["cdnow"])
+    elif case == "cdnow7m_full_validation":
+        res = full_validation(p["cdnow"])
     elif case == "cdnow7m_duckdb_groupby":
         res = duckdb_groupby(p["cdnow"])
     elif case == "cdnow7m_lifetimes_summary":

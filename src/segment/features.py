@@ -52,8 +52,13 @@ def to_date(value: Any, name: str = "as_of") -> dt.date:
 
 def duckdb_connection() -> Any:
     """A fresh embedded DuckDB through Ibis (no progress bar: runs are logged, not interactive)."""
+    import duckdb
+
     con = ibis.duckdb.connect()
-    con.raw_sql("SET enable_progress_bar = false")
+    try:
+        con.raw_sql("SET enable_progress_bar = false")
+    except duckdb.InvalidInputException:
+        pass  # inside Jupyter DuckDB refuses the setting without ipywidgets; it draws no bar there either
     return con
 
 

@@ -94,3 +94,102 @@ def pyramids(sizes: pd.DataFrame, *, method: str, source: str):
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 0.95))
     return fig
+
+
+def capture_curves(curves: pd.DataFrame, *, title: str, source: str, methods: list[str] | None = None):
+    """Gain curves: share of outcome profit captured by the first x % of each ordering."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    for name, part in curves.groupby("method", sort=False):
+        if methods and name not in methods and "reference" not in name:
+            continue
+        style = {"ls": "--", "color": "black"} if "reference" in name else {}
+        ax.plot(part["customer_share"] * 100, part["value_share"] * 100, label=name, **style)
+    ax.plot([0, 100], [0, 100], ls=":", color="grey", label="random (reference)")
+    ax.axvline(20, color="orange", lw=1, ls=":")
+    ax.set(xlabel="customers, best first by each grading (%)", ylabel="share of outcome profit captured (%)", title=title)
+    ax.legend(fontsize=7, loc="lower right")
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str):
+    """Top-20 % profit capture per method with its 95 % bootstrap interval."""
+    b = board[~board["reference"]].sort_values("top20_profit_capture")
+    fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(b) + 1.5))
+    y = np.arange(len(b))
+    ax.errorbar(b["top20_profit_capture"] * 100, y,
+                xerr=[(b["top20_profit_capture"] - b["top20_capture_ci_low"]) * 100,
+                      (b["top20_capture_ci_high"] - b["top20_profit_capture"]) * 100], fmt="o", capsize=3)
+    ax.set_yticks(y, b["method"])
+    refs = board[board["reference"]].set_index("method")["top20_profit_capture"]
+    for name, v in refs.items():
+        ax.axvline(v * 100, ls="--", color="grey", lw=1)
+        ax.text(v * 100, len(b) - 0.5, name, fontsize=7, rotation=90, va="top", ha="right")
+    ax.set(xlabel="share of next-period profit made by the top 20 % of customers (%, 95 % interval)", title=title)
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str):
+    """Churn rate and profit per customer by tier, with 95 % intervals."""
+    t = per_tier[(per_tier["method"] == method) & (per_tier["customers"] > 0)]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    x = np.arange(len(t))
+    axes[0].bar(x, t["churn_rate"] * 100, yerr=[(t["churn_rate"] - t["churn_ci_low"]) * 100,
+                                                  (t["churn_ci_high"] - t["churn_rate"]) * 100], capsize=3)
+    axes[0].set(xticks=x, xticklabels=t["tier"], ylabel="churned in the outcome window (%)", title=f"Churn by tier ({method})")
+    axes[1].bar(x, t["profit_per_customer"], yerr=[t["profit_per_customer"] - t["profit_per_customer_ci_low"],
+                                                    t["profit_per_customer_ci_high"] - t["profit_per_customer"]], capsize=3)
+    axes[1].set(xticks=x, xticklabels=t["tier"], ylabel="profit per customer in the outcome window",
+                title=f"Profit by tier ({method})")
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def kaism_matrix(axes_values: pd.DataFrame, tiers: pd.Series, split: dict, *, source: str, max_points: int = 5000):
+    sample = axes_values.join(tiers.rename("tier"))
+    if len(sample) > max_points:
+        sample = sample.sample(max_points, random_state=0)
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    sns.scatterplot(data=sample, x="position", y="attractiveness", hue="tier", s=8, ax=ax, alpha=0.6)
+    ax.axvline(split["position"], color="grey", ls="--")
+    ax.axhline(split["attractiveness"], color="grey", ls="--")
+    ax.set(xlabel="supplier's position (relationship strength, 0-1)", ylabel="customer attractiveness (0-1)",
+           title="KAISM matrix")
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def rfm_heatmap(scores: pd.DataFrame, *, source: str):
+    """Customers per (R score, FM score) cell."""
+    grid = scores.pivot_table(index="r", columns="fm", values="rfm_score", aggfunc="size", fill_value=0).sort_index(ascending=False)
+    fig, ax = plt.subplots(figsize=(5.5, 4.2))
+    sns.heatmap(grid, annot=True, fmt="d", cmap="crest", ax=ax, cbar_kws={"label": "customers"})
+    ax.set(xlabel="FM score (mean of frequency and monetary scores)", ylabel="R score (5 = most recent)", title="RFM grid")
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def backtest_lines(backtest: pd.DataFrame, *, source: str):
+    b = backtest[~backtest["reference"].astype(bool)]
+    fig, ax = plt.subplots(figsize=(6.5, 4))
+    sns.lineplot(data=b, x="origin", y=b["top20_profit_capture"] * 100, hue="method", marker="o", ax=ax)
+    ax.set(xlabel="as-of date (origin)", ylabel="top-20 % profit capture (%)", title="Is a method's lead stable over time?")
+    ax.legend(fontsize=7)
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
+    return fig
+
+
+def kaism_for(result, source: str):
+    m = result.fitted["kaism"]
+    return kaism_matrix(m.axis_values(result.features), result.assignments["kaism"]["tier"], m.split_, source=source)
+
+
+def rfm_for(result, source: str):
+    return rfm_heatmap(result.fitted["rfm"].scores(result.features), source=source)

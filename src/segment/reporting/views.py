@@ -90,3 +90,48 @@ def tier_sizes(result: PipelineResult) -> pd.DataFrame:
         part["profit_share"] = part["profit"] / f["profit"].sum() if f["profit"].sum() else np.nan
         rows.append(part)
     return pd.concat(rows, ignore_index=True)
+
+
+def rfm_segments(result: PipelineResult) -> pd.DataFrame:
+    """Customers, revenue and profit per RFM segment, with the tier each segment maps to."""
+    m = result.fitted["rfm"]
+    s = m.scores(result.features).join(result.features[["monetary_total", "profit"]])
+    out = s.groupby("segment").agg(customers=("r", "size"), revenue=("monetary_total", "sum"), profit=("profit", "sum"))
+    out["tier"] = out.index.map(m.tier_map)
+    out["customer_share"] = out["customers"] / out["customers"].sum()
+    return out.sort_values(["tier", "profit"], ascending=[True, False]).round(3)
+
+
+def cluster_profiles(result: PipelineResult) -> pd.DataFrame:
+    m = result.fitted["kmeans"]
+    out = m.profiles_.copy()
+    out.index.name = "tier"
+    if m.silhouettes_:
+        out.attrs["silhouettes"] = m.silhouettes_
+    return out.round(3)
+
+
+def learned_state(result: PipelineResult) -> pd.DataFrame:
+    """The fitted rules of every method (thresholds, weights, splits, model parameters)."""
+    rows = []
+    for name, m in result.fitted.items():
+        state = {k: v for k, v in vars(m).items() if k.endswith("_") and not k.startswith("_")
+                 and k not in ("fitted_", "norm_", "model_", "centers_", "profiles_", "grid_", "mean_", "scale_")}
+        for key, value in state.items():
+            if isinstance(value, np.ndarray):
+                value = np.round(value, 4).tolist()
+            rows.append({"method": name, "learned": key, "value": str(value)})
+    return pd.DataFrame(rows)
+
+
+LEADERBOARD_COLUMNS = [
+    "method", "top20_profit_capture", "top20_capture_ci_low", "top20_capture_ci_high", "diff_vs_best",
+    "diff_vs_best_ci_low", "diff_vs_best_ci_high", "clearly_worse_than_best", "top_tier_share",
+    "top_tier_profit_capture", "top_tier_lift", "churn_auc", "gini_profit", "churn_monotone", "churn_trend_p",
+    "profit_monotone", "profit_trend_p",
+]
+
+
+def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
+    cols = [c for c in LEADERBOARD_COLUMNS if c in board.columns]
+    return board[cols].round(3)

@@ -19,8 +19,15 @@ def ordering(assignments: pd.DataFrame) -> np.ndarray:
     codes = assignments["tier"].cat.codes.to_numpy()
     score = assignments["score"].to_numpy(dtype=float)
     score = np.where(np.isnan(score), 0.0, score)
-    ids = assignments.index.to_numpy(dtype=str)
-    return np.lexsort((ids, -score, codes))
+    return np.lexsort((id_rank(assignments.index), -score, codes))
+
+
+def id_rank(index: pd.Index) -> np.ndarray:
+    """Position of each customer_id in sorted order (cheap when the index is already sorted,
+    as feature tables are)."""
+    if index.is_monotonic_increasing:
+        return np.arange(len(index))
+    return index.to_numpy(dtype=str).argsort(kind="stable").argsort(kind="stable")
 
 
 def goodness_rank(assignments: pd.DataFrame) -> np.ndarray:

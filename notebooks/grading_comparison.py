@@ -1,0 +1,80 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Grading comparison
+# The same customers graded by every configured method at the grading date: tier sizes and
+# what each tier is worth, the customer pyramid beside the inverted profit pyramid, the
+# KAISM matrix, the RFM grid and the cluster profiles. Numbers come from
+# `segment.reporting.views` and the fitted methods in the run's pipeline result.
+
+# %% tags=["parameters"]
+run_dir: str = ""  # run folder written by `segment run` (empty: compute from `config`)
+config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir is empty
+
+# %%
+from IPython.display import Markdown, display
+
+from segment.reporting import plots, views
+
+result = views.load_or_run(run_dir, config)
+source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; graded at {result.config.as_of}"
+sizes = views.tier_sizes(result)
+
+# %% [markdown]
+# ## Tier sizes and value at the grading date
+# Customers, revenue and profit (in the feature window) per tier, for every method.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+display(sizes.round({"customer_share": 3, "profit_share": 3, "revenue": 0, "profit": 0}).to_string(index=False))
+
+# %%
+display(plots.tier_bars(sizes, value="customer_share", title="Share of customers per tier", source=source))
+
+# %%
+display(plots.tier_bars(sizes, value="profit_share", title="Share of profit per tier", source=source))
+
+# %% [markdown]
+# ## Customer pyramid and the inverted profit pyramid
+
+# %%
+display(plots.pyramids(sizes, method="pyramid", source=source) if "pyramid" in result.assignments else Markdown("pyramid not configured"))
+
+# %% [markdown]
+# ## KAISM matrix
+
+# %%
+display(plots.kaism_for(result, source) if "kaism" in result.fitted else Markdown("kaism not configured"))
+
+# %% [markdown]
+# ## RFM grid and segments
+
+# %%
+display(plots.rfm_for(result, source) if "rfm" in result.fitted else Markdown("rfm not configured"))
+
+# %%
+display(views.rfm_segments(result) if "rfm" in result.fitted else Markdown("rfm not configured"))
+
+# %% [markdown]
+# ## Cluster profiles
+# Mean features per cluster; clusters are ordered by mean profit, so A is the most profitable.
+
+# %%
+display(views.cluster_profiles(result) if "kmeans" in result.fitted else Markdown("kmeans not configured"))
+
+# %% [markdown]
+# ## Learned rules: why a customer is where it is
+
+# %%
+display(views.learned_state(result))

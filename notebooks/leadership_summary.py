@@ -1,0 +1,73 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Customer grading: summary for leadership
+
+# %% tags=["parameters"]
+run_dir: str = ""  # run folder written by `segment run` (empty: compute from `config`)
+config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir is empty
+min_tier_size: int = 10  # tiers with fewer customers are suppressed (no small groups shown)
+
+# %%
+from IPython.display import Markdown, display
+
+from segment.reporting import leadership, plots, views
+
+result = views.load_or_run(run_dir, config)
+advice = leadership.recommendation(result)
+method = advice["method"]
+source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}"
+
+# %% [markdown]
+# ## The answer
+
+# %%
+display(Markdown(leadership.headline(result)))
+
+# %%
+display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], title="Share of next-period profit made by each grading's top 20 %", source=source))
+
+# %% [markdown]
+# ## The tiers of the recommended grading: size and worth
+
+# %%
+# NBVAL_CHECK_OUTPUT
+display(leadership.tier_summary(result, method, min_tier_size).round(3))
+
+# %%
+display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source))
+
+# %% [markdown]
+# ## Early warning
+
+# %%
+display(Markdown(leadership.early_warning_count(result)))
+
+# %% [markdown]
+# ## What changed since last quarter
+
+# %%
+display(Markdown(leadership.what_changed(result, method)))
+
+# %% [markdown]
+# ## Policy per tier (as the sources suggest)
+
+# %%
+display(leadership.policy_for(list(result.assignments[method]["tier"].cat.categories)).style.hide(axis="index"))
+
+# %% [markdown]
+# ## Assumptions
+
+# %%
+display(Markdown("\n".join(f"- {line}" for line in leadership.assumptions(result))))

@@ -1,0 +1,97 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Validation against churn and profit
+# Every method was fitted on the features at the validation origin and is judged on what
+# customers did in the following window. Columns are documented in docs/VALIDATION.md.
+
+# %% tags=["parameters"]
+run_dir: str = ""  # run folder written by `segment run` (empty: compute from `config`)
+config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir is empty
+
+# %%
+from IPython.display import Markdown, display
+
+from segment.reporting import plots, views
+
+result = views.load_or_run(run_dir, config)
+tables = result.validation["tables"]
+source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
+display(Markdown("\n".join(f"- {note}" for note in result.notes)))
+
+# %% [markdown]
+# ## Leaderboard
+# Top-20 % profit capture with its paired-bootstrap interval and the difference to the
+# best method; churn discrimination (AUC), Gini, lift, monotonicity and trend tests.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+display(views.leaderboard_view(tables["leaderboard"]))
+
+# %%
+display(plots.leaderboard_intervals(tables["leaderboard"], title="Which grading picked next period's profit?", source=source))
+
+# %%
+display(plots.capture_curves(result.validation["curves"], title="Capture (gain) curves of outcome profit", source=source))
+
+# %% [markdown]
+# ## Churn and profit by tier, with 95 % intervals
+
+# %%
+display(tables["per_tier"].round(3))
+
+# %%
+for method in result.origin_assignments:
+    display(plots.tier_outcomes(tables["per_tier"], method=method, source=source))
+
+# %% [markdown]
+# ## Statistical models
+# Logistic regression of churn on tier (odds ratios vs the best tier) and OLS with HC3
+# errors of profit on tier; AIC compares methods on the same customers.
+
+# %%
+display(tables["model_fit"].round(3))
+
+# %%
+display(tables["model_effects"].round(4))
+
+# %% [markdown]
+# ## Agreement between methods, and where they disagree most
+
+# %%
+display(tables["agreement"].round(3))
+
+# %%
+display(tables["disagreements"].round(3))
+
+# %% [markdown]
+# ## Rolling-origin backtest
+
+# %%
+display(plots.backtest_lines(tables["backtest"], source=source) if "backtest" in tables else Markdown("no backtest origins configured"))
+
+# %% [markdown]
+# ## Tier migration between origins
+
+# %%
+display(tables["migration_summary"].round(3) if "migration_summary" in tables else Markdown("no backtest origins configured"))
+
+# %%
+display(tables["migration_paths"].round(3) if "migration_paths" in tables else Markdown("no backtest origins configured"))
+
+# %% [markdown]
+# ## Early warning: top-tier customers with falling activity (for follow-up)
+
+# %%
+display(tables["early_warning"].round(2))
