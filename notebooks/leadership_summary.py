@@ -43,7 +43,7 @@ display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], 
 
 # %%
 # NBVAL_CHECK_OUTPUT
-display(leadership.tier_summary(result, method, min_tier_size).round(3))
+display(leadership.tier_summary(result, method, min_tier_size))
 
 # %%
 display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source))
@@ -52,7 +52,7 @@ display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=meth
 # ## Early warning
 
 # %%
-display(Markdown(leadership.early_warning_count(result)))
+display(Markdown(leadership.early_warning_count(result, method)))
 
 # %% [markdown]
 # ## What changed since last quarter

@@ -92,6 +92,11 @@ display(tables["migration_paths"].round(3) if "migration_paths" in tables else M
 
 # %% [markdown]
 # ## Early warning: top-tier customers with falling activity (for follow-up)
+# Counts per method, then the list for the best method on the leaderboard.
 
 # %%
-display(tables["early_warning"].round(2))
+display(tables["early_warning"].groupby("method").size().rename("flagged customers").to_frame())
+
+# %%
+best = tables["leaderboard"].iloc[0]["method"]
+display(tables["early_warning"][tables["early_warning"]["method"] == best].round(2))

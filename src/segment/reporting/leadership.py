@@ -29,11 +29,12 @@ def pct(x: float) -> str:
 
 def recommendation(result: PipelineResult) -> dict:
     board = result.validation["tables"]["leaderboard"]
-    methods = board[~board["reference"]].sort_values("top20_profit_capture", ascending=False)
+    methods = board[~board["reference"].astype(bool)].sort_values("top20_profit_capture", ascending=False)
+    worse_flag = methods["clearly_worse_than_best"].astype(bool)
     best = methods.iloc[0]
     ceiling = board.loc[board["method"] == "perfect hindsight (reference)", "top20_profit_capture"].iloc[0]
-    tied = methods[(methods["method"] != best["method"]) & ~methods["clearly_worse_than_best"]]["method"].tolist()
-    worse = methods[methods["clearly_worse_than_best"]]["method"].tolist()
+    tied = methods[(methods["method"] != best["method"]) & ~worse_flag]["method"].tolist()
+    worse = methods[worse_flag]["method"].tolist()
     return {"method": best["method"], "capture": best["top20_profit_capture"], "ci_low": best["top20_capture_ci_low"],
             "ci_high": best["top20_capture_ci_high"], "churn_auc": best["churn_auc"], "ceiling": ceiling,
             "not_clearly_worse": tied, "clearly_worse": worse,
@@ -75,9 +76,18 @@ def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.
     now["profit per customer next period"] = per["profit_per_customer"].reindex(now.index)
     small = now["customers"] < min_tier_size
     now.loc[small, now.columns] = np.nan
-    now["note"] = np.where(small, f"suppressed: fewer than {min_tier_size} customers", "")
-    now.index.name = "tier"
-    return now
+    shown = pd.DataFrame(index=now.index)
+    shown["customers"] = now["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    shown["share of customers"] = now["customer share"].map(pct)
+    shown["revenue so far"] = now["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    shown["profit so far"] = now["profit"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    shown["share of profit"] = now["profit share"].map(pct)
+    shown["churned next period"] = now["churn rate next period"].map(pct)
+    shown["profit per customer next period"] = now["profit per customer next period"].map(
+        lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+    shown["note"] = np.where(small, f"suppressed: fewer than {min_tier_size} customers", "")
+    shown.index.name = "tier"
+    return shown
 
 
 def policy_for(labels: list[str]) -> pd.DataFrame:
@@ -95,9 +105,9 @@ def policy_for(labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def early_warning_count(result: PipelineResult) -> str:
+def early_warning_count(result: PipelineResult, method: str) -> str:
     ew = result.validation["tables"]["early_warning"]
-    method = result.validation["early_warning_method"]
+    ew = ew[ew["method"] == method]
     n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
     return (f"**{len(ew)}** of the {n_top} customers in the top tier of `{method}` show falling activity "
             f"(revenue down by half or more, or overdue for their usual next order). The analyst report lists them.")

@@ -1,11 +1,9 @@
 """Figures for the notebooks: each function returns a matplotlib Figure, labelled for a
-reader who did not write it (title, axis labels with units, a source line)."""
+reader who did not write it (title, axis labels with units, a source line). Figures are
+closed before they are returned, so a notebook shows each once, through ``display``."""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")  # reports are rendered headless; notebooks display the returned figures
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -33,6 +31,7 @@ def concentration(values: pd.Series, *, what: str, as_of: str, source: str):
     ax.legend(loc="lower right")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -47,6 +46,7 @@ def histogram(values: pd.Series, *, what: str, unit: str, source: str, log: bool
     ax.set(xlabel=f"{what} ({unit}{', log scale' if log else ''})", ylabel="customers", title=f"Distribution of {what}")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -66,6 +66,7 @@ def tier_bars(sizes: pd.DataFrame, *, value: str, title: str, source: str):
     fig.suptitle(title)
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 0.97))
+    plt.close(fig)
     return fig
 
 
@@ -93,6 +94,7 @@ def pyramids(sizes: pd.DataFrame, *, method: str, source: str):
     fig.suptitle(f"Customer pyramid ({method})")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 0.95))
+    plt.close(fig)
     return fig
 
 
@@ -110,6 +112,7 @@ def capture_curves(curves: pd.DataFrame, *, title: str, source: str, methods: li
     ax.legend(fontsize=7, loc="lower right")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -129,6 +132,7 @@ def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str):
     ax.set(xlabel="share of next-period profit made by the top 20 % of customers (%, 95 % interval)", title=title)
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -146,6 +150,7 @@ def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str):
                 title=f"Profit by tier ({method})")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -161,6 +166,7 @@ def kaism_matrix(axes_values: pd.DataFrame, tiers: pd.Series, split: dict, *, so
            title="KAISM matrix")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -172,6 +178,7 @@ def rfm_heatmap(scores: pd.DataFrame, *, source: str):
     ax.set(xlabel="FM score (mean of frequency and monetary scores)", ylabel="R score (5 = most recent)", title="RFM grid")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 
@@ -183,6 +190,7 @@ def backtest_lines(backtest: pd.DataFrame, *, source: str):
     ax.legend(fontsize=7)
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.03, 1, 1))
+    plt.close(fig)
     return fig
 
 

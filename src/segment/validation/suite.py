@@ -57,7 +57,8 @@ def validate_all(*, config: RunConfig, transactions: pd.DataFrame, customers: pd
         if skipped:
             notes.append(f"backtest origins without a full {config.horizon_days}-day outcome window are used for "
                          f"migration only: {', '.join(skipped)}")
-    warn_method = v.get("early_warning_method") or next(iter(current_assignments))
-    tables["early_warning"] = early_warning(current_assignments[warn_method], current_features).assign(method=warn_method)
-    return {"tables": tables, "curves": curves(assignments, outcomes), "notes": notes,
-            "early_warning_method": warn_method}
+    tables["early_warning"] = pd.concat(
+        [early_warning(a, current_features).assign(method=name) for name, a in current_assignments.items()],
+        ignore_index=True,
+    )
+    return {"tables": tables, "curves": curves(assignments, outcomes), "notes": notes}
