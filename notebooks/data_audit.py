@@ -35,9 +35,8 @@ source = f"Source: {result.loaded.source.get('file') or result.loaded.source.get
 # the assumptions the profit figures rest on.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 audit = views.audit_table(result)
-display(audit.style.hide(axis="index"))
+display(audit.style.hide(axis="index").set_uuid("audit"))
 
 # %% [markdown]
 # ## How value is distributed

@@ -36,7 +36,6 @@ sizes = views.tier_sizes(result)
 # Customers, revenue and profit (in the feature window) per tier, for every method.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 display(sizes.round({"customer_share": 3, "profit_share": 3, "revenue": 0, "profit": 0}).to_string(index=False))
 
 # %%

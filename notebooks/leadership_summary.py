@@ -42,7 +42,6 @@ display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], 
 # ## The tiers of the recommended grading: size and worth
 
 # %%
-# NBVAL_CHECK_OUTPUT
 display(leadership.tier_summary(result, method, min_tier_size))
 
 # %%
@@ -64,7 +63,7 @@ display(Markdown(leadership.what_changed(result, method)))
 # ## Policy per tier (as the sources suggest)
 
 # %%
-display(leadership.policy_for(list(result.assignments[method]["tier"].cat.categories)).style.hide(axis="index"))
+display(leadership.policy_for(list(result.assignments[method]["tier"].cat.categories)).style.hide(axis="index").set_uuid("policy"))
 
 # %% [markdown]
 # ## Assumptions

@@ -36,7 +36,6 @@ display(Markdown("\n".join(f"- {note}" for note in result.notes)))
 # best method; churn discrimination (AUC), Gini, lift, monotonicity and trend tests.
 
 # %%
-# NBVAL_CHECK_OUTPUT
 display(views.leaderboard_view(tables["leaderboard"]))
 
 # %%

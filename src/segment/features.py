@@ -50,6 +50,10 @@ def to_date(value: Any, name: str = "as_of") -> dt.date:
     return ts.date()
 
 
+#: exact type money and quantities are summed in (1/10,000 of a unit; up to 10^14 units)
+MONEY = ibis.expr.datatypes.Decimal(18, 4)
+
+
 def duckdb_connection() -> Any:
     """A fresh embedded DuckDB through Ibis (no progress bar: runs are logged, not interactive)."""
     import duckdb
@@ -122,14 +126,16 @@ def order_table(
     cut = ibis.literal(to_date(as_of))
     t = _with_order_date(as_table(transactions))
     profit_rule(t.columns, gross_margin, cost_per_order)  # fail early with a clear message
-    t = t.mutate(line_profit=_line_profit(t, gross_margin))
+    # Money is summed as DECIMAL(18, 4): exact, so results never depend on the order in
+    # which parallel threads add them up (floating-point sums do, in the last bits).
+    t = t.mutate(amount=t.amount.cast(MONEY), line_profit=_line_profit(t, gross_margin).cast(MONEY))
     metrics: dict[str, ibis.Value] = {
         "order_date": t.order_date.min(),
         "amount": t.amount.sum(),
         "line_profit": t.line_profit.sum(),
     }
     if "quantity" in t.columns:
-        metrics["quantity"] = t.quantity.sum()
+        metrics["quantity"] = t.quantity.cast(MONEY).sum()
     if credit and "due_date" in t.columns:
         due = t.due_date.date()
         paid = t.paid_date.date() if "paid_date" in t.columns else ibis.null("date")

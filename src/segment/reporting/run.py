@@ -107,6 +107,8 @@ def to_html(notebook: Path, target: Path, *, with_code: bool) -> Path:
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
+    for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id: make HTML reproducible
+        cell["id"] = f"cell-{i}"
     exporter = HTMLExporter(exclude_input=not with_code, exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     return atomic_write(target, lambda p: p.write_text(body, encoding="utf-8"))

@@ -1,0 +1,118 @@
+"""`segment run` end to end on the small real config: every output, the manifest, the
+never-overwrite rule, reproducibility by hash, and the failure path."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+from segment.cli import main
+from segment.reporting import run as run_module
+from segment.reporting.run import NotebookFailed, run_config
+
+ROOT = Path(__file__).resolve().parents[2]
+CONFIG = ROOT / "configs" / "quick_cdnow_sample.yaml"
+MANIFEST_FIELDS = {"input", "rows_read", "rows_excluded", "config", "method_parameters", "packages", "git",
+                   "started", "finished", "grading_as_of", "validation_origin", "assumptions", "notes"}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    reports = tmp_path_factory.mktemp("reports")
+    first = run_config(CONFIG, reports, progress=lambda m: None)
+    before = {p.relative_to(first): digest(p) for p in first.rglob("*") if p.is_file()}
+    second = run_config(CONFIG, reports, progress=lambda m: None)
+    return reports, first, second, before
+
+
+def test_every_output_file_is_there(two_runs):
+    _, first, _, _ = two_runs
+    for name in ("index.html", "manifest.json", "tiers.csv", "tiers.parquet", "leadership_summary.html",
+                 "data_audit.html", "grading_comparison.html", "validation.html",
+                 "validation/leaderboard.csv", "validation/per_tier.csv", "artifacts/result.pkl"):
+        assert (first / name).is_file(), name
+    for nb in ("leadership_summary", "data_audit", "grading_comparison", "validation"):
+        executed = nbformat.read(first / "notebooks" / f"{nb}.ipynb", as_version=4)
+        assert executed.metadata["papermill"]["parameters"]["run_dir"]  # records its own parameters
+    index = (first / "index.html").read_text()
+    assert "leadership_summary.html" in index and "validation/leaderboard.csv" in index
+    tiers = pd.read_parquet(first / "tiers.parquet")
+    assert tiers.index.name == "customer_id" and "tier_abc_revenue" in tiers.columns
+
+
+def test_manifest_fields(two_runs):
+    _, first, _, _ = two_runs
+    m = json.loads((first / "manifest.json").read_text())
+    assert MANIFEST_FIELDS <= set(m)
+    assert m["input"]["sha256"] == "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a"
+    assert m["rows_read"] == 6919 and m["customers_graded"] == 2357
+    assert set(m["git"]) >= {"commit", "dirty"}
+    assert m["method_parameters"]["abc_revenue"]["cut_shares"] == [0.8, 0.95]
+
+
+def test_a_rerun_never_overwrites(two_runs):
+    reports, first, second, before = two_runs
+    assert first != second and first.exists() and second.exists()
+    after = {p.relative_to(first): digest(p) for p in first.rglob("*") if p.is_file()}
+    assert after == before
+    assert not list(reports.glob(".*partial"))  # nothing half-written left behind
+
+
+def test_reruns_are_reproducible(two_runs):
+    _, first, second, _ = two_runs
+    for name in ["tiers.csv", "tiers.parquet", *[f"validation/{p.name}" for p in (first / "validation").glob("*.csv")]]:
+        assert digest(first / name) == digest(second / name), name
+    # the HTML differs only in recorded times: the run folder's timestamp (shown in the
+    # analyst versions' parameter cell)
+    def without_times(path: Path) -> str:
+        return re.sub(r"\d{8}T\d{6}(-\d+)?", "<time>", path.read_text())
+
+    for html in ("leadership_summary.html", "validation.html", "grading_comparison.html", "data_audit.html"):
+        assert without_times(first / html) == without_times(second / html), html
+
+
+def test_csv_cells_cannot_run_as_formulas():
+    from segment.export import neutralise_formulas
+
+    df = pd.DataFrame({"customer_id": ["=HYPERLINK(1)", "+1", "-2", "@x", "ok", None], "n": [1, 2, 3, 4, 5, 6]})
+    out = neutralise_formulas(df)
+    assert list(out["customer_id"][:5]) == ["'=HYPERLINK(1)", "'+1", "'-2", "'@x", "ok"]
+    assert pd.isna(out["customer_id"].iloc[5]) and list(out["n"]) == [1, 2, 3, 4, 5, 6]
+
+
+def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monkeypatch):
+    nbdir = tmp_path / "notebooks"
+    shutil.copytree(ROOT / "notebooks", nbdir)
+    nb = nbformat.read(nbdir / "leadership_summary.ipynb", as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
+    nbformat.write(nb, nbdir / "leadership_summary.ipynb")
+    monkeypatch.setattr(run_module, "NOTEBOOK_DIR", nbdir)
+    reports = tmp_path / "reports"
+    with pytest.raises(NotebookFailed, match="leadership_summary failed in cell .*planted failure"):
+        run_config(CONFIG, reports, progress=lambda m: None)
+    failed = list(reports.glob("*-FAILED"))
+    assert len(failed) == 1 and not list(reports.glob("quick-cdnow-sample-2*[0-9]"))
+    kept = nbformat.read(failed[0] / "notebooks" / "leadership_summary.ipynb", as_version=4)
+    assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
+    assert main(["run", "--config", str(CONFIG), "--reports-dir", str(reports), "--quiet"]) == 1
+
+
+def test_cli_help_and_bad_config(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["run", "--help"])
+    assert exc.value.code == 0 and "--config" in capsys.readouterr().out
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("output_name: x\n")
+    assert main(["run", "--config", str(bad), "--reports-dir", str(tmp_path)]) == 2
+    assert "is required" in capsys.readouterr().err
