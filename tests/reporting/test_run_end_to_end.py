@@ -3,7 +3,6 @@ never-overwrite rule, reproducibility by hash, and the failure path."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import shutil
@@ -16,24 +15,11 @@ import pytest
 from segment.cli import main
 from segment.reporting import run as run_module
 from segment.reporting.run import NotebookFailed, run_config
+from tests.reporting.conftest import CONFIG, digest
 
 ROOT = Path(__file__).resolve().parents[2]
-CONFIG = ROOT / "configs" / "quick_cdnow_sample.yaml"
 MANIFEST_FIELDS = {"input", "rows_read", "rows_excluded", "config", "method_parameters", "packages", "git",
                    "started", "finished", "grading_as_of", "validation_origin", "assumptions", "notes"}
-
-
-def digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-@pytest.fixture(scope="module")
-def two_runs(tmp_path_factory):
-    reports = tmp_path_factory.mktemp("reports")
-    first = run_config(CONFIG, reports, progress=lambda m: None)
-    before = {p.relative_to(first): digest(p) for p in first.rglob("*") if p.is_file()}
-    second = run_config(CONFIG, reports, progress=lambda m: None)
-    return reports, first, second, before
 
 
 def test_every_output_file_is_there(two_runs):
