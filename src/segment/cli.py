@@ -63,7 +63,7 @@ def cmd_report_all(args: argparse.Namespace) -> int:
         try:
             final = run_config(cfg, args.reports_dir, progress=_progress(args.quiet))
             print(final / "index.html", flush=True)
-        except NotebookFailed as exc:
+        except (NotebookFailed, ValueError) as exc:  # report it, go on with the other configs, exit non-zero
             print(f"segment report-all: {cfg} FAILED: {exc}", file=sys.stderr)
             status = 1
     return status
