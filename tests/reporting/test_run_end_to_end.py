@@ -85,7 +85,7 @@ def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monke
     nbformat.write(nb, nbdir / "leadership_summary.ipynb")
     monkeypatch.setattr(run_module, "NOTEBOOK_DIR", nbdir)
     reports = tmp_path / "reports"
-    with pytest.raises(NotebookFailed, match="leadership_summary failed in cell .*planted failure"):
+    with pytest.raises(NotebookFailed, match="leadership_summary failed in cell .*planted failure.*-FAILED"):
         run_config(CONFIG, reports, progress=lambda m: None)
     failed = list(reports.glob("*-FAILED"))
     assert len(failed) == 1 and not list(reports.glob("quick-cdnow-sample-2*[0-9]"))

@@ -22,6 +22,7 @@ import json
 import platform
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
@@ -176,24 +177,31 @@ def run_config(config_path: str | Path, reports_dir: str | Path = ROOT / "report
     config = RunConfig.from_yaml(config_path)
     names = notebooks_for(config)
     started = dt.datetime.now()
-    with RunFolder(reports_dir, config.output_name) as run:
-        progress(f"[segment] run {config.output_name}: working in {run.tmp}")
-        result = run_pipeline(config, progress=lambda m: progress(f"[segment] {m}"))
-        (run.tmp / "artifacts").mkdir()
-        result.save(run.tmp / "artifacts" / "result.pkl")
-        files = write_tables(result, run.tmp)
-        pages = []
-        for name in names:
-            progress(f"[segment] executing notebook {name}")
-            executed = execute_notebook(name, run.tmp, progress=lambda m: progress(f"[segment] {m}"))
-            title, audience = NOTEBOOKS[name]
-            html_path = to_html(executed, run.tmp / f"{name}.html", with_code=audience == "analyst")
-            pages.append((title, html_path.name, audience))
-        write_index(run.tmp, config, pages, files)
-        finished = dt.datetime.now()
-        atomic_write(
-            run.tmp / "manifest.json",
-            lambda p: p.write_text(json.dumps(manifest(result, started, finished, names), indent=2, default=str) + "\n"),
-        )
+    run = RunFolder(reports_dir, config.output_name)
+    try:
+        with run:
+            progress(f"[segment] run {config.output_name}: working in {run.tmp}")
+            result = run_pipeline(config, progress=lambda m: progress(f"[segment] {m}"))
+            (run.tmp / "artifacts").mkdir()
+            result.save(run.tmp / "artifacts" / "result.pkl")
+            files = write_tables(result, run.tmp)
+            progress(f"[segment] executing notebooks {', '.join(names)} (two at a time)")
+            # each notebook runs in its own kernel process; two at a time keeps both cores busy
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                executed = list(pool.map(lambda n: execute_notebook(n, run.tmp, progress=lambda m: progress(f"[segment] {m}")),
+                                         names))
+            pages = []
+            for name, nb_path in zip(names, executed):
+                title, audience = NOTEBOOKS[name]
+                html_path = to_html(nb_path, run.tmp / f"{name}.html", with_code=audience == "analyst")
+                pages.append((title, html_path.name, audience))
+            write_index(run.tmp, config, pages, files)
+            finished = dt.datetime.now()
+            atomic_write(
+                run.tmp / "manifest.json",
+                lambda p: p.write_text(json.dumps(manifest(result, started, finished, names), indent=2, default=str) + "\n"),
+            )
+    except NotebookFailed as exc:  # name the kept -FAILED folder, not the temporary one
+        raise NotebookFailed(str(exc).replace(str(run.tmp), str(run.failed))) from exc
     progress(f"[segment] done: {run.final / 'index.html'}")
     return run.final
