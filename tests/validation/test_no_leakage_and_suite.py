@@ -51,9 +51,12 @@ def test_suite_on_the_quick_real_config():
     assert set(methods) == set(r.config.methods)
     assert (board.loc[methods, "top20_capture_ci_low"] <= board.loc[methods, "top20_profit_capture"]).all()
     assert (board.loc[methods, "top20_profit_capture"] <= board.loc["perfect hindsight (reference)", "top20_profit_capture"]).all()
-    for name in ("per_tier", "model_effects", "model_fit", "agreement", "disagreements", "backtest",
-                 "migration_paths", "migration_summary", "early_warning"):
+    for name in ("per_tier", "metric_intervals", "model_effects", "model_fit", "agreement", "disagreements",
+                 "backtest", "backtest_stability", "migration_paths", "migration_summary", "early_warning",
+                 "warning_check"):
         assert len(t[name]) > 0, name
+    assert set(t["backtest"]["origin"]) == {"1997-03-31", "1997-06-30", "1997-09-30"}
+    assert set(r.validation["curves"]["method"]) >= set(methods)
     per = t["per_tier"]
     assert (per.groupby("method")["customers"].sum() == len(r.outcomes)).all()
     assert np.isfinite(t["model_fit"]["profit_aic"]).all()

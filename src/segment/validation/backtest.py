@@ -1,11 +1,20 @@
-"""Rolling-origin backtest and tier migration across as-of dates.
+"""Rolling-origin backtest: the leaderboard at several as-of dates.
 
-``grade_at_origins`` fits every method afresh at each origin (features as of that date,
-methods needing history prepared with the transactions before it) and returns the
-assignments, the features and — when the data covers the full horizon after the origin
-— the outcomes. ``rolling_leaderboard`` stacks the leaderboard of every origin with a
-full horizon; ``migration`` cross-tabulates each method's tiers between consecutive
-origins, with the churn and profit (after the later origin) of every transition path.
+Validation is out of time: at origin T every method is fitted on the features at T and
+judged on the outcomes in (T, T+H]. Only origins whose window lies inside the data can
+be judged (``full_horizon_origins``; ``latest_full_horizon_origin`` is the origin a
+quarterly run validates at when its own quarter has no outcome yet).
+
+- ``grade_at_origins`` fits every method afresh at each origin (features as of that
+  date; methods needing history prepared with the transactions before it) and returns
+  the assignments, the features and — when the data covers the full horizon after the
+  origin — the outcomes;
+- ``rolling_leaderboard`` stacks the leaderboard of every origin with a full horizon
+  and ranks the methods at each; ``backtest_stability`` says how stable a lead is;
+- ``rolling_backtest`` does both from the transactions in one call.
+
+Feature and outcome builders are imported inside the functions, so the metric modules
+do not depend on them.
 """
 
 from __future__ import annotations
@@ -16,10 +25,8 @@ from typing import Any
 
 import pandas as pd
 
-from segment.features import build_features, to_date
-from segment.methods.base import GradingMethod
-from segment.outcomes import build_features_and_outcomes
-from segment.validation.leaderboard import leaderboard
+from segment.validation.leaderboard import HEADLINE, leaderboard
+from segment.validation.migration import migration  # noqa: F401  (re-exported: older imports)
 
 
 @dataclass
@@ -30,18 +37,51 @@ class OriginGrading:
     assignments: dict[str, pd.DataFrame]
 
 
+def _date(value: Any, name: str) -> dt.date:
+    from segment.features import to_date
+
+    return to_date(value, name)
+
+
+def full_horizon_origins(start: Any, data_end: Any, horizon_days: int, *, freq: str = "QE") -> list[str]:
+    """Period ends (``freq``, pandas alias; quarter ends by default) in [start, data_end]
+    whose outcome window (T, T + horizon_days] lies inside the data."""
+    last = _date(data_end, "data_end") - dt.timedelta(days=int(horizon_days))
+    first = _date(start, "start")
+    if last < first:
+        return []
+    return [str(d.date()) for d in pd.date_range(first, last, freq=freq)]
+
+
+def latest_full_horizon_origin(data_end: Any, horizon_days: int, *, freq: str = "QE") -> tuple[str, str]:
+    """(origin, note): the latest period end T with T + horizon_days on or before the
+    data's last date — what a run whose latest quarter has no outcome yet validates at."""
+    end = _date(data_end, "data_end")
+    last = end - dt.timedelta(days=int(horizon_days))
+    candidates = pd.date_range(last - pd.DateOffset(years=1), last, freq=freq)
+    if len(candidates) == 0:
+        raise ValueError(f"no {freq} period end has a full {horizon_days}-day window before {end}")
+    origin = str(candidates[-1].date())
+    return origin, (f"validated at {origin}: the latest {freq} period end with a full {horizon_days}-day outcome "
+                    f"window inside the data (which ends {end})")
+
+
 def grade_at_origins(transactions: pd.DataFrame, origins: list[str], *, horizon_days: int,
-                     methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any], provisional_days: int,
-                     customers: pd.DataFrame | None = None, skipped: list[str] | None = None) -> list[OriginGrading]:
+                     methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
+                     provisional_days: int = 182, customers: pd.DataFrame | None = None,
+                     skipped: list[str] | None = None) -> list[OriginGrading]:
     """Grade at every origin; methods that cannot be fitted at an early origin (no history)
     are left out there, with the reason appended to ``skipped``."""
+    from segment.features import build_features
+    from segment.outcomes import build_features_and_outcomes
     from segment.pipeline import fit_methods
 
+    feature_kwargs = {} if feature_kwargs is None else feature_kwargs
     data_end = transactions["order_ts"].max().date()
     out = []
     skipped = [] if skipped is None else skipped
-    for origin in sorted(set(origins)):
-        full = to_date(origin) + dt.timedelta(days=horizon_days) <= data_end
+    for origin in sorted({str(_date(o, "origin")) for o in origins}):
+        full = _date(origin, "origin") + dt.timedelta(days=horizon_days) <= data_end
         if full:
             f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
                                                customers=customers, **feature_kwargs)
@@ -50,49 +90,63 @@ def grade_at_origins(transactions: pd.DataFrame, origins: list[str], *, horizon_
         context = {"transactions": transactions, "customers": customers, "feature_kwargs": feature_kwargs,
                    "horizon_days": horizon_days, "as_of": origin}
         _, assigned = fit_methods(f, methods, provisional_days, context, skipped=skipped)
-        out.append(OriginGrading(str(to_date(origin)), f, o, assigned))
+        out.append(OriginGrading(origin, f, o, assigned))
     return out
 
 
-def rolling_leaderboard(gradings: list[OriginGrading], *, n_boot: int, random_state: int) -> pd.DataFrame:
-    parts = [leaderboard(g.assignments, g.outcomes, n_boot=n_boot, random_state=random_state).assign(origin=g.origin)
-             for g in gradings if g.outcomes is not None]
+def rolling_leaderboard(gradings: list[OriginGrading], *, n_boot: int = 0, random_state: int = 0,
+                        top_share: float = 0.2) -> pd.DataFrame:
+    """The leaderboard at every origin with outcomes: ``origin`` first, ``rank`` of the
+    method at that origin by the headline (1 = best; references not ranked)."""
+    parts = [leaderboard(g.assignments, g.outcomes, n_boot=n_boot, random_state=random_state,
+                         top_share=top_share).assign(origin=g.origin)
+             for g in gradings if g.outcomes is not None and g.assignments]
     if not parts:
-        return pd.DataFrame(columns=["origin", "method"])
+        return pd.DataFrame(columns=["origin", "method", "rank"])
     table = pd.concat(parts, ignore_index=True)
-    table["rank"] = table.groupby("origin")["top20_profit_capture"].rank(ascending=False, method="min")
+    methods = ~table["reference"].astype(bool)
+    table["rank"] = table[methods].groupby("origin")[HEADLINE].rank(ascending=False, method="min")
     return table[["origin", *[c for c in table.columns if c != "origin"]]]
 
 
-def migration(gradings: list[OriginGrading]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(paths, summary). paths: origin_from, origin_to, method, tier_from ('new' if not yet
-    a customer), tier_to, customers, share of tier_from, and the later origin's churn rate
-    and profit per customer when known. summary: share of customers whose tier is unchanged."""
-    paths, summary = [], []
-    for a, b in zip(gradings, gradings[1:]):
-        for name in b.assignments:
-            if name not in a.assignments:
-                continue
-            to = b.assignments[name]["tier"].astype(str)
-            frm = a.assignments[name]["tier"].astype(str).reindex(to.index).fillna("new")
-            df = pd.DataFrame({"tier_from": frm, "tier_to": to})
-            if b.outcomes is not None:
-                df = df.join(b.outcomes[["churned", "profit_outcome"]])
-            g = df.groupby(["tier_from", "tier_to"], observed=True)
-            part = g.size().rename("customers").reset_index()
-            if b.outcomes is not None:
-                part["churn_rate_after"] = g["churned"].mean().to_numpy()
-                part["profit_per_customer_after"] = g["profit_outcome"].mean().to_numpy()
-            part["share_of_tier_from"] = part["customers"] / part.groupby("tier_from")["customers"].transform("sum")
-            part.insert(0, "method", name)
-            part.insert(0, "origin_to", b.origin)
-            part.insert(0, "origin_from", a.origin)
-            paths.append(part)
-            known = frm != "new"
-            summary.append({"origin_from": a.origin, "origin_to": b.origin, "method": name,
-                            "customers_in_both": int(known.sum()),
-                            "stable_share": float((frm[known] == to[known]).mean()) if known.any() else float("nan"),
-                            "new_customers": int((~known).sum())})
-    cols = ["origin_from", "origin_to", "method"]
-    return (pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=cols),
-            pd.DataFrame(summary, columns=[*cols, "customers_in_both", "stable_share", "new_customers"]))
+def backtest_stability(table: pd.DataFrame, metric: str = HEADLINE) -> pd.DataFrame:
+    """Per method over the origins of ``rolling_leaderboard``: origins judged, times
+    ranked first, mean / worst rank, mean / min / max of ``metric``, and the share of
+    origins where it was not clearly worse than the best (needs n_boot > 0)."""
+    t = table[~table["reference"].astype(bool)]
+    if t.empty:
+        return pd.DataFrame(columns=["method", "origins", "times_best", "mean_rank", "worst_rank"])
+    g = t.groupby("method", sort=False)
+    out = pd.DataFrame({
+        "origins": g["origin"].nunique(),
+        "times_best": g["rank"].apply(lambda r: int((r == 1).sum())),
+        "mean_rank": g["rank"].mean(),
+        "worst_rank": g["rank"].max(),
+        f"mean_{metric}": g[metric].mean(),
+        f"min_{metric}": g[metric].min(),
+        f"max_{metric}": g[metric].max(),
+    })
+    if "clearly_worse_than_best" in t and t["clearly_worse_than_best"].notna().any():
+        out["share_not_clearly_worse"] = g["clearly_worse_than_best"].apply(lambda s: float((s == False).mean()))  # noqa: E712
+    return out.sort_values(["mean_rank", "method"]).reset_index()
+
+
+def rolling_backtest(transactions: pd.DataFrame, origins: list[str], *, horizon_days: int,
+                     methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
+                     provisional_days: int = 182, customers: pd.DataFrame | None = None, n_boot: int = 0,
+                     random_state: int = 0, top_share: float = 0.2) -> pd.DataFrame:
+    """Fit every method at every origin and judge it on the following ``horizon_days``:
+    the tidy ``rolling_leaderboard`` table (origin, method, rank, metrics). Origins
+    without a full window are dropped (``attrs["skipped"]`` lists them and any method left
+    out at an origin)."""
+    data_end = transactions["order_ts"].max().date()
+    window = dt.timedelta(days=int(horizon_days))
+    usable = [o for o in origins if _date(o, "origin") + window <= data_end]
+    skipped = [f"origin {o}: no full {horizon_days}-day outcome window (data end {data_end})"
+               for o in origins if o not in usable]
+    gradings = grade_at_origins(transactions, usable, horizon_days=horizon_days, methods=methods,
+                                feature_kwargs=feature_kwargs, provisional_days=provisional_days,
+                                customers=customers, skipped=skipped)
+    table = rolling_leaderboard(gradings, n_boot=n_boot, random_state=random_state, top_share=top_share)
+    table.attrs["skipped"] = skipped
+    return table

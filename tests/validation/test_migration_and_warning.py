@@ -1,0 +1,84 @@
+"""Tier migration (hand-checked) and the early-warning rule."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segment.validation.migration import tier_migration, transition_matrix
+from segment.validation.warning import early_warning, typical_gap_days, warning_check
+from tests.validation.conftest import assignments_from_codes, outcomes_from
+
+
+def test_migration_hand_checked():
+    earlier = assignments_from_codes([0, 0, 1, 2, 2], index=["a", "b", "c", "d", "e"])
+    later = assignments_from_codes([0, 1, 0, 2, 1], index=["a", "b", "c", "d", "f"])  # e left, f is new
+    after = outcomes_from([10, 2, 8, 0, 1], [False, True, False, True, False], index=["a", "b", "c", "d", "f"])
+    paths, summary = tier_migration(earlier, later, after)
+    p = paths.set_index(["tier_from", "tier_to"])
+    assert p.loc[("A", "A"), "direction"] == "stayed" and p.loc[("A", "B"), "direction"] == "down"
+    assert p.loc[("B", "A"), "direction"] == "up"
+    assert p.loc[("C", "left"), "direction"] == "left" and p.loc[("new", "B"), "direction"] == "entered"
+    assert p.loc[("A", "A"), "share_of_tier_from"] == 0.5 and p.loc[("C", "C"), "share_of_tier_from"] == 0.5
+    assert p.loc[("A", "B"), "churn_rate_after"] == 1.0 and p.loc[("B", "A"), "profit_per_customer_after"] == 8
+    assert np.isnan(p.loc[("C", "left"), "churn_rate_after"])
+    assert summary == {"customers_in_both": 4, "stable_share": 0.5, "up_share": 0.25, "down_share": 0.25,
+                       "new_customers": 1, "left_customers": 1, "same_tier_labels": True}
+    m = transition_matrix(paths)
+    assert list(m.index) == ["A", "B", "C", "new"] and m.loc["A", "A"] == 1 and m.loc["C", "left"] == 1
+    assert m.to_numpy().sum() == 6
+
+
+def test_migration_between_different_tier_scales_has_no_direction():
+    earlier = assignments_from_codes([0, 1], labels=("A", "B"))
+    later = assignments_from_codes([1, 1], labels=("X", "Y"))
+    paths, summary = tier_migration(earlier, later)
+    assert set(paths["direction"]) == {"changed"} and np.isnan(summary["up_share"])
+
+
+def _features(index, growth, recency, freq, first, last, **attrs):
+    f = pd.DataFrame({"growth_trend": growth, "recency_days": recency, "frequency": freq,
+                      "first_order_date": pd.to_datetime(first), "last_order_date": pd.to_datetime(last),
+                      "monetary_total": 100.0, "profit": [50.0, 40.0, 30.0, 20.0]}, index=pd.Index(index, name="customer_id"))
+    f.attrs = {"as_of": "2023-12-31", **attrs}
+    return f
+
+
+def test_early_warning_rule_and_reasons():
+    ids = ["a", "b", "c", "d"]
+    # a: revenue halved; b: orders every 30 days, silent for 100; c: fine; d: one order only
+    f = _features(ids, growth=[-0.6, 0.0, 0.1, 0.0], recency=[10, 100, 20, 300], freq=[5, 5, 5, 1],
+                  first=["2023-01-01", "2023-05-15", "2023-01-01", "2023-03-06"],
+                  last=["2023-12-21", "2023-09-22", "2023-12-11", "2023-03-06"])
+    a = assignments_from_codes([0, 0, 0, 0], index=ids)
+    assert typical_gap_days(f)[1] == pytest.approx(130 / 4)
+    ew = early_warning(a, f).set_index("customer_id")
+    assert list(ew.index) == ["a", "b"]  # most profitable first
+    assert ew.loc["a", "reason"] == "falling_revenue" and ew.loc["b", "reason"] == "overdue_for_an_order"
+    assert ew.loc["b", "days_past_usual_gap"] == pytest.approx(100 - 32.5)
+    # only the top tier is watched
+    assert early_warning(assignments_from_codes([1, 0, 0, 0], index=ids), f)["customer_id"].tolist() == ["b"]
+    # a stricter rule flags nobody
+    assert early_warning(a, f, max_growth=-0.9, gap_multiple=5).empty
+
+
+def test_typical_gap_with_a_lookback_window():
+    f = _features(["a", "b", "c", "d"], growth=0.0, recency=[0, 0, 0, 0], freq=[4, 2, 1, 3],
+                  first=["2020-01-01", "2023-10-01", "2020-01-01", "2023-01-01"],
+                  last=["2023-12-31", "2023-12-31", "2023-12-31", "2023-12-31"], lookback_months=12)
+    gap = typical_gap_days(f)
+    assert gap[0] == pytest.approx(365 / 4)  # window starts 2022-12-31: 4 orders over 365 days
+    assert gap[1] == pytest.approx(91)  # first order inside the window: (last − first)/(orders − 1)
+    assert gap[2] == pytest.approx(365)
+    assert gap[3] == pytest.approx(364 / 2)
+
+
+def test_warning_check_compares_flagged_and_unflagged():
+    ids = ["a", "b", "c", "d"]
+    f = _features(ids, growth=[-0.6, -0.7, 0.1, 0.2], recency=[1, 1, 1, 1], freq=[5, 5, 5, 5],
+                  first="2023-01-01", last="2023-12-30")
+    o = outcomes_from([0, 0, 10, 20], [True, True, False, False], index=ids)
+    t = warning_check(assignments_from_codes([0, 0, 0, 0], index=ids), f, o).set_index("group")
+    assert t.loc["flagged", "customers"] == 2 and t.loc["flagged", "churn_rate_after"] == 1.0
+    assert t.loc["not flagged", "profit_per_customer_after"] == 15
