@@ -17,6 +17,17 @@ feature table of another date: that is how a quarterly rerun applies last quarte
 
 Subclasses implement ``_fit(features)`` and ``_assign(features) -> (tier_codes, score)``
 where ``tier_codes`` is an integer array, 0 = best tier.
+
+Rules shared by every method (checked here, so no method can forget them):
+
+- the feature table's index (customer_id) must be unique — the tie rule and the
+  alignment of the output depend on it (ValueError otherwise);
+- ``fit`` on an empty table is a ValueError (there is nothing to learn cut points from);
+  ``assign`` on an empty table returns an empty, well-formed assignment table;
+- the package-wide tie rule: customers are ordered by value descending, then customer_id
+  ascending (``rank_order``). Tiers are learned as value thresholds, so equal values
+  always share a tier (a tie at a boundary goes to the better tier) and the order of the
+  rows never matters.
 """
 
 from __future__ import annotations
@@ -54,7 +65,10 @@ class GradingMethod:
         return tuple(self.tier_labels)  # type: ignore[attr-defined]
 
     def fit(self, features: pd.DataFrame) -> "GradingMethod":
+        self.fitted_ = False  # a failed refit must not leave the previous fit looking current
         self._check_features(features)
+        if len(features) == 0:
+            raise ValueError(f"{type(self).__name__}.fit needs at least one customer; the feature table is empty")
         self._fit(features)
         self.fitted_ = True
         return self
@@ -63,9 +77,12 @@ class GradingMethod:
         if not getattr(self, "fitted_", False):
             raise NotFittedError(f"{type(self).__name__}.assign called before fit")
         self._check_features(features)
-        codes, score = self._assign(features)
-        codes = np.asarray(codes)
         labels = self.labels
+        if len(features) == 0:
+            codes, score = np.zeros(0, dtype=np.int64), np.zeros(0)
+        else:
+            codes, score = self._assign(features)
+        codes = np.asarray(codes)
         if codes.shape != (len(features),):
             raise AssertionError(f"{type(self).__name__} returned {codes.shape} codes for {len(features)} rows")
         if len(codes) and (codes.min() < 0 or codes.max() >= len(labels)):
@@ -101,6 +118,9 @@ class GradingMethod:
                 f"{type(self).__name__} needs feature columns {missing}, which the feature table "
                 f"does not have (it has {list(features.columns)})"
             )
+        if not features.index.is_unique:
+            dup = features.index[features.index.duplicated()][:5].tolist()
+            raise ValueError(f"the feature table's index (customer_id) has duplicates, e.g. {dup}; one row per customer")
 
     def required_features_for_params(self) -> tuple[str, ...]:
         """Feature columns needed with the current parameters (override when it depends)."""
@@ -121,27 +141,42 @@ def rank_order(values: pd.Series) -> np.ndarray:
     return np.lexsort((keys, -v))
 
 
-def thresholds_from_shares(values: pd.Series, shares: tuple[float, ...]) -> np.ndarray:
+def column_values(features: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """``features[column]`` as float64; missing values are a ValueError naming the column
+    (a grading by value must not quietly put unknown values in some tier)."""
+    v = features[column].to_numpy(dtype=float, na_value=np.nan)
+    n_missing = int(np.isnan(v).sum())
+    if n_missing:
+        raise ValueError(f"{what}: column {column!r} has {n_missing} missing value(s); fill or drop them first")
+    return v
+
+
+def thresholds_from_shares(values: pd.Series | np.ndarray, shares: tuple[float, ...]) -> np.ndarray:
     """Value thresholds that cut customers at cumulative *customer-count* shares.
 
     Customers are ranked by value (ties by customer_id); the threshold of a cut at share
     s is the value of the last customer inside the first ceil(s·n) ranks. Tiers are then
     assigned by value (``codes_from_thresholds``), so equal values always share a tier
-    (a tie at a boundary goes to the better tier) and last quarter's thresholds can be
-    applied to this quarter's table.
+    (a tie at a boundary goes to the better tier: a tier can hold more than its share
+    when values tie) and last quarter's thresholds can be applied to this quarter's
+    table. Missing values are a ValueError. (The threshold is a value, so it does not
+    depend on how ties are ordered: a plain sort gives the same result as ``rank_order``.)
     """
     _check_shares(shares)
-    n = len(values)
+    v = np.asarray(values, dtype=float)
+    if np.isnan(v).any():
+        raise ValueError(f"cannot cut at customer shares: {int(np.isnan(v).sum())} value(s) are missing")
+    n = len(v)
     if n == 0:
         return np.full(len(shares), np.inf)
-    ordered = values.to_numpy(dtype=float)[rank_order(values)]
-    idx = np.clip(np.ceil(np.asarray(shares, dtype=float) * n).astype(int) - 1, 0, n - 1)
+    ordered = np.sort(v)[::-1]
+    idx = np.clip(np.ceil(np.asarray(shares, dtype=float) * n - 1e-9).astype(int) - 1, 0, n - 1)
     return ordered[idx]
 
 
 def codes_from_thresholds(values: np.ndarray | pd.Series, thresholds: np.ndarray) -> np.ndarray:
     """Tier code = how many thresholds the value is below (thresholds best first).
-    NaN values fall to the last tier."""
+    NaN values fall to the last tier (callers that cannot have NaN check beforehand)."""
     v = np.asarray(values, dtype=float)
     v = np.where(np.isnan(v), -np.inf, v)
     codes = np.zeros(len(v), dtype=np.int64)
@@ -154,6 +189,16 @@ def _check_shares(shares: tuple[float, ...]) -> None:
     s = np.asarray(shares, dtype=float)
     if s.ndim != 1 or len(s) == 0 or np.any(s <= 0) or np.any(s > 1) or np.any(np.diff(s) <= 0):
         raise ValueError(f"cut shares must be increasing numbers in (0, 1], got {shares!r}")
+
+
+check_shares = _check_shares
+
+
+def check_labels(method: GradingMethod, n_tiers: int, why: str) -> None:
+    """``tier_labels`` must name every tier exactly once."""
+    labels = tuple(method.tier_labels)  # type: ignore[attr-defined]
+    if len(labels) != n_tiers or len(set(labels)) != len(labels):
+        raise ValueError(f"{type(method).__name__}.tier_labels needs {n_tiers} distinct labels ({why}), got {labels!r}")
 
 
 def check_columns(features: pd.DataFrame, columns, what: str) -> None:

@@ -1,77 +1,120 @@
 """Pareto / ABC grading (帕累托, 二八法则) on revenue or on profit.
 
-Customers are ranked by value (ties by customer_id). A = the customers needed to reach
-the first ``cut_shares[0]`` (80 %) of the positive total: a customer is in A when the
-cumulative share *before* it is below the cut; B likewise up to ``cut_shares[1]`` (95 %);
-C = the rest with a value of zero or more. Loss-making customers (negative value) never
-count toward a cumulative share; they form the last group, ``loss`` (the sources'
-"drop bad customers"). With 18 customers making exactly 80 of 100, A is exactly those 18.
+``basis="revenue"`` grades by ``monetary_total``, ``basis="profit"`` by ``profit``.
 
-The cuts are learned as value thresholds (the smallest value inside A, inside B), and
-``assign`` applies them by value: a tie at a boundary goes to the better class, and
-last quarter's thresholds grade this quarter's customers. If no customer has a
-positive value, nobody is A or B. ``top20_share_`` is the 80/20 check: the share of the
-positive total made by the top 20 % of customers.
+The cut rule (learned in ``fit``). Customers are sorted by value, largest first. Only
+positive values count toward the total and the cumulative shares. A customer is in
+A when the share of the total held by the customers ranked *above* it is below
+``cut_shares[0]`` (80 %): A is the smallest group that reaches 80 %. B likewise up to
+``cut_shares[1]`` (95 %); C = every other customer with a value of zero or more.
+With 18 customers making exactly 80 of 100, the 18th has 80 % − its own share above
+it (< 80 %: A) and the 19th has exactly 80 % above it (not below the cut: B), so A is
+exactly those 18. Shares are compared with a tolerance of 1e-9 (of the total), so a
+float sum that lands a hair off 80 % does not move the boundary.
+
+Loss-making customers (negative value) never count toward a cumulative share; they
+form their own last group, ``loss`` (the sources' "drop bad customers";
+``loss_customers`` lists them). They are not "below C" in value terms only: they cost
+money, so they need a decision, not cheaper service.
+
+Assigning. The cuts are stored as value thresholds (``thresholds_``: the smallest
+value inside A, inside B), and ``assign`` grades any table by value: value ≥ the A
+threshold is A, ≥ the B threshold is B, ≥ 0 is C, < 0 is loss. So last quarter's
+thresholds grade this quarter's customers (a new customer is graded by its value, not
+by this quarter's shares), equal values always share a class, and a tie straddling a
+cut goes to the better class (A may then hold a little more than 80 %).
+
+Learned state: ``thresholds_``, ``total_`` (positive total), ``tier_value_share_`` (the
+share of the positive total in A, B, C on the calibration table), ``top20_share_`` (the
+80/20 check: the share of the positive total made by the top 20 % of customers — all
+customers counted, ceil(0.2·n) of them), ``n_loss_`` and ``loss_total_``.
+
+Degenerate input: one customer with a positive value is A; all-equal positive values
+are all A; if no customer has a positive value, nobody is A or B (a RuntimeWarning says
+so) — zeros are C and losses ``loss``. Missing values are a ValueError.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, _check_shares, codes_from_thresholds, rank_order
+from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, column_values
 
 BASIS_COLUMNS = {"revenue": "monetary_total", "profit": "profit"}
+#: tolerance on cumulative shares (a fraction of the total)
+SHARE_TOLERANCE = 1e-9
 
 
 @dataclass
 class ParetoABC(GradingMethod):
+    #: "revenue" (monetary_total) or "profit" (profit)
     basis: str = "revenue"
+    #: cumulative shares of the positive total that close A, B, ... (increasing, in (0, 1])
     cut_shares: tuple[float, ...] = (0.8, 0.95)
+    #: one label per cut, one for the rest (value >= 0), one for loss-makers, best first
     tier_labels: tuple[str, ...] = ("A", "B", "C", "loss")
 
     description: ClassVar[str] = "Pareto/ABC: A = customers making the first 80 % of the total, B up to 95 %, C the rest"
 
-    def required_features_for_params(self) -> tuple[str, ...]:
+    @property
+    def value_column(self) -> str:
         if self.basis not in BASIS_COLUMNS:
             raise ValueError(f"basis must be one of {sorted(BASIS_COLUMNS)}, got {self.basis!r}")
-        return (BASIS_COLUMNS[self.basis], "tenure_days")
+        return BASIS_COLUMNS[self.basis]
+
+    def required_features_for_params(self) -> tuple[str, ...]:
+        return (self.value_column, "tenure_days")
 
     def _fit(self, features: pd.DataFrame) -> None:
-        _check_shares(self.cut_shares)
-        if len(self.tier_labels) != len(self.cut_shares) + 2:
-            raise ValueError(f"tier_labels needs {len(self.cut_shares) + 2} labels (one per cut, the rest, loss)")
-        values = features[BASIS_COLUMNS[self.basis]]
-        positive = values.clip(lower=0)
-        order = rank_order(values)
-        sorted_pos = positive.to_numpy(dtype=float)[order]
-        total = sorted_pos.sum()
-        self.total_ = float(total)
-        thresholds = []
+        check_shares(self.cut_shares)
+        check_labels(self, len(self.cut_shares) + 2, "one per cut, one for the rest, one for loss-makers")
+        v = column_values(features, self.value_column, type(self).__name__)
+        sorted_pos = np.sort(np.clip(v, 0.0, None))[::-1]  # tie order cannot matter: thresholds are values
+        total = float(sorted_pos.sum())
         if total > 0:
             share_before = (np.cumsum(sorted_pos) - sorted_pos) / total
+            thresholds = []
             for cut in self.cut_shares:
-                inside = (share_before < cut - 1e-12) & (sorted_pos > 0)
-                thresholds.append(sorted_pos[inside].min() if inside.any() else np.inf)
+                inside = (share_before < cut - SHARE_TOLERANCE) & (sorted_pos > 0)
+                # share_before is non-decreasing, so "inside" is a prefix: its last value is the smallest
+                thresholds.append(sorted_pos[inside.sum() - 1] if inside.any() else np.inf)
         else:
+            warnings.warn(
+                f"ParetoABC({self.basis}): no customer has a positive {self.value_column}; nobody is graded "
+                f"{' or '.join(self.tier_labels[:-2])}",
+                RuntimeWarning, stacklevel=3,
+            )
             thresholds = [np.inf] * len(self.cut_shares)
         self.thresholds_ = np.asarray(thresholds, dtype=float)
-        n = len(values)
-        k = math.ceil(0.2 * n)
+        self.total_ = total
+        codes = self._codes(v)
+        pos = np.clip(v, 0.0, None)
+        self.tier_value_share_ = {
+            label: (float(pos[codes == i].sum() / total) if total > 0 else float("nan"))
+            for i, label in enumerate(self.tier_labels[:-1])
+        }
+        k = math.ceil(0.2 * len(v))
         self.top20_share_ = float(sorted_pos[:k].sum() / total) if total > 0 else float("nan")
-        self.n_loss_ = int((values < 0).sum())
+        self.n_loss_ = int((v < 0).sum())
+        self.loss_total_ = float(v[v < 0].sum())
+
+    def _codes(self, v: np.ndarray) -> np.ndarray:
+        codes = codes_from_thresholds(np.clip(v, 0.0, None), self.thresholds_)
+        return np.where(v < 0, len(self.cut_shares) + 1, codes)
 
     def _assign(self, features: pd.DataFrame):
-        v = features[BASIS_COLUMNS[self.basis]].to_numpy(dtype=float)
-        codes = codes_from_thresholds(np.where(v < 0, 0.0, v), self.thresholds_)
-        # values >= 0 below every threshold are C (code len(cuts)); losses get their own last code
-        codes = np.where(v < 0, len(self.cut_shares) + 1, codes)
-        return codes, v
+        v = column_values(features, self.value_column, type(self).__name__)
+        return self._codes(v), v
 
     def loss_customers(self, features: pd.DataFrame) -> pd.Index:
-        """Customers with negative value: candidates for review or for being dropped."""
-        return features.index[features[BASIS_COLUMNS[self.basis]] < 0]
+        """Customers with a negative value (candidates for review or for being dropped),
+        largest loss first, ties by customer_id."""
+        v = features[self.value_column]
+        loss = v[v < 0]
+        return loss.index[np.lexsort((loss.index.to_numpy(dtype=str), loss.to_numpy(dtype=float)))]

@@ -1,11 +1,23 @@
 """Customer pyramid (客户金字塔): four levels by profit.
 
-important (重要), secondary (次要), ordinary (普通), small (小客户). Levels are cut at
-cumulative *customer-count* shares (``cut_shares``, default the top 5 %, the next to
-20 %, the next to 50 %, the rest), ranking customers by profit (ties by customer_id);
-important + secondary are the "key customers", about 20 % of customers, who in the
-textbook make about 80 % of profit (the report shows whether they do). Cuts are learned
-as profit thresholds and applied by value (ties at a boundary go up).
+Levels, best first (labels configurable; the defaults are English):
+
+- ``important`` (重要客户) — the top ``cut_shares[0]`` of customers (default 1 %);
+- ``secondary`` (次要客户) — the next ones up to ``cut_shares[1]`` (default 20 %);
+- ``ordinary`` (普通客户) — up to ``cut_shares[2]`` (default 50 %);
+- ``small`` (小客户) — the rest, loss-makers included.
+
+The source fixes only that important + secondary, the "key customers" (关键客户), are
+about 20 % of customers and make about 80 % of profit; the 1 / 19 / 30 / 50 % split is
+the usual textbook one. Levels are cut at cumulative *customer-count* shares, ranking
+customers by ``value_column`` (default ``profit``: the pyramid is a profitability
+pyramid); ``key_value_share_`` shows whether the key customers really make ~80 % of it.
+
+Cuts are learned in ``fit`` as value thresholds (``thresholds_``; see
+``base.thresholds_from_shares``) and applied by value: equal values share a level (a tie
+at a boundary goes up, so a level can hold more than its share), and another date's
+table is graded with these thresholds. Degenerate input: one customer, or all-equal
+values, puts everyone in ``important``. Missing values are a ValueError.
 """
 
 from __future__ import annotations
@@ -13,16 +25,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, codes_from_thresholds, thresholds_from_shares
+from segment.methods.base import (
+    GradingMethod,
+    check_labels,
+    check_shares,
+    codes_from_thresholds,
+    column_values,
+    thresholds_from_shares,
+)
 
 
 @dataclass
 class CustomerPyramid(GradingMethod):
+    #: the value the pyramid is built on (profit: customer profitability)
     value_column: str = "profit"
-    cut_shares: tuple[float, ...] = (0.05, 0.20, 0.50)
+    #: cumulative customer-count shares closing each level but the last
+    cut_shares: tuple[float, ...] = (0.01, 0.20, 0.50)
+    #: best first; one more than cut_shares (重要, 次要, 普通, 小客户)
     tier_labels: tuple[str, ...] = ("important", "secondary", "ordinary", "small")
+    #: how many top levels are the "key customers" (关键客户)
     n_key_levels: int = 2
 
     description: ClassVar[str] = "Customer pyramid: important / secondary / ordinary / small by profit"
@@ -31,14 +55,30 @@ class CustomerPyramid(GradingMethod):
         return (self.value_column, "tenure_days")
 
     def _fit(self, features: pd.DataFrame) -> None:
-        if len(self.tier_labels) != len(self.cut_shares) + 1:
-            raise ValueError(f"tier_labels needs {len(self.cut_shares) + 1} labels for {len(self.cut_shares)} cuts")
-        self.thresholds_ = thresholds_from_shares(features[self.value_column], self.cut_shares)
+        check_shares(self.cut_shares)
+        check_labels(self, len(self.cut_shares) + 1, "one more than cut_shares")
+        if not 1 <= self.n_key_levels <= len(self.tier_labels):
+            raise ValueError(f"n_key_levels must be in 1..{len(self.tier_labels)}, got {self.n_key_levels}")
+        v = column_values(features, self.value_column, type(self).__name__)
+        self.thresholds_ = thresholds_from_shares(v, self.cut_shares)
+        codes = codes_from_thresholds(v, self.thresholds_)
+        key = codes < self.n_key_levels
+        self.level_counts_ = {label: int((codes == i).sum()) for i, label in enumerate(self.tier_labels)}
+        self.key_customer_share_ = float(key.mean())
+        total = float(v.sum())
+        self.key_value_share_ = float(v[key].sum() / total) if total > 0 else float("nan")
 
     def _assign(self, features: pd.DataFrame):
-        v = features[self.value_column].to_numpy(dtype=float)
+        v = column_values(features, self.value_column, type(self).__name__)
         return codes_from_thresholds(v, self.thresholds_), v
 
-    def key_customers(self, assignments: pd.DataFrame) -> pd.Index:
-        """Customers in the top ``n_key_levels`` levels (重点客户)."""
-        return assignments.index[assignments["tier"].cat.codes < self.n_key_levels]
+    @property
+    def key_labels(self) -> tuple[str, ...]:
+        """The levels that make up the key customers (important + secondary by default)."""
+        return tuple(self.tier_labels[: self.n_key_levels])
+
+    def key_customers(self, table: pd.DataFrame) -> pd.Index:
+        """Key customers (关键客户: the top ``n_key_levels`` levels) of an assignment table
+        (output of ``assign``) or of a feature table (graded here)."""
+        tier = table["tier"] if "tier" in table.columns else self.assign(table)["tier"]
+        return table.index[np.isin(tier.astype(str).to_numpy(), self.key_labels)]
