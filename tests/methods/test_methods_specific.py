@@ -14,17 +14,8 @@ from segment.methods.clv_models import fit_bgnbd, fit_gamma_gamma
 from segment.methods.pareto import ParetoABC
 from segment.methods.pyramid import CustomerPyramid
 from segment.methods.registry import make_method
-from segment.methods.rfm import DEFAULT_SEGMENT_RULES, RFMGrading, segment_grid
+from segment.methods.rfm import DEFAULT_SEGMENT_RULES, RFMGrading
 from segment.methods.weighted import WeightedScore
-
-
-def test_every_rfm_cell_maps_to_exactly_one_segment():
-    grid = segment_grid(DEFAULT_SEGMENT_RULES, 5)
-    assert (grid[1:, 1:] >= 0).all()
-    with pytest.raises(ValueError, match="unmapped"):
-        segment_grid(DEFAULT_SEGMENT_RULES[:-1], 5)
-    with pytest.raises(ValueError, match="claimed by"):
-        segment_grid(DEFAULT_SEGMENT_RULES + ({"segment": "dup", "r": (1, 1), "fm": (1, 1)},), 5)
 
 
 def test_rfm_reports_how_many_scores_each_dimension_got(features):

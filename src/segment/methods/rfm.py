@@ -1,113 +1,234 @@
 """RFM grading (近度/频度/额度): recency, frequency and monetary scores, named segments
 from a rule table, and tiers from a segment -> tier table. Rules are data, not code.
 
-Scores: for each dimension, bin edges are the ``n_bins``-quantiles of the calibration
-values, de-duplicated; a customer's score is 1 + the number of edges strictly below its
-value (recency is scored on −recency_days so that higher is always better). Equal values
-therefore always get equal scores and row order never matters. When many customers tie
-(in real data most customers bought once), a dimension gets fewer distinct scores than
-``n_bins``: ``n_distinct_scores_`` reports how many each dimension really got — the
-score range is never silently shrunk without saying so.
+Scores (learned in ``fit``). For each dimension the values are oriented so that higher
+is better (recency is scored on −recency_days). The bin edges are the ``n_bins``-quantiles
+of the calibration values (``np.quantile(..., method="inverted_cdf")``: each edge is an
+observed value), with duplicates removed; a customer's score is 1 + the number of edges
+strictly below its value. So:
 
-Segments: ``segment_rules`` maps (R score range, FM score range) to a name, where FM is
-the rounded-up mean of F and M; the default table is a partition of the 5 x 5 grid
-(checked in ``fit``: every cell maps to exactly one segment). ``tier_map`` maps
-segments to tiers.
+- equal values always get equal scores and row order never matters (the tie rule);
+- with distinct values each score holds 1/n_bins of the customers;
+- a value equal to an edge gets the lower score, so a mass of equal values (most
+  customers bought once) all share the *lowest* score their value allows;
+- another date's table is scored with these edges (a value beyond the calibration
+  range gets the end score).
+
+When values tie heavily a dimension gets fewer distinct scores than ``n_bins`` (in real
+data frequency is 1 for most customers: typically 2–3 distinct F scores). That is never
+silent: ``n_distinct_scores_`` reports how many scores each dimension really got on the
+calibration table, and ``fit`` warns (``ScoreRangeWarning``) for each short dimension.
+
+Segments. ``segment_rules`` is a table (a sequence of dicts, or a DataFrame with these
+columns): ``segment`` (name) and optional inclusive score ranges ``r``, ``f``, ``m``,
+``fm`` as (low, high); a missing range means any score. ``fm`` = ceil((f + m) / 2), the
+usual combined frequency-monetary score. Every (r, f, m) cell of the score cube must
+match exactly one rule (``fit`` raises otherwise, naming the cells), so every customer
+gets exactly one segment. Several rules may share a segment name. The default table is
+the common 3 x 3 partition of the (R, FM) grid into nine named segments.
+
+Tiers. ``tier_map`` maps each segment to a tier label (data too). Default: A = Champions,
+Loyal (recent and valuable); B = At risk (valuable but not recent: win back),
+Potential loyalists, Need attention, New or promising; C = About to sleep,
+Hibernating, Lost.
+
+``assign``'s ``score`` is r + f + m (3..3·n_bins). ``scores(features)`` gives the
+per-customer r, f, m, fm, segment and the combined score for reports.
+
+Degenerate input: all-equal values (or one customer) get score 1 on every dimension
+(no spread, no evidence of value; ``n_distinct_scores_`` is 1), i.e. the (1, 1, 1)
+cell's segment. Missing values are a ValueError.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod
+from segment.methods.base import GradingMethod, check_labels, column_values
 
-DEFAULT_SEGMENT_RULES: tuple[dict, ...] = (
-    {"segment": "champions", "r": (4, 5), "fm": (4, 5)},
-    {"segment": "loyal", "r": (3, 3), "fm": (4, 5)},
-    {"segment": "at_risk", "r": (1, 2), "fm": (4, 5)},
-    {"segment": "potential_loyalists", "r": (4, 5), "fm": (2, 3)},
-    {"segment": "need_attention", "r": (3, 3), "fm": (2, 3)},
-    {"segment": "hibernating", "r": (1, 2), "fm": (2, 3)},
-    {"segment": "new_or_promising", "r": (4, 5), "fm": (1, 1)},
-    {"segment": "about_to_sleep", "r": (3, 3), "fm": (1, 1)},
-    {"segment": "lost", "r": (1, 2), "fm": (1, 1)},
+
+class ScoreRangeWarning(UserWarning):
+    """An RFM dimension got fewer distinct scores than ``n_bins`` (heavily tied values)."""
+
+
+DEFAULT_SEGMENT_RULES: tuple[dict[str, Any], ...] = (
+    {"segment": "Champions", "r": (4, 5), "fm": (4, 5)},
+    {"segment": "Loyal", "r": (3, 3), "fm": (4, 5)},
+    {"segment": "At risk", "r": (1, 2), "fm": (4, 5)},
+    {"segment": "Potential loyalists", "r": (4, 5), "fm": (2, 3)},
+    {"segment": "Need attention", "r": (3, 3), "fm": (2, 3)},
+    {"segment": "Hibernating", "r": (1, 2), "fm": (2, 3)},
+    {"segment": "New or promising", "r": (4, 5), "fm": (1, 1)},
+    {"segment": "About to sleep", "r": (3, 3), "fm": (1, 1)},
+    {"segment": "Lost", "r": (1, 2), "fm": (1, 1)},
 )
 DEFAULT_TIER_MAP: dict[str, str] = {
-    "champions": "A", "loyal": "A", "at_risk": "A",
-    "potential_loyalists": "B", "need_attention": "B", "new_or_promising": "B",
-    "hibernating": "C", "about_to_sleep": "C", "lost": "C",
+    "Champions": "A", "Loyal": "A",
+    "At risk": "B", "Potential loyalists": "B", "Need attention": "B", "New or promising": "B",
+    "About to sleep": "C", "Hibernating": "C", "Lost": "C",
 }
-DIMENSIONS = {"r": "recency_days", "f": "frequency", "m": "monetary_total"}
+RULE_KEYS = ("r", "f", "m", "fm")
 
 
-def segment_grid(rules: tuple[dict, ...], n_bins: int) -> np.ndarray:
-    """(n_bins+1) x (n_bins+1) array of rule indices by (r, fm); raises unless every
-    cell 1..n_bins is covered exactly once."""
-    grid = np.full((n_bins + 1, n_bins + 1), -1)
-    for i, rule in enumerate(rules):
-        for r in range(rule["r"][0], rule["r"][1] + 1):
-            for fm in range(rule["fm"][0], rule["fm"][1] + 1):
-                if not (1 <= r <= n_bins and 1 <= fm <= n_bins):
-                    raise ValueError(f"segment rule {rule['segment']!r} covers a score outside 1..{n_bins}")
-                if grid[r, fm] != -1:
-                    raise ValueError(f"cell r={r}, fm={fm} is claimed by {rules[grid[r, fm]]['segment']!r} and {rule['segment']!r}")
-                grid[r, fm] = i
-    holes = [(r, fm) for r in range(1, n_bins + 1) for fm in range(1, n_bins + 1) if grid[r, fm] == -1]
-    if holes:
-        raise ValueError(f"segment rules leave score cells (r, fm) unmapped: {holes}")
-    return grid
+def rule_records(rules: Any) -> list[dict[str, Any]]:
+    """The rule table as a list of dicts (accepts a DataFrame or a sequence of dicts)."""
+    if isinstance(rules, pd.DataFrame):
+        records = rules.to_dict("records")
+    else:
+        records = [dict(r) for r in rules]
+    out = []
+    for rec in records:
+        if "segment" not in rec:
+            raise ValueError(f"segment rule {rec!r} has no 'segment' name")
+        unknown = set(rec) - {"segment", *RULE_KEYS}
+        if unknown:
+            raise ValueError(f"segment rule {rec['segment']!r} has unknown keys {sorted(unknown)}; allowed: {RULE_KEYS}")
+        clean = {"segment": str(rec["segment"])}
+        for key in RULE_KEYS:
+            rng = rec.get(key)
+            if rng is None or (isinstance(rng, float) and np.isnan(rng)):
+                continue
+            lo, hi = (int(rng[0]), int(rng[1]))
+            if lo > hi:
+                raise ValueError(f"segment rule {clean['segment']!r}: range {key}={rng!r} is empty")
+            clean[key] = (lo, hi)
+        out.append(clean)
+    if not out:
+        raise ValueError("segment_rules is empty")
+    return out
+
+
+def segment_cube(rules: Any, n_bins: int) -> tuple[np.ndarray, list[str]]:
+    """Lookup array ``cube[r, f, m]`` -> segment code for scores 1..n_bins, and the
+    segment names (codes index them, in order of first appearance). Raises unless every
+    (r, f, m) cell matches exactly one rule."""
+    records = rule_records(rules)
+    names = list(dict.fromkeys(r["segment"] for r in records))
+    s = np.arange(1, n_bins + 1)
+    r, f, m = np.meshgrid(s, s, s, indexing="ij")
+    fm = (f + m + 1) // 2
+    grid = {"r": r, "f": f, "m": m, "fm": fm}
+    for rec in records:
+        for key in RULE_KEYS:
+            if key in rec and not (1 <= rec[key][0] and rec[key][1] <= n_bins):
+                raise ValueError(
+                    f"segment rule {rec['segment']!r} uses {key} scores {rec[key]} outside 1..{n_bins} "
+                    f"(n_bins={n_bins}: give segment_rules written for {n_bins} scores)"
+                )
+    matches = np.zeros((len(records), *r.shape), dtype=bool)
+    for i, rec in enumerate(records):
+        hit = np.ones(r.shape, dtype=bool)
+        for key in RULE_KEYS:
+            if key in rec:
+                hit &= (grid[key] >= rec[key][0]) & (grid[key] <= rec[key][1])
+        matches[i] = hit
+    count = matches.sum(axis=0)
+    if (count != 1).any():
+        def cells(mask):
+            idx = np.argwhere(mask)[:10] + 1
+            return [tuple(int(x) for x in c) for c in idx]
+        problems = []
+        if (count == 0).any():
+            problems.append(f"{int((count == 0).sum())} (r, f, m) cell(s) match no rule, e.g. {cells(count == 0)}")
+        if (count > 1).any():
+            problems.append(f"{int((count > 1).sum())} cell(s) match several rules, e.g. {cells(count > 1)}")
+        raise ValueError("segment_rules must map every (r, f, m) score cell to exactly one segment: " + "; ".join(problems))
+    rule_of_cell = matches.argmax(axis=0)
+    code_of_rule = np.array([names.index(rec["segment"]) for rec in records])
+    cube = np.full((n_bins + 1,) * 3, -1, dtype=np.int64)
+    cube[1:, 1:, 1:] = code_of_rule[rule_of_cell]
+    return cube, names
 
 
 @dataclass
 class RFMGrading(GradingMethod):
+    #: scores per dimension (5 = quintiles)
     n_bins: int = 5
-    segment_rules: tuple[dict, ...] = DEFAULT_SEGMENT_RULES
+    #: (score ranges -> segment) rule table; see the module docstring
+    segment_rules: tuple[dict[str, Any], ...] = DEFAULT_SEGMENT_RULES
+    #: segment -> tier label
     tier_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TIER_MAP))
     tier_labels: tuple[str, ...] = ("A", "B", "C")
+    recency_column: str = "recency_days"
+    frequency_column: str = "frequency"
+    monetary_column: str = "monetary_total"
 
-    required_features: ClassVar[tuple[str, ...]] = ("recency_days", "frequency", "monetary_total", "tenure_days")
     description: ClassVar[str] = "RFM: recency, frequency, monetary quintile scores -> named segments -> tiers"
 
-    def _fit(self, features: pd.DataFrame) -> None:
-        self.grid_ = segment_grid(tuple(self.segment_rules), self.n_bins)
-        names = [r["segment"] for r in self.segment_rules]
-        unmapped = [s for s in names if s not in self.tier_map]
-        bad = {s: t for s, t in self.tier_map.items() if t not in self.tier_labels}
-        if unmapped or bad:
-            raise ValueError(f"tier_map must map every segment to a tier label; unmapped {unmapped}, unknown tiers {bad}")
-        qs = np.arange(1, self.n_bins) / self.n_bins
-        self.edges_ = {}
-        for dim, col in DIMENSIONS.items():
-            v = self._oriented(features, dim)
-            self.edges_[dim] = np.unique(np.quantile(v, qs)) if len(v) else np.array([])
-        scores = self.scores(features)
-        self.n_distinct_scores_ = {dim: int(scores[dim].nunique()) for dim in DIMENSIONS}
+    @property
+    def columns(self) -> dict[str, str]:
+        return {"r": self.recency_column, "f": self.frequency_column, "m": self.monetary_column}
 
-    @staticmethod
-    def _oriented(features: pd.DataFrame, dim: str) -> np.ndarray:
-        v = features[DIMENSIONS[dim]].to_numpy(dtype=float)
+    def required_features_for_params(self) -> tuple[str, ...]:
+        return (*self.columns.values(), "tenure_days")
+
+    def _fit(self, features: pd.DataFrame) -> None:
+        if int(self.n_bins) != self.n_bins or self.n_bins < 2:
+            raise ValueError(f"n_bins must be an integer >= 2, got {self.n_bins!r}")
+        check_labels(self, len(self.tier_labels), "tiers named in tier_map")
+        cube, names = segment_cube(self.segment_rules, self.n_bins)
+        unmapped = [s for s in names if s not in self.tier_map]
+        bad = {s: t for s, t in self.tier_map.items() if s in names and t not in self.tier_labels}
+        if unmapped or bad:
+            raise ValueError(
+                f"tier_map must map every segment to one of {self.tier_labels}; "
+                f"unmapped segments {unmapped}, unknown tiers {bad}"
+            )
+        self._segment_cube, self.segments_ = cube, names  # private: a lookup array, not for reports
+        qs = np.arange(1, self.n_bins) / self.n_bins
+        self.edges_ = {
+            dim: np.unique(np.quantile(self._oriented(features, dim), qs, method="inverted_cdf"))
+            for dim in self.columns
+        }
+        scored = {dim: self._score(features, dim) for dim in self.columns}
+        self.n_distinct_scores_ = {dim: int(len(np.unique(s))) for dim, s in scored.items()}
+        for dim, k in self.n_distinct_scores_.items():
+            if k < self.n_bins:
+                warnings.warn(
+                    f"RFM: {self.columns[dim]} got only {k} distinct {dim.upper()} score(s) of {self.n_bins} "
+                    f"(its values tie heavily); scores used: {sorted(np.unique(scored[dim]).tolist())}",
+                    ScoreRangeWarning, stacklevel=3,
+                )
+
+    def _oriented(self, features: pd.DataFrame, dim: str) -> np.ndarray:
+        v = column_values(features, self.columns[dim], type(self).__name__)
         return -v if dim == "r" else v
 
+    def _score(self, features: pd.DataFrame, dim: str) -> np.ndarray:
+        return 1 + np.searchsorted(self.edges_[dim], self._oriented(features, dim), side="left")
+
     def scores(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Per customer: r, f, m scores (1 = worst), fm, the segment name and the RFM sum."""
-        out = {}
-        for dim in DIMENSIONS:
-            out[dim] = 1 + np.searchsorted(self.edges_[dim], self._oriented(features, dim), side="left")
-        fm = (out["f"] + out["m"] + 1) // 2
-        seg_idx = self.grid_[np.clip(out["r"], 1, self.n_bins), np.clip(fm, 1, self.n_bins)]
-        names = np.array([r["segment"] for r in self.segment_rules])
+        """Per customer: r, f, m scores (1 = worst), fm = ceil((f + m) / 2), the segment
+        name (categorical, in rule-table order) and rfm_score = r + f + m."""
+        if not getattr(self, "fitted_", False):
+            raise RuntimeError("RFMGrading.scores called before fit")
+        s = {dim: self._score(features, dim) for dim in self.columns}
+        seg = self._segment_cube[s["r"], s["f"], s["m"]]
         return pd.DataFrame(
-            {**out, "fm": fm, "segment": names[seg_idx], "rfm_score": out["r"] + out["f"] + out["m"]},
+            {
+                **s,
+                "fm": (s["f"] + s["m"] + 1) // 2,
+                "segment": pd.Categorical.from_codes(seg, categories=self.segments_),
+                "rfm_score": s["r"] + s["f"] + s["m"],
+            },
             index=features.index,
         )
+
+    def segment_table(self) -> pd.DataFrame:
+        """The rule table with each segment's tier, for reports."""
+        rows = rule_records(self.segment_rules)
+        table = pd.DataFrame([{k: rec.get(k) for k in ("segment", *RULE_KEYS)} for rec in rows])
+        table["tier"] = table["segment"].map(self.tier_map)
+        return table
 
     def _assign(self, features: pd.DataFrame):
         s = self.scores(features)
         label_code = {label: i for i, label in enumerate(self.tier_labels)}
-        seg_code = {seg: label_code[t] for seg, t in self.tier_map.items()}
-        codes = s["segment"].map(seg_code).to_numpy(dtype=np.int64)
+        tier_of_segment = np.array([label_code[self.tier_map[name]] for name in self.segments_])
+        codes = tier_of_segment[s["segment"].cat.codes.to_numpy()]
         return codes, s["rfm_score"].to_numpy(dtype=float)
