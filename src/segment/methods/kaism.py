@@ -1,17 +1,33 @@
 """KAISM, the key account identification and selection matrix (关键客户识别与选择矩阵).
 
-Two axes, each a weighted sum of normalised features (``segment.methods.normalise``):
-customer attractiveness (default: growth trend and current revenue as a proxy for
-potential future value) and the supplier's current position with the customer (default:
-order frequency, tenure and recency as relationship strength). Each axis is split at its
-calibration median (learned in ``fit``; a customer exactly at the split counts as high).
+A 2 x 2 of two axes, each a weighted mean of normalised feature columns
+(``segment.methods.normalise``, state learned in ``fit``; ``lower_is_better`` columns
+are negated first):
+
+- customer attractiveness (客户吸引力: future value, growth) — default: growth trend and
+  current revenue (a proxy for the customer's size and potential);
+- the supplier's current position with the customer (relationship strength) — default:
+  order frequency, tenure and recency.
+
+Each axis is split at the ``split_quantiles`` quantile of its calibration values (the
+median by default), learned in ``fit`` as ``split_``; a customer exactly at a split counts
+as high (ties go up, as everywhere in the package).
 
 Quadrants and tier order (best first), with the sources' policy:
-key (关键: high attractiveness, strong position — invest and protect) >
-development (发展: high attractiveness, weak position — win share) >
-maintenance (维持: low attractiveness, strong position — serve efficiently) >
-opportunity (机会: low, weak — serve opportunistically at low cost).
-Attractiveness ranks first because the matrix selects where future value is.
+
+1. key (关键客户: high attractiveness, strong position — invest and protect);
+2. development (发展客户: high attractiveness, weak position — worth winning share);
+3. maintenance (维持客户: low attractiveness, strong position — serve efficiently);
+4. opportunity (机会客户: low, weak — serve opportunistically at low cost).
+
+Attractiveness ranks before position because the matrix selects where *future* value
+is: a customer with high potential and a weak position deserves more effort than a
+secure customer with little potential.
+
+``axis_values(features)`` gives each customer's two axis values (the matrix plot) and
+``score`` is their sum. Degenerate input: one customer or all-equal values are all
+``key`` (every customer is at both splits). Missing values count as the calibration
+median (see ``normalise``); ``n_missing_`` counts them.
 """
 
 from __future__ import annotations
@@ -23,16 +39,23 @@ import numpy as np
 import pandas as pd
 
 from segment.methods import normalise
-from segment.methods.base import GradingMethod, check_columns
+from segment.methods.base import GradingMethod, check_columns, check_labels
+
+AXES = ("attractiveness", "position")
 
 
 @dataclass
 class KAISMMatrix(GradingMethod):
+    #: attractiveness axis: column -> weight
     attractiveness: dict[str, float] = field(default_factory=lambda: {"growth_trend": 0.5, "monetary_total": 0.5})
+    #: position axis: column -> weight
     position: dict[str, float] = field(
         default_factory=lambda: {"frequency": 1 / 3, "tenure_days": 1 / 3, "recency_days": 1 / 3}
     )
+    #: quantile of each axis (attractiveness, position) where it splits into low / high
+    split_quantiles: tuple[float, float] = (0.5, 0.5)
     normalisation: str = "rank"
+    lower_is_better: tuple[str, ...] = normalise.LOWER_IS_BETTER
     tier_labels: tuple[str, ...] = ("key", "development", "maintenance", "opportunity")
 
     description: ClassVar[str] = "KAISM: attractiveness x position 2x2 -> key, development, maintenance, opportunity"
@@ -40,24 +63,40 @@ class KAISMMatrix(GradingMethod):
     def required_features_for_params(self) -> tuple[str, ...]:
         return ("tenure_days",)
 
+    def _axes(self) -> dict[str, dict[str, float]]:
+        return {"attractiveness": dict(self.attractiveness), "position": dict(self.position)}
+
     def _fit(self, features: pd.DataFrame) -> None:
-        for name, axis in (("attractiveness", self.attractiveness), ("position", self.position)):
-            if not axis or any(float(v) < 0 for v in axis.values()) or sum(axis.values()) <= 0:
+        check_labels(self, 4, "key, development, maintenance, opportunity")
+        q = np.asarray(self.split_quantiles, dtype=float)
+        if q.shape != (2,) or np.any(q <= 0) or np.any(q >= 1):
+            raise ValueError(f"split_quantiles must be two numbers in (0, 1), got {self.split_quantiles!r}")
+        for name, axis in self._axes().items():
+            if not axis or any(not np.isfinite(float(v)) or float(v) < 0 for v in axis.values()) or sum(axis.values()) <= 0:
                 raise ValueError(f"KAISM {name} weights must be non-negative with a positive sum, got {axis!r}")
             check_columns(features, axis, f"KAISM {name} axis")
-        cols = set(self.attractiveness) | set(self.position)
-        self.norm_ = {c: normalise.learn(normalise.oriented(features, c), self.normalisation) for c in cols}
+        cols = list(dict.fromkeys([*self.attractiveness, *self.position]))
+        self.norm_ = {
+            c: normalise.learn(normalise.oriented(features, c, self.lower_is_better), self.normalisation, name=c)
+            for c in cols
+        }
+        self.normalisation_summary_ = {c: normalise.summary(s) for c, s in self.norm_.items()}
+        self.n_missing_ = {c: int(features[c].isna().sum()) for c in cols}
         axes = self.axis_values(features)
-        self.split_ = {a: float(np.median(axes[a])) if len(axes) else 0.5 for a in ("attractiveness", "position")}
+        self.split_ = {a: float(np.quantile(axes[a].to_numpy(), qa)) for a, qa in zip(AXES, q)}
 
     def axis_values(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Per customer: the attractiveness and position axis values in [0, 1]."""
+        """Per customer: the attractiveness and position axis values (in [0, 1] for the
+        rank and minmax normalisations)."""
+        if not hasattr(self, "norm_"):
+            raise RuntimeError("KAISMMatrix.axis_values called before fit")
         out = {}
-        for name, axis in (("attractiveness", self.attractiveness), ("position", self.position)):
+        for name, axis in self._axes().items():
             total = float(sum(axis.values()))
-            out[name] = sum(
-                float(w) / total * normalise.apply(normalise.oriented(features, c), self.norm_[c]) for c, w in axis.items()
-            )
+            value = np.zeros(len(features))
+            for c, w in axis.items():
+                value += float(w) / total * normalise.apply(normalise.oriented(features, c, self.lower_is_better), self.norm_[c])
+            out[name] = value
         return pd.DataFrame(out, index=features.index)
 
     def _assign(self, features: pd.DataFrame):

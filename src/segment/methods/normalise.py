@@ -1,15 +1,24 @@
 """Indicator normalisation shared by the weighted score and KAISM, learned in ``fit``.
 
-Every indicator is oriented so that higher is better (``LOWER_IS_BETTER`` columns are
-negated: days late, overdue amount, recency), then mapped to [0, 1]:
+Every indicator is first oriented so that higher is better: columns the method lists in
+its ``lower_is_better`` parameter (default ``LOWER_IS_BETTER``: days late, late-payment
+share, overdue amount, recency) are negated. Then, with state learned on the
+calibration table:
 
-- ``rank``: the share of calibration customers with a lower value, plus half the share
-  with an equal value (mid-rank percentile; ties get equal scores). Robust to skew.
+- ``rank`` (default): mid-rank percentile — the share of calibration customers with a
+  lower value plus half the share with an equal value, in [0, 1]. Equal values get equal
+  scores; robust to the heavy tails of money columns; a new value is placed among the
+  calibration values.
 - ``minmax``: (v − min) / (max − min) over the calibration values, clipped to [0, 1].
+- ``robust_z``: (v − median) / IQR (interquartile range). Unbounded: a customer ten IQRs
+  above the median counts ten times as much, so heavy tails dominate — which is why
+  ``rank`` is the default. When the IQR is 0 (e.g. most values are 0) the scale is the
+  mean absolute deviation from the median; when that is 0 too, the indicator is constant.
 
-A customer whose indicator is missing (e.g. no invoice due yet, so no days late) gets
-the neutral 0.5; ``n_missing_`` on the method counts them per indicator. An indicator
-constant in the calibration data maps everyone to 0.5.
+A missing value (e.g. no invoice due yet, so no days late) counts as the calibration
+median — neither rewarded nor punished; methods count them in ``n_missing_``. An
+indicator that is constant in the calibration data maps every customer to the same
+value (it cannot separate anyone). A column that is entirely missing is a ValueError.
 """
 
 from __future__ import annotations
@@ -17,36 +26,65 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-LOWER_IS_BETTER = frozenset({"recency_days", "mean_days_late", "late_payment_share", "overdue_amount"})
-METHODS = ("rank", "minmax")
+LOWER_IS_BETTER: tuple[str, ...] = ("recency_days", "mean_days_late", "late_payment_share", "overdue_amount")
+METHODS = ("rank", "minmax", "robust_z")
 
 
-def oriented(features: pd.DataFrame, column: str) -> np.ndarray:
-    v = features[column].to_numpy(dtype=float)
-    return -v if column in LOWER_IS_BETTER else v
+def oriented(features: pd.DataFrame, column: str, lower_is_better=LOWER_IS_BETTER) -> np.ndarray:
+    """``features[column]`` as float, negated when lower is better."""
+    v = features[column].to_numpy(dtype=float, na_value=np.nan)
+    return -v if column in lower_is_better else v
 
 
-def learn(values: np.ndarray, method: str) -> dict:
+def learn(values: np.ndarray, method: str, *, name: str = "indicator") -> dict:
+    """Normalisation state from calibration values (already oriented)."""
     if method not in METHODS:
         raise ValueError(f"normalisation must be one of {METHODS}, got {method!r}")
-    v = values[~np.isnan(values)]
+    v = np.sort(values[~np.isnan(values)])
+    if len(v) == 0:
+        raise ValueError(f"{name!r} has no non-missing value in the calibration table: it cannot be normalised")
+    median = float(np.median(v))
     if method == "rank":
-        return {"method": "rank", "sorted": np.sort(v)}
-    lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 0.0)
-    return {"method": "minmax", "min": lo, "max": hi}
+        # distinct calibration values and how many customers are below each (compact, and
+        # one search per distinct value is what makes 2.4 M customers take a second)
+        values, counts = np.unique(v, return_counts=True)
+        state = {"method": "rank", "values": values, "below": np.concatenate([[0], np.cumsum(counts)]), "n": len(v)}
+    elif method == "minmax":
+        state = {"method": "minmax", "min": float(v[0]), "max": float(v[-1])}
+    else:
+        q1, q3 = np.quantile(v, [0.25, 0.75])
+        scale = float(q3 - q1)
+        kind = "iqr"
+        if scale <= 0:
+            scale, kind = float(np.mean(np.abs(v - median))), "mean_abs_dev"
+        state = {"method": "robust_z", "median": median, "scale": scale, "scale_kind": kind}
+    state["missing_as"] = float(apply(np.array([median]), {**state, "missing_as": 0.0})[0])
+    return state
 
 
 def apply(values: np.ndarray, state: dict) -> np.ndarray:
-    out = np.full(len(values), 0.5)
+    """Normalised values; missing values get ``state["missing_as"]`` (the median's)."""
+    out = np.full(len(values), state["missing_as"], dtype=float)
     ok = ~np.isnan(values)
+    v = values[ok]
     if state["method"] == "rank":
-        ref = state["sorted"]
-        if len(ref) and ref[0] != ref[-1]:
-            below = np.searchsorted(ref, values[ok], side="left")
-            upto = np.searchsorted(ref, values[ok], side="right")
-            out[ok] = (below + upto) / (2.0 * len(ref))
-    else:
+        ref, cum = state["values"], state["below"]
+        queries, inverse = np.unique(v, return_inverse=True)  # sorted queries: a fast search
+        below = cum[np.searchsorted(ref, queries, side="left")]
+        upto = cum[np.searchsorted(ref, queries, side="right")]
+        out[ok] = ((below + upto) / (2.0 * state["n"]))[inverse.reshape(-1)]
+    elif state["method"] == "minmax":
         span = state["max"] - state["min"]
-        if span > 0:
-            out[ok] = np.clip((values[ok] - state["min"]) / span, 0.0, 1.0)
+        out[ok] = np.clip((v - state["min"]) / span, 0.0, 1.0) if span > 0 else 0.5
+    else:
+        out[ok] = (v - state["median"]) / state["scale"] if state["scale"] > 0 else 0.0
     return out
+
+
+def summary(state: dict) -> dict:
+    """The learned state without the (large) sorted calibration values, for reports."""
+    if state["method"] != "rank":
+        return dict(state)
+    ref = state["values"]
+    return {"method": "rank", "n": state["n"], "distinct": len(ref), "min": float(ref[0]), "max": float(ref[-1]),
+            "missing_as": state["missing_as"]}

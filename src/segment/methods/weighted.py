@@ -1,15 +1,37 @@
-"""Weighted multi-indicator score (综合加权): the sources' indicators — order amount
-(``monetary_total``), profit contribution (``profit``), credit status (``mean_days_late``,
-``late_payment_share``, ``overdue_amount``: lower is better), development prospects
-(``growth_trend``) — or any feature column, each normalised (``segment.methods.normalise``)
-and summed with the analyst's weights.
+"""Weighted multi-indicator score (综合加权).
 
-A weight on an indicator the feature table lacks is a KeyError naming it (never a silent
-zero); weights must be non-negative with a positive sum and are used as given (the score
-is divided by their sum, so it stays in [0, 1]). Tiers are cut at cumulative customer
-shares of the score (``tier_shares``, default A = top 20 %, B = next 30 %, C = the rest),
-learned as score thresholds. ``contributions(features)`` shows, per customer, each
-indicator's weight x normalised value: why Q outranks P.
+The textbook's indicators, as named indicators over feature columns (``indicators``,
+data; an indicator of several columns is the mean of their normalised values):
+
+- ``order_amount`` (订单金额): ``monetary_total``
+- ``profit_contribution`` (利润贡献): ``profit``
+- ``credit_status`` (信用状况): ``mean_days_late``, ``late_payment_share``, ``overdue_amount``
+- ``development_prospects`` (发展前景): ``growth_trend``
+
+``weights`` (name -> weight) may name these indicators or any feature column directly,
+e.g. ``{"profit": 0.5, "credit_status": 0.3, "growth_trend": 0.2}``. Each column is
+oriented so that higher is better (``lower_is_better``: the direction is data — days
+late, late-payment share, overdue amount and recency by default) and normalised with
+state learned in ``fit`` (``normalisation``: ``rank`` percentile, ``minmax`` or
+``robust_z``; see ``segment.methods.normalise``, which also explains missing values:
+they count as the calibration median, counted in ``n_missing_``).
+
+score = Σ weight × normalised indicator / Σ weights (in [0, 1] for rank and minmax).
+Weights must be non-negative with a positive sum. A weight on an indicator the feature
+table lacks is a KeyError naming it and the available columns — never a silent zero
+(CDNOW, for one, has no credit data).
+
+Tiers: by cumulative customer shares of the score (``tier_shares``, default A = top
+20 %, B = next 30 %, C = the rest), learned as score thresholds in ``fit``; or, when
+``tier_cuts`` is given, by those fixed score values (best first). Equal scores share a
+tier (a tie at a boundary goes up).
+
+Why is Q above P? ``contributions(features)`` gives, per customer and weighted
+indicator, weight / Σ weights × normalised value (the row sums are the score), and
+``normalised(features)`` the normalised value of every column.
+
+Degenerate input: one customer or all-equal values put everyone in A (every indicator
+is constant). An indicator column with no value at all is a ValueError.
 """
 
 from __future__ import annotations
@@ -21,16 +43,38 @@ import numpy as np
 import pandas as pd
 
 from segment.methods import normalise
-from segment.methods.base import GradingMethod, check_columns, codes_from_thresholds, thresholds_from_shares
+from segment.methods.base import (
+    GradingMethod,
+    check_columns,
+    check_labels,
+    check_shares,
+    codes_from_thresholds,
+    thresholds_from_shares,
+)
 
+TEXTBOOK_INDICATORS: dict[str, tuple[str, ...]] = {
+    "order_amount": ("monetary_total",),
+    "profit_contribution": ("profit",),
+    "credit_status": ("mean_days_late", "late_payment_share", "overdue_amount"),
+    "development_prospects": ("growth_trend",),
+}
 DEFAULT_WEIGHTS = {"monetary_total": 0.3, "profit": 0.4, "growth_trend": 0.3}
 
 
 @dataclass
 class WeightedScore(GradingMethod):
+    #: indicator or feature column -> weight (non-negative, positive sum; used relative to the sum)
     weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
+    #: named indicators -> the feature columns they average
+    indicators: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TEXTBOOK_INDICATORS))
+    #: columns where a lower value is better (negated before normalising)
+    lower_is_better: tuple[str, ...] = normalise.LOWER_IS_BETTER
+    #: "rank" (percentile), "minmax" or "robust_z"; learned in fit
     normalisation: str = "rank"
+    #: cumulative customer shares closing A, B, ... (ignored when tier_cuts is given)
     tier_shares: tuple[float, ...] = (0.2, 0.5)
+    #: fixed score thresholds, best first (e.g. (0.7, 0.4)); None = learn from tier_shares
+    tier_cuts: tuple[float, ...] | None = None
     tier_labels: tuple[str, ...] = ("A", "B", "C")
 
     description: ClassVar[str] = "Weighted score: normalised indicators x analyst weights, A = top 20 %, B = next 30 %"
@@ -38,30 +82,75 @@ class WeightedScore(GradingMethod):
     def required_features_for_params(self) -> tuple[str, ...]:
         return ("tenure_days",)
 
-    def _validate(self) -> dict[str, float]:
-        w = {k: float(v) for k, v in dict(self.weights).items()}
-        if not w or any(v < 0 for v in w.values()) or sum(w.values()) <= 0:
-            raise ValueError(f"weights must be non-negative with a positive sum, got {self.weights!r}")
-        if len(self.tier_labels) != len(self.tier_shares) + 1:
-            raise ValueError(f"tier_labels needs {len(self.tier_shares) + 1} labels")
+    # ------------------------------------------------------------------ checks
+    def _validated_weights(self) -> dict[str, float]:
+        w = {str(k): float(v) for k, v in dict(self.weights).items()}
+        if not w or any(not np.isfinite(v) or v < 0 for v in w.values()) or sum(w.values()) <= 0:
+            raise ValueError(f"weights must be non-negative numbers with a positive sum, got {self.weights!r}")
         return w
 
-    def _fit(self, features: pd.DataFrame) -> None:
-        w = self._validate()
-        check_columns(features, w, "WeightedScore weights")
-        self.norm_ = {c: normalise.learn(normalise.oriented(features, c), self.normalisation) for c in w}
-        self.n_missing_ = {c: int(features[c].isna().sum()) for c in w}
-        self.thresholds_ = thresholds_from_shares(self.score(features), self.tier_shares)
+    def columns_of(self, name: str) -> tuple[str, ...]:
+        """The feature columns behind a weighted name (an indicator, or a column itself)."""
+        cols = self.indicators.get(name, (name,))
+        return (cols,) if isinstance(cols, str) else tuple(cols)
 
-    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Per customer and indicator: weight / sum(weights) x normalised value."""
-        w = self._validate()
-        check_columns(features, w, "WeightedScore weights")
-        total = sum(w.values())
+    def _check_data(self, features: pd.DataFrame, w: dict[str, float]) -> None:
+        for name in w:
+            cols = self.columns_of(name)
+            missing = [c for c in cols if c not in features.columns]
+            if missing:
+                what = f"indicator {name!r} (columns {list(cols)})" if name in self.indicators else f"indicator {name!r}"
+                raise KeyError(
+                    f"WeightedScore has a weight on {what}, but the feature table lacks {missing}; "
+                    f"available columns: {list(features.columns)}; named indicators: {sorted(self.indicators)}"
+                )
+
+    # --------------------------------------------------------------------- fit
+    def _fit(self, features: pd.DataFrame) -> None:
+        w = self._validated_weights()
+        if self.tier_cuts is not None:
+            cuts = np.asarray(self.tier_cuts, dtype=float)
+            if cuts.ndim != 1 or len(cuts) == 0 or np.any(np.diff(cuts) >= 0):
+                raise ValueError(f"tier_cuts must be decreasing score values, best first, got {self.tier_cuts!r}")
+            check_labels(self, len(cuts) + 1, "one more than tier_cuts")
+        else:
+            check_shares(self.tier_shares)
+            check_labels(self, len(self.tier_shares) + 1, "one more than tier_shares")
+        self._check_data(features, w)
+        columns = list(dict.fromkeys(c for name in w for c in self.columns_of(name)))
+        self.norm_ = {
+            c: normalise.learn(normalise.oriented(features, c, self.lower_is_better), self.normalisation, name=c)
+            for c in columns
+        }
+        self.normalisation_summary_ = {c: normalise.summary(s) for c, s in self.norm_.items()}
+        self.n_missing_ = {c: int(features[c].isna().sum()) for c in columns}
+        self.weights_ = {name: v / sum(w.values()) for name, v in w.items()}
+        if self.tier_cuts is not None:
+            self.thresholds_ = np.asarray(self.tier_cuts, dtype=float)
+        else:
+            self.thresholds_ = thresholds_from_shares(self.score(features).to_numpy(), self.tier_shares)
+
+    # -------------------------------------------------------------- per customer
+    def normalised(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Per customer: each column's normalised value (oriented: higher is better)."""
+        if not hasattr(self, "norm_"):
+            raise RuntimeError("WeightedScore.normalised called before fit")
+        check_columns(features, self.norm_, "WeightedScore")
         return pd.DataFrame(
-            {c: w[c] / total * normalise.apply(normalise.oriented(features, c), self.norm_[c]) for c in w},
+            {c: normalise.apply(normalise.oriented(features, c, self.lower_is_better), s) for c, s in self.norm_.items()},
             index=features.index,
         )
+
+    def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Per customer and weighted indicator: weight / Σ weights × normalised value
+        (the mean over an indicator's columns). Row sums are the score."""
+        norm = self.normalised(features)
+        out = {}
+        for name, wt in self.weights_.items():
+            cols = self.columns_of(name)
+            mean = norm[cols[0]].to_numpy() if len(cols) == 1 else norm[list(cols)].to_numpy().mean(axis=1)
+            out[name] = wt * mean
+        return pd.DataFrame(out, index=features.index)
 
     def score(self, features: pd.DataFrame) -> pd.Series:
         return self.contributions(features).sum(axis=1).rename("score")
