@@ -36,6 +36,8 @@ def test_key_customers_are_the_top_two_levels():
     assert list(m.key_customers(f)) == list(f.index[:20])  # from a feature table too
     assert m.key_customer_share_ == 0.2
     assert m.key_value_share_ == pytest.approx(np.arange(81, 101).sum() / np.arange(1, 101).sum())
+    assert sum(m.level_value_share_.values()) == pytest.approx(1.0)
+    assert m.level_value_share_["small"] == pytest.approx(np.arange(1, 51).sum() / np.arange(1, 101).sum())
 
 
 def test_ties_at_a_boundary_go_up_and_thresholds_apply_to_new_tables():

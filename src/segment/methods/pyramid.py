@@ -11,7 +11,10 @@ The source fixes only that important + secondary, the "key customers" (关键客
 about 20 % of customers and make about 80 % of profit; the 1 / 19 / 30 / 50 % split is
 the usual textbook one. Levels are cut at cumulative *customer-count* shares, ranking
 customers by ``value_column`` (default ``profit``: the pyramid is a profitability
-pyramid); ``key_value_share_`` shows whether the key customers really make ~80 % of it.
+pyramid); ``key_value_share_`` shows whether the key customers really make ~80 % of it,
+``level_value_share_`` gives each level's share of the net total (the inverted value
+pyramid; the small customers' combined contribution, the long tail) and
+``level_counts_`` the count pyramid.
 
 Cuts are learned in ``fit`` as value thresholds (``thresholds_``; see
 ``base.thresholds_from_shares``) and applied by value: equal values share a level (a tie
@@ -66,6 +69,11 @@ class CustomerPyramid(GradingMethod):
         self.level_counts_ = {label: int((codes == i).sum()) for i, label in enumerate(self.tier_labels)}
         self.key_customer_share_ = float(key.mean())
         total = float(v.sum())
+        # the inverted value pyramid beside the count pyramid (net value: loss-makers subtract)
+        self.level_value_share_ = {
+            label: (float(v[codes == i].sum() / total) if total > 0 else float("nan"))
+            for i, label in enumerate(self.tier_labels)
+        }
         self.key_value_share_ = float(v[key].sum() / total) if total > 0 else float("nan")
 
     def _assign(self, features: pd.DataFrame):
