@@ -111,6 +111,7 @@ class ContractReport:
     problems: list[Problem] = field(default_factory=list)
     counts: dict[tuple[str | None, str], int] = field(default_factory=dict)
     passed: list[str] = field(default_factory=list)
+    orders_span_times: bool = False  # some order id has lines at different timestamps
 
     def add(self, problem: Problem, count: int = 1) -> None:
         key = (problem.column, problem.check)
@@ -122,6 +123,7 @@ class ContractReport:
         for k, v in other.counts.items():
             self.counts[k] = self.counts.get(k, 0) + v
         self.passed += other.passed
+        self.orders_span_times = self.orders_span_times or other.orders_span_times
 
     def raise_if_any(self, source: str, max_shown: int) -> None:
         if self.counts:

@@ -26,7 +26,8 @@ from segment.io.audit import LoadResult
 from segment.io.config import (CUSTOMER_INPUTS, REQUIRED_INPUTS, TRANSACTION_INPUTS, CustomerSpec, InputSpec,
                                InputSpecError, TableSpec)
 from segment.io.contract import ContractReport, DataContractError, Problem, RowCheck, run_lazy
-from segment.io.policies import (EXACT_DUPLICATE, MISSING_ID, apply_transaction_policies, exact_duplicates)
+from segment.io.policies import (EXACT_DUPLICATE, MISSING_ID, apply_transaction_policies, exact_duplicates,
+                                 order_conflicts)
 from segment.io.readers import RawTable, read_frame, read_table
 from segment.schema import OPTIONAL_TRANSACTION_COLUMNS, REQUIRED_TRANSACTION_COLUMNS, check_transaction_frame
 
@@ -116,7 +117,8 @@ def _load(raw: RawTable, spec: InputSpec) -> LoadResult:
 
     typed = pd.DataFrame({col: p.values for col, p in parsed.items()})
     typed = _derive_payment(typed, spec)
-    outcome = apply_transaction_policies(typed, raw.row_hash, drop_duplicates=spec.exact_duplicates == "drop")
+    outcome = apply_transaction_policies(typed, raw.row_hash, drop_duplicates=spec.exact_duplicates == "drop",
+                                         orders_span_times=report.orders_span_times)
 
     kept = outcome.kept
     changed: dict[str, int] = {}
@@ -191,16 +193,15 @@ def _relations_pass(raw: RawTable, parsed: dict[str, parsing.Parsed], has_id: np
                     spec: TableSpec) -> ContractReport:
     """Pass 2: checks across rows or on parsed values, reported with the values as written."""
     checks: list[RowCheck] = []
+    report = ContractReport()
     idx = raw.frame.index
     if "order_id" in parsed:
         order = parsed["order_id"]
         both = has_id & ~order.missing.to_numpy()
         conflict = np.zeros(len(idx), dtype=bool)
         if both.any():
-            ord_codes, _ = pd.factorize(order.values[both])
-            cust_codes, _ = pd.factorize(parsed["customer_id"].values[both])
-            g = pd.Series(cust_codes).groupby(ord_codes, sort=False)
-            conflict[both] = (g.transform("min") != g.transform("max")).to_numpy()
+            conflict, spans = order_conflicts(order.values, parsed["customer_id"].values, parsed["order_ts"].values)
+            report.orders_span_times = spans
         checks.append(RowCheck("order_id", "an order id used by one customer only",
                                pd.Series(~conflict, index=idx)))
     for col in ("amount", "cost"):
@@ -223,11 +224,12 @@ def _relations_pass(raw: RawTable, parsed: dict[str, parsing.Parsed], has_id: np
             checks.append(RowCheck(col, "a credit limit of zero or more",
                                    pd.Series((v.isna() | (v >= 0)).to_numpy() | ~has_id, index=idx)))
     if not checks:
-        return ContractReport()
+        return report
     cols = sorted({c.column for c in checks})
     frame = raw.frame[cols] if has_id.all() else raw.frame.loc[has_id, cols]
-    return run_lazy(frame, checks, {c: True for c in cols}, file=raw.label, display=raw.display,
-                    locate=raw.locate, unit=raw.locate.unit, max_shown=spec.max_errors_shown)
+    report.merge(run_lazy(frame, checks, {c: True for c in cols}, file=raw.label, display=raw.display,
+                          locate=raw.locate, unit=raw.locate.unit, max_shown=spec.max_errors_shown))
+    return report
 
 
 def _derive_payment(typed: pd.DataFrame, spec: InputSpec) -> pd.DataFrame:

@@ -49,16 +49,54 @@ def _text(raw: pd.Series) -> pd.Series:
     """The column as pandas text (Arrow-backed str), without touching the caller's series."""
     if raw.dtype == "str":
         return raw
-    if isinstance(raw.dtype, pd.ArrowDtype) and pa.types.is_string(raw.dtype.pyarrow_dtype):
-        return raw.astype("str")
     out = raw.astype("str")
     return out.where(raw.notna(), None) if out.isna().sum() != raw.isna().sum() else out
 
 
+def arrow(series: pd.Series) -> pa.ChunkedArray:
+    """The Arrow data behind a text series (no copy for Arrow-backed strings)."""
+    arr = series.array
+    out = arr.__arrow_array__() if hasattr(arr, "__arrow_array__") else pa.array(series.to_numpy(dtype=object), from_pandas=True)
+    return out if isinstance(out, pa.ChunkedArray) else pa.chunked_array([out])
+
+
+def mask(values: pa.ChunkedArray | pa.Array, index: pd.Index) -> pd.Series:
+    """An Arrow boolean result as a numpy-backed bool Series (null -> False)."""
+    return pd.Series(pc.fill_null(values, False).to_numpy(zero_copy_only=False), index=index, dtype=bool)
+
+
+def text_series(values: pa.ChunkedArray, index: pd.Index) -> pd.Series:
+    out = values.to_pandas()
+    if out.dtype != "str":
+        out = out.astype("str")
+    out.index = index
+    return out
+
+
+def codes(series: pd.Series) -> np.ndarray:
+    """Integer codes of a text column (-1 where missing), via Arrow dictionary encoding."""
+    enc = arrow(_text(series)).combine_chunks().dictionary_encode()
+    return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype("int64")
+
+
+def _na_arrow(arr: pa.ChunkedArray, options: ParseOptions) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(stripped text, missing mask) of a text column."""
+    stripped = pc.utf8_trim_whitespace(arr)
+    missing = pc.or_(pc.is_null(arr), pc.fill_null(pc.is_in(stripped, value_set=na_set(options, stripped.type)), True))
+    return stripped, missing
+
+
+def na_set(options: ParseOptions, type_: pa.DataType = pa.large_string()) -> pa.Array:
+    """The NA texts in lower, upper, title and as-given case (no per-value lowercasing pass)."""
+    variants = set()
+    for v in options.na_values:
+        v = v.strip()
+        variants |= {v, v.lower(), v.upper(), v.title(), v.capitalize()}
+    return pa.array(sorted(variants), type=type_)
+
+
 def _na_mask(text: pd.Series, options: ParseOptions) -> pd.Series:
-    lowered = text.str.strip().str.lower()
-    na = {v.strip().lower() for v in options.na_values}
-    return (text.isna() | lowered.isin(na)).fillna(True).astype(bool)
+    return mask(_na_arrow(arrow(text), options)[1], text.index)
 
 
 def _all_true(index: pd.Index) -> pd.Series:
@@ -82,23 +120,25 @@ def parse_id(raw: pd.Series, options: ParseOptions, label: str) -> Parsed:
         text = pd.Series(np.where(integral, np.nan_to_num(numbers).astype("int64").astype(str), None), index=idx, dtype="str")
         changed[f"{label}: stored as a float, written as a whole number ('17850.0' -> '17850')"] = pd.Series(integral, index=idx)
         return Parsed(text, missing, ok, [("a whole number (an id stored as a float must have no fraction)", ok)], changed)
-    text = _text(raw)
-    missing = _na_mask(text, options)
-    stripped = text.str.strip()
-    padded = (~missing) & (stripped != text).fillna(False).astype(bool)
+    arr = arrow(_text(raw))
+    stripped, missing_a = _na_arrow(arr, options)
+    missing = mask(missing_a, idx)
+    present = pc.invert(missing_a)
+    padded = mask(pc.and_(present, pc.not_equal(stripped, arr)), idx)
     if padded.any():
         changed[f"{label}: surrounding whitespace removed"] = padded
-    scientific = (~missing) & stripped.str.fullmatch(r"[+-]?\d(?:\.\d+)?[eE][+-]?\d+").fillna(False).astype(bool)
+    scientific = mask(pc.and_(present, pc.match_substring_regex(stripped, r"^[+-]?\d(?:\.\d+)?[eE][+-]?\d+$")), idx)
     values = stripped
     if options.fix_float_ids:
-        floaty = (~missing) & stripped.str.fullmatch(r"\d+\.0+").fillna(False).astype(bool)
+        floaty_a = pc.and_(present, pc.match_substring_regex(stripped, r"^\d+\.0+$"))
+        floaty = mask(floaty_a, idx)
         if floaty.any():
-            values = stripped.where(~floaty, stripped.str.replace(r"\.0+$", "", regex=True))
+            values = pc.if_else(pc.fill_null(floaty_a, False), pc.replace_substring_regex(stripped, r"\.0+$", ""), stripped)
             changed[f"{label}: spreadsheet float suffix removed ('17850.0' -> '17850')"] = floaty
-    values = values.where(~missing, None).astype("str")
+    values = pc.if_else(missing_a, pa.scalar(None, type=values.type), values)
     ok = ~scientific
     checks = [("an id, not a number in scientific notation (a spreadsheet lost its digits: export ids as text)", ok)]
-    return Parsed(values, missing, ok, checks, changed)
+    return Parsed(text_series(values, idx), missing, ok, checks, changed)
 
 
 def parse_text(raw: pd.Series, options: ParseOptions) -> Parsed:
@@ -124,12 +164,13 @@ def parse_number(raw: pd.Series, options: ParseOptions, label: str, *, percent: 
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=idx)
         finite = pd.Series(np.isfinite(values.to_numpy()) | missing.to_numpy(), index=idx)
         return Parsed(values, missing, finite, [("a finite number", finite)])
-    text = _text(raw)
-    missing = _na_mask(text, options)
-    stripped = text.str.strip()
+    stripped_a, missing_a = _na_arrow(arrow(_text(raw)), options)
+    missing = mask(missing_a, idx)
+    stripped = text_series(stripped_a, idx)
     changed: dict[str, pd.Series] = {}
     extra: dict[str, pd.Series] = {}
-    fast = _try_float(stripped.where(~missing, None)) if options.decimal == "." else None
+    fast = _try_float(pc.if_else(missing_a, pa.scalar(None, type=stripped_a.type), stripped_a)) \
+        if options.decimal == "." else None
     if fast is not None and np.isfinite(fast[~missing.to_numpy()]).all():
         values = pd.Series(fast, index=idx)
         ok = _all_true(idx)
@@ -193,9 +234,8 @@ def _number_words(options: ParseOptions, percent: bool, currency: bool) -> str:
     return "a number (" + ", ".join(parts) + ")"
 
 
-def _try_float(text: pd.Series) -> np.ndarray | None:
+def _try_float(arr: pa.ChunkedArray) -> np.ndarray | None:
     try:
-        arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         return pc.cast(arr, pa.float64()).to_numpy(zero_copy_only=False)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
         return None
@@ -236,9 +276,9 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
     if isinstance(raw.dtype, pd.ArrowDtype) and pa.types.is_date(raw.dtype.pyarrow_dtype):
         raw = raw.astype("datetime64[ns]")
         return _finish_ts(raw, raw.isna().astype(bool), pd.Series(True, index=idx), changed, options)
-    text = _text(raw)
-    missing = _na_mask(text, options)
-    s = text.str.strip().where(~missing, None)
+    stripped, missing_a = _na_arrow(arrow(_text(raw)), options)
+    missing = mask(missing_a, idx)
+    s = text_series(pc.if_else(missing_a, pa.scalar(None, type=stripped.type), stripped), idx)
     present = ~missing
     values = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), index=idx)
     if options.date_format is not None:
@@ -261,17 +301,19 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
             changed[f"{label}: local time ({zone}) converted to UTC"] = local & ~bad
             return _finish_ts(values, missing, read, changed, options, dst_bad=bad & local)
         return _finish_ts(values, missing, read, changed, options)
-    aware = present & s.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
-    date_only = present & s.str.fullmatch(_ISO_DATE_ONLY).fillna(False).astype(bool)
+    s_arrow = arrow(s)
+    aware = present & mask(pc.match_substring_regex(s_arrow, _OFFSET), idx)
+    date_only = present & mask(pc.match_substring_regex(s_arrow, "^" + _ISO_DATE_ONLY + "$"), idx)
     naive = present & ~aware
-    if naive.any():
+    if naive.all():
+        values = _iso(s, utc=False)
+    elif naive.any():
         values[naive] = _iso(s[naive], utc=False)
     if aware.any():
         utc = _iso(s[aware].str.replace(r"\s*(UTC|GMT)$", "Z", regex=True), utc=True)
         values[aware] = utc
-        zero = s[aware].str.contains(_ZERO_OFFSET, regex=True).fillna(False).astype(bool)
-        shifted = pd.Series(False, index=idx)
-        shifted[aware] = (~zero) & utc.notna()
+        zero = mask(pc.match_substring_regex(s_arrow, _ZERO_OFFSET), idx)
+        shifted = aware & ~zero & values.notna()
         if shifted.any():
             changed[f"{label}: timestamp with a UTC offset converted to UTC"] = shifted
     read = values.notna() | missing
@@ -287,7 +329,7 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
 
 def _iso(text: pd.Series, utc: bool) -> pd.Series:
     """ISO 8601 text -> datetime64[ns] (UTC-naive when ``utc``); unreadable -> NaT."""
-    arr = pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+    arr = arrow(text)
     try:
         out = pc.cast(arr, pa.timestamp("ns", tz="UTC") if utc else pa.timestamp("ns"))
         series = pd.Series(out.to_pandas().to_numpy(), index=text.index)

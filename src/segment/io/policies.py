@@ -61,8 +61,10 @@ def exact_duplicates(frame: pd.DataFrame, row_hash: np.ndarray, candidates: np.n
     return pos[dup]
 
 
-def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, drop_duplicates: bool = True) -> PolicyOutcome:
-    """``frame``: parsed transactions (every value valid, ``customer_id`` may be missing)."""
+def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, drop_duplicates: bool = True,
+                               orders_span_times: bool = True) -> PolicyOutcome:
+    """``frame``: parsed transactions (every value valid, ``customer_id`` may be missing).
+    ``orders_span_times=False`` (known from ``order_conflicts``) skips the re-dating pass."""
     n = len(frame)
     out = PolicyOutcome(kept=frame)
     keep = np.ones(n, dtype=bool)
@@ -93,7 +95,7 @@ def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, dro
             tx = tx.loc[keep_mask]
         out.flagged[RETURN_LINES] = int((tx["amount"] < 0).sum())
 
-    if has_order_id:
+    if has_order_id and orders_span_times:
         redated = _redate_order_lines(tx)
         if redated:
             out.changed[ORDER_REDATED] = redated
@@ -152,12 +154,41 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray, has_order_id: bool, out
     return merged.loc[~found, "__pos"].astype("int64").tolist()
 
 
+def order_conflicts(order_id: pd.Series, customer_id: pd.Series, order_ts: pd.Series) -> tuple[np.ndarray, bool]:
+    """(rows whose order id appears with more than one customer id, whether any order has
+    lines at different timestamps). One multi-threaded DuckDB GROUP BY over Arrow data;
+    rows with a missing order or customer id are ignored."""
+    import duckdb
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from segment.io.parsing import arrow
+
+    k = arrow(order_id)
+    table = pa.table({"k": k, "c": arrow(customer_id), "v": pa.array(order_ts.to_numpy())})
+    con = duckdb.connect()
+    try:
+        con.execute("SET enable_progress_bar = false")
+        con.register("t", table)
+        groups = con.sql("SELECT k, min(c) <> max(c) AS conflict, min(v) <> max(v) AS spread FROM t "
+                         "WHERE k IS NOT NULL AND c IS NOT NULL GROUP BY k HAVING conflict OR spread").to_arrow_table()
+    finally:
+        con.close()
+    n = len(order_id)
+    if groups.num_rows == 0:
+        return np.zeros(n, dtype=bool), False
+    conflicting = groups.filter(groups.column("conflict")).column("k")
+    spread = bool(pc.any(groups.column("spread")).as_py())
+    if len(conflicting) == 0:
+        return np.zeros(n, dtype=bool), spread
+    return pc.fill_null(pc.is_in(k, value_set=conflicting), False).to_numpy(zero_copy_only=False), spread
+
+
 def _redate_order_lines(tx: pd.DataFrame) -> int:
     """Lines of one order take the order's first timestamp (in place); returns the count."""
-    codes, _ = pd.factorize(tx["order_id"], sort=False)
-    ts = tx["order_ts"].to_numpy().astype("datetime64[ns]").view("int64")
-    first = pd.Series(ts).groupby(codes, sort=False).transform("min").to_numpy()
+    ts = tx["order_ts"].to_numpy().astype("datetime64[ns]")
+    first = pd.Series(ts).groupby(tx["order_id"].to_numpy(), sort=False).transform("min").to_numpy()
     moved = first != ts
     if moved.any():
-        tx["order_ts"] = first.view("datetime64[ns]")
+        tx["order_ts"] = first.astype("datetime64[ns]")
     return int(moved.sum())

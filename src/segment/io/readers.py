@@ -272,6 +272,33 @@ def _duck_error(label: str, exc: Exception) -> DataContractError:
     return _file_problem(label, f"the CSV reader (DuckDB) rejected the file: {text}")
 
 
+def _ragged_records(path: str, spec: TableSpec, label: str, limit: int) -> DataContractError | None:
+    """When DuckDB rejects a file: the records whose number of fields differs from the
+    header's, with their lines (Python's csv module, on the UTF-8 text)."""
+    problems: list[Problem] = []
+    count = 0
+    header_len = None
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote)
+        prev = 0
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if not record:
+                continue
+            if header_len is None:
+                header_len = len(record)
+                continue
+            if len(record) != header_len:
+                count += 1
+                if len(problems) < limit:
+                    problems.append(Problem(label, start, None, spec.delimiter.join(record),
+                                            f"a record with {header_len} fields like the header "
+                                            f"(check the delimiter {spec.delimiter!r} and quoting {spec.quote!r})"))
+    if not problems:
+        return None
+    return DataContractError(label, problems, {(None, problems[0].check): count}, max_shown=limit)
+
+
 def _read_csv_duckdb(path: str, spec: TableSpec, wanted: Sequence[str], required: Sequence[str], label: str,
                      extras: bool) -> tuple[pd.DataFrame, np.ndarray, list[str], dict[str, str]]:
     con = _connect()
@@ -280,13 +307,13 @@ def _read_csv_duckdb(path: str, spec: TableSpec, wanted: Sequence[str], required
         try:
             available = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:
-            raise _duck_error(label, exc) from None
+            raise (_ragged_records(path, spec, label, spec.max_errors_shown) or _duck_error(label, exc)) from None
         mapping = _mapping_with_extras(spec, available, wanted, required, label, extras)
         select = ", ".join(f"t.{_ident(src_col)} AS {_ident(internal)}" for internal, src_col in mapping.items())
         try:
             table = con.sql(f"SELECT {select}, hash(t) AS {_HASH} FROM {src} t").to_arrow_table()
         except duckdb.Error as exc:
-            raise _duck_error(label, exc) from None
+            raise (_ragged_records(path, spec, label, spec.max_errors_shown) or _duck_error(label, exc)) from None
     finally:
         con.close()
     frame, row_hash = _split_hash(table)
