@@ -50,7 +50,7 @@ class Problem:
 
 
 def _show(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT or value is pd.NA:
         return "missing value"
     text = str(value)
     if len(text) > 60:
@@ -83,7 +83,7 @@ class DataContractError(ValueError):
         for p in self.problems:
             by_check.setdefault((p.column, p.check), []).append(p)
         for key, count in self.counts.items():
-            shown = by_check.get(key, [])[: self.max_shown]
+            shown = sorted(by_check.get(key, []), key=lambda p: -1 if p.line is None else p.line)[: self.max_shown]
             column, check = key
             head = f"- {column}: {check}" if column else f"- {check}"
             lines.append(f"{head} — {count:,} row{'s' if count != 1 else ''}" if shown and shown[0].line is not None else head)
@@ -141,14 +141,14 @@ class RowCheck:
 
 def run_lazy(frame: pd.DataFrame, checks: Sequence[RowCheck], nullable: dict[str, bool], *, file: str,
              display: Callable[[str], str], locate: Callable[[np.ndarray], np.ndarray], unit: str,
-             max_shown: int) -> ContractReport:
+             max_shown: int, not_null: str = "a value") -> ContractReport:
     """Validate ``frame`` with a pandera schema in lazy mode and turn its failure cases into
     ``Problem`` s (file, line, column, value).
 
     ``frame`` holds the values as they are in the source; each ``RowCheck`` contributes a
     pandera ``Check`` whose result is its precomputed ``ok`` mask, aligned on the rows pandera
-    hands it (pandera drops nulls before checking a nullable column). Missing values in a
-    column that is not nullable are reported by pandera's own ``not_nullable`` check.
+    hands it (pandera drops nulls before checking). Missing values in a column that is not
+    nullable are reported by pandera's own ``not_nullable`` check, under the words ``not_null``.
     """
     columns: dict[str, pa.Column] = {}
     for name in frame.columns:
@@ -165,7 +165,7 @@ def run_lazy(frame: pd.DataFrame, checks: Sequence[RowCheck], nullable: dict[str
         fc = exc.failure_cases
         fc = fc[fc["index"].notna()] if "index" in fc else fc
         for (column, check), group in fc.groupby(["column", "check"], sort=False, dropna=False):
-            label = "a value (the column must be filled in every row)" if check == "not_nullable" else str(check)
+            label = not_null if check == "not_nullable" else str(check)
             positions = np.asarray(group["index"].astype("int64"))
             order = np.argsort(positions, kind="stable")
             positions = positions[order]
@@ -180,9 +180,6 @@ def run_lazy(frame: pd.DataFrame, checks: Sequence[RowCheck], nullable: dict[str
     for c in checks:
         if (display(c.column), c.name) not in failed:
             report.passed.append(f"{display(c.column)}: every value is {c.name}")
-    for name, is_nullable in nullable.items():
-        if not is_nullable and name in frame.columns and (display(name), "a value (the column must be filled in every row)") not in failed:
-            report.passed.append(f"{display(name)}: filled in every row")
     return report
 
 

@@ -33,6 +33,7 @@ from segment.schema import OPTIONAL_TRANSACTION_COLUMNS, REQUIRED_TRANSACTION_CO
 
 _NUMBER_COLUMNS = ("amount", "quantity", "cost", "days_late")
 _DATE_COLUMNS = ("order_ts", "due_date", "paid_date")
+FILLED = "a value (the column must be filled in every row; blank and NA texts such as 'NULL' are missing)"
 _NULLABLE = {"customer_id": True, "order_id": True, "paid_date": True, "days_late": True}
 
 #: the internal transaction table, as a pandera schema (checked on every result)
@@ -182,11 +183,13 @@ def _values_pass(raw: RawTable, parsed: dict[str, parsing.Parsed], has_id: np.nd
     frame = raw.frame if has_id.all() else raw.frame.loc[has_id]
     checks = [RowCheck(col, words, pd.Series(mask.to_numpy() | ~has_id if col != "customer_id" else mask.to_numpy()))
               for col, p in parsed.items() for words, mask in p.checks]
-    nullable = {col: _NULLABLE.get(col, False) for col in frame.columns}
-    if isinstance(spec, CustomerSpec):  # attributes may be blank
-        nullable = {col: True for col in frame.columns}
+    if not isinstance(spec, CustomerSpec):  # attributes of the customer table may be blank
+        for col, p in parsed.items():
+            if not _NULLABLE.get(col, False):
+                checks.insert(0, RowCheck(col, FILLED, pd.Series(~p.missing.to_numpy() | ~has_id)))
+    nullable = {col: isinstance(spec, CustomerSpec) or _NULLABLE.get(col, False) for col in frame.columns}
     return run_lazy(frame, checks, nullable, file=raw.label, display=raw.display, locate=raw.locate,
-                    unit=raw.locate.unit, max_shown=spec.max_errors_shown)
+                    unit=raw.locate.unit, max_shown=spec.max_errors_shown, not_null=FILLED)
 
 
 def _relations_pass(raw: RawTable, parsed: dict[str, parsing.Parsed], has_id: np.ndarray,

@@ -124,7 +124,10 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray, has_order_id: bool, out
     if has_order_id:
         wanted = purchases["order_id"].isin(returns["order_id"].unique())
         anchor = purchases.loc[wanted].groupby("order_id", sort=False)["order_ts"].min()
-        own = returns["order_id"].map(anchor)
+        if len(anchor):
+            own = returns["order_id"].map(anchor).astype("datetime64[ns]")
+        else:
+            own = pd.Series(pd.NaT, index=returns.index, dtype="datetime64[ns]")
         matched = own.notna()
         if matched.any():
             moved = matched & (own != returns["order_ts"])
