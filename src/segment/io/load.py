@@ -122,6 +122,11 @@ def _load(raw: RawTable, spec: InputSpec) -> LoadResult:
                                          orders_span_times=report.orders_span_times)
 
     kept = outcome.kept
+    if len(kept) == 0:
+        reasons = "; ".join(f"{reason}: {n:,}" for reason, n in outcome.excluded.items())
+        raise DataContractError(label, [Problem(label, None, None, None,
+                                                f"every one of the {raw.n_rows:,} rows was excluded ({reasons}); "
+                                                "nothing is left to grade")])
     changed: dict[str, int] = {}
     kept_pos = outcome.kept_positions
     for p in parsed.values():
