@@ -204,3 +204,15 @@ def test_frame_with_typed_columns():
                        "amount": [1.0, 2.5]})
     r = load_transactions_frame(df)
     assert r.transactions["customer_id"].tolist() == ["1", "2"] and r.source["format"] == "frame"
+
+
+def test_load_from_config_and_manifest_ready_source(write):
+    import json
+
+    from segment.io import load_from_config
+
+    path = write("t.csv", HEADER + "A,O1,2024-01-02,5\n,O2,2024-01-03,7\n")
+    r = load_from_config({"path": str(path), "exact_duplicates": "drop"}, source="run.yaml")
+    summary = json.loads(json.dumps(r.summary()))  # plain data, ready for manifest.json
+    assert summary["rows_read"] == 2 and summary["rows_kept"] == 1 and summary["source"]["sha256"] == r.sha256
+    assert r.data_end == "2024-01-02"

@@ -89,7 +89,7 @@ def format_audit(result: LoadResult, as_of: str | dt.date | None = None) -> str:
         lines.append(f"{label:<{width}} {_n(value):>12}")
     for reason, count in result.excluded.items():
         lines.append(f"  - {reason}: {_n(count)}")
-    lines.append(f"rows changed (kept, value normalised){'':<{width - 37}} {_n(sum(result.changed.values())):>12}")
+    lines.append("values normalised in kept rows (one row can have several)")
     for reason, count in result.changed.items():
         lines.append(f"  - {reason}: {_n(count)}")
     if result.flagged:

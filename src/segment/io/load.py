@@ -137,7 +137,7 @@ def _load(raw: RawTable, spec: InputSpec) -> LoadResult:
     changed.update(outcome.changed)
     transactions = _internal_frame(kept)
     check_transaction_frame(transactions)
-    TRANSACTION_SCHEMA.validate(transactions, lazy=True)
+    TRANSACTION_SCHEMA.validate(transactions, lazy=True, inplace=True)
     assert raw.n_rows == len(transactions) + sum(outcome.excluded.values()), "exclusion counts do not add up"
 
     passed = [f"columns: " + ", ".join(f"{k} <- {v!r}" for k, v in raw.mapping.items())]

@@ -49,6 +49,9 @@ def _text(raw: pd.Series) -> pd.Series:
     """The column as pandas text (Arrow-backed str), without touching the caller's series."""
     if raw.dtype == "str":
         return raw
+    if isinstance(raw.dtype, pd.ArrowDtype) and (pa.types.is_string(raw.dtype.pyarrow_dtype)
+                                                 or pa.types.is_large_string(raw.dtype.pyarrow_dtype)):
+        return raw  # Arrow text straight from a reader: used without a copy
     out = raw.astype("str")
     return out.where(raw.notna(), None) if out.isna().sum() != raw.isna().sum() else out
 
@@ -121,22 +124,32 @@ def parse_id(raw: pd.Series, options: ParseOptions, label: str) -> Parsed:
         changed[f"{label}: stored as a float, written as a whole number ('17850.0' -> '17850')"] = pd.Series(integral, index=idx)
         return Parsed(text, missing, ok, [("a whole number (an id stored as a float must have no fraction)", ok)], changed)
     arr = arrow(_text(raw))
-    stripped, missing_a = _na_arrow(arr, options)
+    padded_any = pc.any(pc.match_substring_regex(arr, r"^\s|\s$")).as_py()
+    if padded_any:
+        stripped, missing_a = _na_arrow(arr, options)
+    else:  # the common case: no copy, no comparison pass
+        stripped = arr
+        missing_a = pc.or_(pc.is_null(arr), pc.fill_null(pc.is_in(arr, value_set=na_set(options, arr.type)), True))
     missing = mask(missing_a, idx)
     present = pc.invert(missing_a)
-    padded = mask(pc.and_(present, pc.not_equal(stripped, arr)), idx)
-    if padded.any():
-        changed[f"{label}: surrounding whitespace removed"] = padded
-    scientific = mask(pc.and_(present, pc.match_substring_regex(stripped, r"^[+-]?\d(?:\.\d+)?[eE][+-]?\d+$")), idx)
+    if padded_any:
+        padded = mask(pc.and_(present, pc.not_equal(stripped, arr)), idx)
+        if padded.any():
+            changed[f"{label}: surrounding whitespace removed"] = padded
     values = stripped
-    if options.fix_float_ids:
-        floaty_a = pc.and_(present, pc.match_substring_regex(stripped, r"^\d+\.0+$"))
-        floaty = mask(floaty_a, idx)
-        if floaty.any():
-            values = pc.if_else(pc.fill_null(floaty_a, False), pc.replace_substring_regex(stripped, r"\.0+$", ""), stripped)
-            changed[f"{label}: spreadsheet float suffix removed ('17850.0' -> '17850')"] = floaty
-    values = pc.if_else(missing_a, pa.scalar(None, type=values.type), values)
-    ok = ~scientific
+    ok = _all_true(idx)
+    if pc.any(pc.match_substring_regex(stripped, "[.eE]")).as_py():  # only then can an id be a float
+        scientific = mask(pc.and_(present, pc.match_substring_regex(stripped, r"^[+-]?\d(?:\.\d+)?[eE][+-]?\d+$")), idx)
+        ok = ~scientific
+        if options.fix_float_ids:
+            floaty_a = pc.and_(present, pc.match_substring_regex(stripped, r"^\d+\.0+$"))
+            floaty = mask(floaty_a, idx)
+            if floaty.any():
+                values = pc.if_else(pc.fill_null(floaty_a, False), pc.replace_substring_regex(stripped, r"\.0+$", ""),
+                                    stripped)
+                changed[f"{label}: spreadsheet float suffix removed ('17850.0' -> '17850')"] = floaty
+    if pc.any(missing_a).as_py():
+        values = pc.if_else(missing_a, pa.scalar(None, type=values.type), values)
     checks = [("an id, not a number in scientific notation (a spreadsheet lost its digits: export ids as text)", ok)]
     return Parsed(text_series(values, idx), missing, ok, checks, changed)
 
@@ -164,7 +177,15 @@ def parse_number(raw: pd.Series, options: ParseOptions, label: str, *, percent: 
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=idx)
         finite = pd.Series(np.isfinite(values.to_numpy()) | missing.to_numpy(), index=idx)
         return Parsed(values, missing, finite, [("a finite number", finite)])
-    stripped_a, missing_a = _na_arrow(arrow(_text(raw)), options)
+    raw_a = arrow(_text(raw))
+    if options.decimal == ".":  # the common case: plain numbers, blanks as nulls
+        fast = _try_float(raw_a)
+        if fast is not None and np.isfinite(fast[~np.isnan(fast)]).all():
+            missing = mask(pc.is_null(raw_a), idx)
+            if not np.isnan(fast[~missing.to_numpy()]).any():
+                ok = _all_true(idx)
+                return Parsed(pd.Series(fast, index=idx), missing, ok, [(_number_words(options, percent, currency), ok)])
+    stripped_a, missing_a = _na_arrow(raw_a, options)
     missing = mask(missing_a, idx)
     stripped = text_series(stripped_a, idx)
     changed: dict[str, pd.Series] = {}
@@ -276,7 +297,27 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
     if isinstance(raw.dtype, pd.ArrowDtype) and pa.types.is_date(raw.dtype.pyarrow_dtype):
         raw = raw.astype("datetime64[ns]")
         return _finish_ts(raw, raw.isna().astype(bool), pd.Series(True, index=idx), changed, options)
-    stripped, missing_a = _na_arrow(arrow(_text(raw)), options)
+    raw_a = arrow(_text(raw))
+    if options.date_format is None:
+        try:  # the common case: every value naive ISO 8601 (an offset or a bad value fails the cast)
+            fast = pc.cast(raw_a, pa.timestamp("ns"))
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            fast = None
+        if fast is not None:
+            missing = mask(pc.is_null(raw_a), idx)
+            values = pd.Series(fast.to_numpy(zero_copy_only=False), index=idx).astype("datetime64[ns]")
+            local = ~missing
+            if zone != "UTC":
+                local &= ~mask(pc.match_substring_regex(raw_a, "^" + _ISO_DATE_ONLY + "$"), idx)
+            if zone != "UTC" and local.any():
+                converted, bad = _local_to_utc(values[local], zone)
+                values[local] = converted
+                dst_bad = pd.Series(False, index=idx)
+                dst_bad[local] = bad
+                changed[f"{label}: local time ({zone}) converted to UTC"] = local & ~dst_bad
+                return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options, dst_bad=dst_bad)
+            return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options)
+    stripped, missing_a = _na_arrow(raw_a, options)
     missing = mask(missing_a, idx)
     s = text_series(pc.if_else(missing_a, pa.scalar(None, type=stripped.type), stripped), idx)
     present = ~missing

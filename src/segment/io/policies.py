@@ -50,10 +50,11 @@ def exact_duplicates(frame: pd.DataFrame, row_hash: np.ndarray, candidates: np.n
 
     Rows are compared by the 64-bit hash of the whole source row *and* by equality of the
     mapped columns, so a hash collision alone never drops a row."""
-    h = pd.Series(row_hash[candidates])
-    maybe = h.duplicated(keep=False).to_numpy()
-    if not maybe.any():
+    h = row_hash if len(candidates) == len(row_hash) else row_hash[candidates]
+    repeated = _repeated(h)  # usually empty
+    if len(repeated) == 0:
         return np.empty(0, dtype="int64")
+    maybe = np.isin(h, repeated)
     pos = candidates[maybe]
     sub = frame.iloc[pos].copy()
     sub["__hash"] = row_hash[pos]
@@ -76,7 +77,7 @@ def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, dro
         dups = exact_duplicates(frame, row_hash, np.flatnonzero(keep))
         _exclude(out, keep, EXACT_DUPLICATE, dups)
 
-    tx = frame.loc[keep].copy()  # never a view of the caller's data
+    tx = frame if keep.all() else frame.loc[keep]  # ``frame`` is the loader's own parsed copy
     has_order_id = "order_id" in tx.columns
     if has_order_id:
         no_order = tx["order_id"].isna()
@@ -157,34 +158,58 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray, has_order_id: bool, out
     return merged.loc[~found, "__pos"].astype("int64").tolist()
 
 
-def order_conflicts(order_id: pd.Series, customer_id: pd.Series, order_ts: pd.Series) -> tuple[np.ndarray, bool]:
-    """(rows whose order id appears with more than one customer id, whether any order has
-    lines at different timestamps). One multi-threaded DuckDB GROUP BY over Arrow data;
-    rows with a missing order or customer id are ignored."""
+def _duck():
     import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _distinct(values: np.ndarray) -> int:
+    ordered = np.sort(values)
+    return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 if len(ordered) else 0
+
+
+def _repeated(values: np.ndarray) -> np.ndarray:
+    """The values that occur more than once (a sort, no hash table)."""
+    ordered = np.sort(values)
+    return np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+
+
+def order_conflicts(order_id: pd.Series, customer_id: pd.Series, order_ts: pd.Series) -> tuple[np.ndarray, bool]:
+    """(rows whose order id appears with more than one customer id, whether any order may
+    have lines at different timestamps). Rows with a missing order or customer id are ignored.
+
+    DuckDB hashes (order id), (order id, customer id) and (order id, timestamp) per row; an
+    order id with more distinct (order, customer) pairs than orders has a conflict. Sorting
+    64-bit hashes is fast; the orders it flags are then checked exactly on their rows, so a
+    hash collision can never invent a conflict."""
     import pyarrow as pa
-    import pyarrow.compute as pc
 
     from segment.io.parsing import arrow
 
-    k = arrow(order_id)
-    table = pa.table({"k": k, "c": arrow(customer_id), "v": pa.array(order_ts.to_numpy())})
-    con = duckdb.connect()
+    n = len(order_id)
+    both = (order_id.notna() & customer_id.notna()).to_numpy()
+    con = _duck()
     try:
-        con.execute("SET enable_progress_bar = false")
-        con.register("t", table)
-        groups = con.sql("SELECT k, min(c) <> max(c) AS conflict, min(v) <> max(v) AS spread FROM t "
-                         "WHERE k IS NOT NULL AND c IS NOT NULL GROUP BY k HAVING conflict OR spread").to_arrow_table()
+        con.register("t", pa.table({"k": arrow(order_id), "c": arrow(customer_id), "v": pa.array(order_ts.to_numpy())}))
+        hashes = con.sql("SELECT hash(k) AS a, hash(k, c) AS b, hash(k, v) AS d FROM t").to_arrow_table()
     finally:
         con.close()
-    n = len(order_id)
-    if groups.num_rows == 0:
-        return np.zeros(n, dtype=bool), False
-    conflicting = groups.filter(groups.column("conflict")).column("k")
-    spread = bool(pc.any(groups.column("spread")).as_py())
-    if len(conflicting) == 0:
-        return np.zeros(n, dtype=bool), spread
-    return pc.fill_null(pc.is_in(k, value_set=conflicting), False).to_numpy(zero_copy_only=False), spread
+    a_all = hashes.column("a").to_numpy()
+    a, b, d = a_all[both], hashes.column("b").to_numpy()[both], hashes.column("d").to_numpy()[both]
+    orders = _distinct(a)
+    spread = _distinct(d) != orders
+    none = np.zeros(n, dtype=bool)
+    if _distinct(b) == orders:
+        return none, spread
+    _, first = np.unique(b, return_index=True)
+    flagged = _repeated(a[first])  # orders (by hash) with more than one customer
+    candidate = both & np.isin(a_all, flagged)
+    sub = pd.DataFrame({"k": order_id.to_numpy()[candidate], "c": customer_id.to_numpy()[candidate]})
+    none[candidate] = (sub.groupby("k")["c"].transform("nunique") > 1).to_numpy()
+    return none, spread
 
 
 def _redate_order_lines(tx: pd.DataFrame) -> int:

@@ -344,7 +344,8 @@ def _split_hash(table: pa.Table) -> tuple[pd.DataFrame, np.ndarray]:
 
 
 def _types_mapper(t: pa.DataType) -> Any:
-    if pa.types.is_date(t) or pa.types.is_decimal(t):
+    # dates and decimals keep their meaning; text stays Arrow (no copy into large strings)
+    if pa.types.is_date(t) or pa.types.is_decimal(t) or pa.types.is_string(t) or pa.types.is_large_string(t):
         return pd.ArrowDtype(t)
     return None
 
