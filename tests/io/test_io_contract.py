@@ -56,7 +56,7 @@ def test_rows_without_customer_id_are_not_judged(write):
         ("A,1899-12-31,1\n", "a date between 1900-01-01 and 2100-12-31"),
         ("A,2024-13-01,1\n", "exists in the calendar"),
         ("A,2024-01-02,inf\n", "a number"),
-        ("A,2024-01-02,nan\n", "a value (the column must be filled"),
+        ("A,2024-01-02,nan\n", "a value in every row"),
         ("A,2024-01-02,\"1,23\"\n", "in groups of three"),
         ("A,02/01/2024,1\n", "ISO 8601"),
     ],

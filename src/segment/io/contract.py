@@ -52,6 +52,8 @@ class Problem:
 def _show(value: Any) -> str:
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT or value is pd.NA:
         return "missing value"
+    if isinstance(value, bytes):
+        return f"bytes {value[:40]!r}" + ("..." if len(value) > 40 else "")
     text = str(value)
     if len(text) > 60:
         text = text[:57] + "..."
@@ -179,7 +181,7 @@ def run_lazy(frame: pd.DataFrame, checks: Sequence[RowCheck], nullable: dict[str
     failed = {(c, k) for (c, k) in report.counts}
     for c in checks:
         if (display(c.column), c.name) not in failed:
-            report.passed.append(f"{display(c.column)}: every value is {c.name}")
+            report.passed.append(f"{display(c.column)}: {c.name}")
     return report
 
 

@@ -33,7 +33,7 @@ from segment.schema import OPTIONAL_TRANSACTION_COLUMNS, REQUIRED_TRANSACTION_CO
 
 _NUMBER_COLUMNS = ("amount", "quantity", "cost", "days_late")
 _DATE_COLUMNS = ("order_ts", "due_date", "paid_date")
-FILLED = "a value (the column must be filled in every row; blank and NA texts such as 'NULL' are missing)"
+FILLED = "a value in every row (blank and NA texts such as 'NULL' count as missing)"
 _NULLABLE = {"customer_id": True, "order_id": True, "paid_date": True, "days_late": True}
 
 #: the internal transaction table, as a pandera schema (checked on every result)

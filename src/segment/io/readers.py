@@ -226,10 +226,9 @@ def _undecodable(label: str, encoding: str, body: bytes, exc: UnicodeDecodeError
             continue
         hint = f"; the line does decode as {other}: is that the file's encoding?"
         break
-    shown = raw_line.decode(encoding, errors="backslashreplace")[:80]
     check = (f"text in the {encoding} encoding: byte(s) {bad!r} at byte {exc.start - start + 1} of the line "
              f"cannot be decoded (never replaced silently){hint}")
-    return DataContractError(label, [Problem(label, line, None, shown, check)])
+    return DataContractError(label, [Problem(label, line, None, raw_line, check)])
 
 
 def _csv_source(path: str, spec: TableSpec) -> str:
