@@ -76,12 +76,6 @@ def text_series(values: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return out
 
 
-def codes(series: pd.Series) -> np.ndarray:
-    """Integer codes of a text column (-1 where missing), via Arrow dictionary encoding."""
-    enc = arrow(_text(series)).combine_chunks().dictionary_encode()
-    return pc.fill_null(enc.indices, -1).to_numpy(zero_copy_only=False).astype("int64")
-
-
 def _na_arrow(arr: pa.ChunkedArray, options: ParseOptions) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
     """(stripped text, missing mask) of a text column."""
     stripped = pc.utf8_trim_whitespace(arr)
@@ -138,7 +132,7 @@ def parse_id(raw: pd.Series, options: ParseOptions, label: str) -> Parsed:
             changed[f"{label}: surrounding whitespace removed"] = padded
     values = stripped
     ok = _all_true(idx)
-    if pc.any(pc.match_substring_regex(stripped, "[.eE]")).as_py():  # only then can an id be a float
+    if any(pc.any(pc.match_substring(stripped, ch)).as_py() for ch in (".", "e", "E")):  # else it cannot be a float
         scientific = mask(pc.and_(present, pc.match_substring_regex(stripped, r"^[+-]?\d(?:\.\d+)?[eE][+-]?\d+$")), idx)
         ok = ~scientific
         if options.fix_float_ids:

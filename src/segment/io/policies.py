@@ -198,7 +198,9 @@ def order_conflicts(order_id: pd.Series, customer_id: pd.Series, order_ts: pd.Se
     finally:
         con.close()
     a_all = hashes.column("a").to_numpy()
-    a, b, d = a_all[both], hashes.column("b").to_numpy()[both], hashes.column("d").to_numpy()[both]
+    a, b, d = a_all, hashes.column("b").to_numpy(), hashes.column("d").to_numpy()
+    if not both.all():
+        a, b, d = a[both], b[both], d[both]
     orders = _distinct(a)
     spread = _distinct(d) != orders
     none = np.zeros(n, dtype=bool)
