@@ -188,3 +188,14 @@ def test_customer_table_duplicate_ids_with_different_rows_fail(write):
     with pytest.raises(DataContractError) as info:
         load_customers({"path": str(path)})
     assert "line 2" in str(info.value) and "line 3" in str(info.value) and "one row per customer" in str(info.value)
+
+
+def test_trailing_blank_lines_keep_the_fast_line_mapping(write):
+    from segment.io.readers import read_csv
+    from segment.io.config import InputSpec
+
+    path = write("tail.csv", "customer_id,order_ts,amount\nA,2024-01-02,1\nB,2024-01-03,x\n\n\n")
+    raw = read_csv(InputSpec(path=str(path)), ("customer_id", "order_ts", "amount"), ("customer_id",))
+    assert raw.locate.exact and raw.locate([1])[0] == 3
+    with pytest.raises(DataContractError, match="line 3, column 'amount': value 'x'"):
+        load_transactions({"path": str(path)})

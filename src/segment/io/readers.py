@@ -153,6 +153,13 @@ class TextScan:
     ends_with_newline: bool
     has_content: bool
     utf8_path: str | None  # temporary UTF-8 copy (non-UTF-8 input); delete after use
+    trailing_blank_lines: int = 0  # empty lines at the very end (readers skip them)
+
+    @property
+    def physical_lines(self) -> int:
+        """Lines holding something: line breaks, plus an unterminated last line, minus
+        the blank lines at the end of the file."""
+        return self.newlines + (0 if self.ends_with_newline else 1) - self.trailing_blank_lines
 
 
 def scan_text_file(path: str | Path, encoding: str, label: str) -> TextScan:
@@ -163,6 +170,7 @@ def scan_text_file(path: str | Path, encoding: str, label: str) -> TextScan:
     newlines = size = 0
     has_content = False
     last = b""
+    tail = b""
     out = None
     if not utf8:
         fd, tmp = tempfile.mkstemp(prefix="segment-utf8-", suffix=".csv")
@@ -177,6 +185,7 @@ def scan_text_file(path: str | Path, encoding: str, label: str) -> TextScan:
                     digest.update(block)
                     size += len(block)
                     last = block[-1:]
+                    tail = (tail + block)[-4096:]
                     data = pending + block
                     cut = data.rfind(b"\n") + 1
                     if cut == 0:
@@ -207,7 +216,10 @@ def scan_text_file(path: str | Path, encoding: str, label: str) -> TextScan:
         raise
     if out is not None:
         out.close()
-    return TextScan(digest.hexdigest(), size, newlines, last == b"\n", has_content, tmp if out is not None else None)
+    content = tail.rstrip(b"\r\n \t")
+    trailing = tail[len(content):].count(b"\n") - 1 if last == b"\n" and content else 0
+    return TextScan(digest.hexdigest(), size, newlines, last == b"\n", has_content, tmp if out is not None else None,
+                    max(trailing, 0))
 
 
 def _undecodable(label: str, encoding: str, body: bytes, exc: UnicodeDecodeError, lines_before: int) -> DataContractError:
@@ -257,7 +269,7 @@ def read_csv(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], ex
     finally:
         if scan.utf8_path is not None:
             os.unlink(scan.utf8_path)
-    physical = scan.newlines + (0 if scan.ends_with_newline else 1)
+    physical = scan.physical_lines
     n = len(frame)
     locator = Locator("line", 2, exact=(physical == n + 1),
                       recover=lambda: _record_start_lines(path, spec))
