@@ -1,16 +1,27 @@
-"""BG/NBD + Gamma-Gamma as a predictive benchmark: customers ranked by expected value
+"""BG/NBD + Gamma-Gamma as a predictive benchmark: customers ranked by expected revenue
 over the next ``horizon_days`` = E[purchases] (BG/NBD) x E[spend per purchase]
-(Gamma-Gamma), both fitted on the calibration feature table (``segment.methods.clv_models``).
+(Gamma-Gamma), both fitted by maximum likelihood on the calibration feature table
+(the maths is in ``segment.methods.clv_models``).
 
-Per customer, from the feature table (time unit ``time_unit_days``, weeks by default):
-x = frequency − 1 repeat purchases, t_x = (last − first order) and T = tenure. An order
-is a purchase day when the data has no order id (FHL's convention). The spend input is
-``avg_order_value`` (all orders, first included: the feature table does not keep the
-first order's amount apart; on the CDNOW sample this shifts the Gamma-Gamma estimates
-slightly from FHL's repeat-only figures, which the tests reproduce with the exact input).
-Use with ``lookback_months=None`` (the model needs the whole purchase history).
+Inputs per customer, from the feature table, in units of ``time_unit_days`` (weeks by
+default, as FHL):
+
+- x = frequency − 1 repeat purchases, where an order is a purchase day when the data has
+  no order id (the CDNOW loader's and FHL's convention: same-day purchases are one);
+- t_x = last_order_date − first_order_date, T = tenure_days (as_of − first order, as_of
+  inclusive). On the CDNOW sample cut at 1997-09-30 these reproduce FHL (2005a) exactly.
+- spend: ``avg_order_value`` over all ``frequency`` orders, first included, fitted as the
+  mean of n = frequency transactions. FHL fit repeat orders only; the feature table does
+  not keep the first order's amount apart, and averaging all orders is consistent as
+  long as n counts all of them (the Gamma-Gamma tests show both fits).
+
+The feature table must be built with ``lookback_months=None``: the model needs the whole
+purchase history (a windowed frequency with all-history dates is refused).
+
 Tiers: A = top ``tier_shares[0]`` of customers by expected value, B up to
-``tier_shares[1]``, C the rest (thresholds learned in fit).
+``tier_shares[1]``, C the rest; thresholds learned in fit, equal values share a tier.
+Degenerate input: one customer (or fewer than three buyers with positive spend) is a
+clear error (the spend model cannot be fitted); all-equal customers get one tier.
 """
 
 from __future__ import annotations
@@ -33,7 +44,9 @@ from segment.methods.clv_models import (
 
 @dataclass
 class BGNBDGrading(GradingMethod):
+    #: prediction horizon of the expected value (days after as_of)
     horizon_days: int = 365
+    #: the model's time unit in days (7 = weeks, FHL's choice; only the scale of alpha changes)
     time_unit_days: float = 7.0
     tier_shares: tuple[float, ...] = (0.2, 0.5)
     tier_labels: tuple[str, ...] = ("A", "B", "C")
@@ -41,26 +54,39 @@ class BGNBDGrading(GradingMethod):
     required_features: ClassVar[tuple[str, ...]] = (
         "frequency", "first_order_date", "last_order_date", "tenure_days", "avg_order_value",
     )
-    description: ClassVar[str] = "BG/NBD + Gamma-Gamma: expected value over the horizon (predictive benchmark)"
+    description: ClassVar[str] = "BG/NBD + Gamma-Gamma: expected revenue over the horizon (predictive benchmark)"
 
-    def _inputs(self, features: pd.DataFrame):
+    def _inputs(self, features: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        if features.attrs.get("lookback_months") is not None:
+            raise ValueError(
+                "BGNBDGrading needs the whole purchase history: build the feature table with "
+                f"lookback_months=None (this one has lookback_months={features.attrs['lookback_months']})"
+            )
+        if self.time_unit_days <= 0 or self.horizon_days < 0:
+            raise ValueError("time_unit_days must be > 0 and horizon_days >= 0")
+        freq = features["frequency"].to_numpy(dtype=float)
+        if len(freq) and (np.nanmin(freq) < 1 or np.isnan(freq).any()):
+            raise ValueError("BGNBDGrading needs frequency >= 1 for every customer (whole history, no lookback)")
         u = float(self.time_unit_days)
-        x = np.maximum(features["frequency"].to_numpy(dtype=float) - 1, 0)
+        x = freq - 1
         t_x = (features["last_order_date"] - features["first_order_date"]).dt.days.to_numpy(dtype=float) / u
         T = features["tenure_days"].to_numpy(dtype=float) / u
         return x, np.minimum(t_x, T), T, features["avg_order_value"].to_numpy(dtype=float)
 
     def _fit(self, features: pd.DataFrame) -> None:
         x, t_x, T, m = self._inputs(features)
+        if len(x) == 0:
+            raise ValueError("BGNBDGrading needs at least one customer")
         self.bgnbd_ = fit_bgnbd(x, t_x, T)
-        self.gamma_gamma_ = fit_gamma_gamma(x, m)
+        self.gamma_gamma_ = fit_gamma_gamma(x + 1, m)
         self.thresholds_ = thresholds_from_shares(self.expected_value(features)["expected_value"], self.tier_shares)
 
     def expected_value(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Per customer: P(alive), expected purchases and spend over the horizon, their product."""
+        """Per customer: P(alive), expected purchases and spend per purchase over the
+        horizon, and their product (expected revenue)."""
         x, t_x, T, m = self._inputs(features)
         n = bgnbd_expected_purchases(self.bgnbd_, self.horizon_days / self.time_unit_days, x, t_x, T)
-        spend = gamma_gamma_expected_spend(self.gamma_gamma_, x, m)
+        spend = gamma_gamma_expected_spend(self.gamma_gamma_, x + 1, m)
         return pd.DataFrame(
             {"prob_alive": bgnbd_prob_alive(self.bgnbd_, x, t_x, T), "expected_purchases": n,
              "expected_spend": spend, "expected_value": n * spend},

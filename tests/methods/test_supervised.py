@@ -1,0 +1,142 @@
+"""SupervisedProfitRanker: out-of-time training data, the no-leakage rule, ranking by
+predicted profit, determinism, categorical inputs."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segment.methods.supervised import SupervisedProfitRanker, training_frame
+from segment.outcomes import build_features_and_outcomes
+from tests.helpers import tx
+
+FAST = {"max_iter": 30, "random_state": 0}
+
+
+def ranker(**params) -> SupervisedProfitRanker:
+    return SupervisedProfitRanker(**{**FAST, **params})
+
+
+@pytest.fixture(scope="module")
+def b2b_tables(b2b):
+    """Graded table at 2022-12-31 (outcomes over the next 180 days) and the training
+    table from the origin 2022-07-04, outcome window (2022-07-04, 2022-12-31]."""
+    graded, outcomes = build_features_and_outcomes(b2b.transactions, as_of="2022-12-31", horizon_days=180,
+                                                   customers=b2b.customers)
+    train_f, train_y = training_frame(b2b.transactions, as_of="2022-12-31", horizon_days=180, customers=b2b.customers)
+    return graded, outcomes, train_f, train_y
+
+
+def test_training_frame_hand_checked():
+    t = tx([
+        ("a", "2024-01-05", 100.0), ("a", "2024-03-01", 40.0), ("a", "2024-03-31", 10.0), ("a", "2024-04-01", 999.0),
+        ("b", "2024-02-20", 30.0), ("c", "2024-03-15", 70.0),
+    ])
+    f, y = training_frame(t, as_of="2024-03-31", horizon_days=60, gross_margin=1.0)
+    # origin 2024-01-31: only customers seen by then; target = profit in (2024-01-31, 2024-03-31]
+    assert f.attrs["as_of"] == "2024-01-31" and list(f.index) == ["a"]
+    assert y.loc["a"] == 50.0  # 40 + 10; the order of 2024-04-01 is after the grading date
+    assert y.attrs["outcome_window"] == ["2024-02-01", "2024-03-31"]
+    with pytest.raises(ValueError, match="no earlier history"):
+        training_frame(t, as_of="2024-02-01", horizon_days=60)
+
+
+def test_prepare_builds_the_earlier_origin(b2b, b2b_tables):
+    graded = b2b_tables[0]
+    m = ranker(training_horizon_days=91)
+    m.prepare(transactions=b2b.transactions, as_of="2022-12-31", horizon_days=180, feature_kwargs={},
+              customers=b2b.customers)
+    m.fit(graded)
+    assert m.train_origin_ == "2022-10-01" and m.train_outcome_end_ == "2022-12-31"
+    m2 = ranker()  # training_horizon_days=None: the run's horizon
+    m2.prepare(transactions=b2b.transactions, as_of="2022-12-31", horizon_days=180, feature_kwargs={},
+               customers=b2b.customers)
+    assert m2.fit(graded).train_origin_ == "2022-07-04"
+
+
+def test_no_leakage_training_window_must_end_by_the_grading_date(b2b_tables):
+    graded, _, train_f, train_y = b2b_tables
+    earlier = graded.copy()
+    earlier.attrs = {**graded.attrs, "as_of": "2022-12-30"}  # a day before the training window ends
+    with pytest.raises(ValueError, match="leakage"):
+        ranker().set_training(train_f, train_y).fit(earlier)
+    with pytest.raises(ValueError, match="leakage"):  # an explicit end overrides the attrs
+        ranker().set_training(train_f, train_y, outcome_end="2023-01-15").fit(graded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ranker().set_training(train_f, train_y).fit(graded)  # ends exactly on the grading date: fine
+
+
+def test_unknown_dates_warn_that_leakage_cannot_be_checked(b2b_tables):
+    graded, _, train_f, train_y = b2b_tables
+    bare_y = pd.Series(train_y.to_numpy(), index=train_y.index)
+    with pytest.warns(UserWarning, match="cannot check for leakage"):
+        ranker().set_training(train_f, bare_y).fit(graded)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ranker().set_training(train_f, bare_y, outcome_end="2022-12-31").fit(graded)
+
+
+def test_ranks_by_a_learnable_profit_signal():
+    """Future profit = 2 x past profit + noise: the model's tiers follow past profit."""
+    rng = np.random.default_rng(0)
+    n = 2000
+
+    def table(prefix, as_of):
+        f = pd.DataFrame({"profit": rng.gamma(1.0, 100.0, n), "frequency": rng.integers(1, 10, n),
+                          "tenure_days": rng.integers(30, 900, n).astype(float)},
+                         index=pd.Index([f"{prefix}{i:05d}" for i in range(n)], name="customer_id"))
+        f.attrs = {"as_of": as_of}
+        return f
+
+    train, graded = table("T", "2023-06-30"), table("G", "2023-12-31")
+    target = 2 * train["profit"] + rng.normal(0, 10, n)
+    m = ranker(max_iter=100).set_training(train, target, outcome_end="2023-12-31")
+    out = m.fit(graded).assign(graded)
+    pred = m.predict_profit(graded)
+    assert np.corrcoef(pred, 2 * graded["profit"])[0, 1] > 0.98
+    mean_profit = graded.groupby(out["tier"], observed=True)["profit"].mean()
+    assert mean_profit.is_monotonic_decreasing
+    top = set(graded["profit"].nlargest(int(0.2 * n)).index)
+    assert len(top & set(out.index[out["tier"] == "A"])) / len(top) > 0.9
+    assert out["tier"].value_counts(normalize=True)["A"] == pytest.approx(0.2, abs=0.02)
+
+
+def test_same_seed_same_model_and_training_row_order_changes_nothing(b2b_tables):
+    graded, _, train_f, train_y = b2b_tables
+    a = ranker(max_train_rows=150).set_training(train_f, train_y).fit_assign(graded)
+    shuffled = train_f.sample(frac=1.0, random_state=5)
+    b = ranker(max_train_rows=150).set_training(shuffled, train_y.loc[shuffled.index]).fit_assign(graded)
+    pd.testing.assert_frame_equal(a, b)
+    m = ranker(max_train_rows=150).set_training(train_f, train_y)
+    m.fit(graded)
+    assert m.n_train_ == 150 < len(train_f)
+
+
+def test_categorical_columns_are_opt_in(b2b_tables):
+    graded, _, train_f, train_y = b2b_tables
+    plain = ranker().set_training(train_f, train_y).fit(graded)
+    assert "industry" not in plain.columns_ and "first_order_date" not in plain.columns_
+    m = ranker(categorical_columns=("industry", "region")).set_training(train_f, train_y).fit(graded)
+    assert m.columns_[-2:] == ["industry", "region"]
+    assert m.categories_["region"] == sorted(train_f["region"].unique())
+    unseen = graded.iloc[:3].assign(industry="shipbuilding")  # unseen category: treated as missing
+    assert np.isfinite(m.predict_profit(unseen)).all()
+    with pytest.raises(KeyError, match="no_such"):
+        ranker(categorical_columns=("no_such",)).set_training(train_f, train_y).fit(graded)
+
+
+def test_clear_errors(b2b_tables):
+    graded, _, train_f, train_y = b2b_tables
+    with pytest.raises(RuntimeError, match="earlier origin"):
+        ranker().fit(graded)
+    with pytest.raises(ValueError, match="same customer index"):
+        ranker().set_training(train_f, train_y.iloc[1:])
+    with pytest.raises(ValueError, match="missing values"):
+        ranker().set_training(train_f, train_y.where(train_y.index != train_y.index[0]))
+    m = ranker().set_training(train_f, train_y).fit(graded)
+    with pytest.raises(KeyError, match="lacks"):
+        m.predict_profit(graded.drop(columns="profit"))
