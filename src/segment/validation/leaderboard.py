@@ -88,8 +88,11 @@ def bootstrap_capture(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFra
     """Replicates of each method's top-``share`` profit capture under shared Poisson weights."""
     rankings = rank_all(assignments, outcomes.index) if rankings is None else rankings
     profit = outcomes["profit_outcome"].to_numpy(dtype=float)
-    cols = [profit] + [_in_top(r, share) * profit for r in rankings.values()]
-    sums = bootstrap_sums(np.column_stack(cols), n_boot=n_boot, random_state=random_state)
+    x = np.zeros((len(profit), 1 + len(rankings)), dtype=np.float32)
+    x[:, 0] = profit
+    for j, r in enumerate(rankings.values()):
+        x[:, 1 + j] = _in_top(r, share) * profit
+    sums = bootstrap_sums(x, n_boot=n_boot, random_state=random_state)
     with np.errstate(divide="ignore", invalid="ignore"):
         return {name: sums[:, j + 1] / sums[:, 0] for j, name in enumerate(rankings)}
 
@@ -165,10 +168,13 @@ def leaderboard_tables(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFr
     # paired bootstrap: profit captures
     reps: dict[str, dict[str, np.ndarray]] = {}
     if n_boot:
-        cols = [profit]
-        for r in rankings.values():
-            cols += [_in_top(r, top_share) * profit, (r.codes == 0) * profit]
-        sums = bootstrap_sums(np.column_stack(cols), n_boot=n_boot, random_state=random_state)
+        x = np.zeros((n, 1 + 2 * len(names)), dtype=np.float32)  # float32: what the product uses
+        x[:, 0] = profit
+        for j, r in enumerate(rankings.values()):
+            x[r.order[:top_count(n, top_share)], 1 + 2 * j] = profit[r.order[:top_count(n, top_share)]]
+            top = r.codes == 0
+            x[top, 2 + 2 * j] = profit[top]
+        sums = bootstrap_sums(x, n_boot=n_boot, random_state=random_state)
         with np.errstate(divide="ignore", invalid="ignore"):
             reps[HEADLINE] = {m: sums[:, 1 + 2 * j] / sums[:, 0] for j, m in enumerate(names)}
             reps["top_tier_profit_capture"] = {m: sums[:, 2 + 2 * j] / sums[:, 0] for j, m in enumerate(names)}
