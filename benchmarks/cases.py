@@ -1,76 +1,198 @@
-"""Benchmark cases, one per subprocess: `python cases.py <case|prepare> <work_dir>`.
+"""The benchmark cases: a registry of named functions, each run in its own process.
 
-Prints one JSON line: {"seconds": wall time of the measured step, "peak_mb": peak RSS}.
+A case function takes ``inputs`` (input name -> path, built by ``inputs.INPUTS``; the case
+lists the ones it needs) and returns ``{"seconds": ..., ...}``: the wall time of the
+measured step only -- imports done and input on disk before the clock starts -- plus any
+figures worth keeping (row counts, per-step times). ``peak_mb`` (this process's peak
+resident memory) is added unless the case reports its own (a case that measures another
+process does).
+
+Adding a case: write the function, then one ``Case(...)`` entry in ``CASES`` with its
+description, the inputs it needs and its targets. ``run.py`` picks it up (``--only NAME``).
+
+Child entry point (used by run.py): ``python cases.py <case> '<inputs as JSON>'``; prints
+one line ``BENCH-RESULT {json}``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import inspect
 import json
 import resource
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
-CDNOW_AS_OF, CDNOW_HORIZON = "1997-09-30", 273
-B2B_AS_OF, B2B_HORIZON = "2022-12-31", 365
-REPLICAS = 100
-B2B_ROWS = 10_000_000
+from inputs import lifetimes_env_info
+
+HERE = Path(__file__).resolve().parent
+MARKER = "BENCH-RESULT "
+
+CDNOW = {"data": "cdnow_x100", "as_of": "1997-09-30", "horizon_days": 273, "data_end": "1998-06-30",
+         "profit": {"gross_margin": 0.25, "cost_per_order": 2.0}}  # CDNOW has no cost: profit is assumed
+B2B = {"data": "b2b_10m", "as_of": "2022-12-31", "horizon_days": 365, "data_end": "2023-12-31",
+       "profit": {}}  # the generator writes a cost column
+
+#: a lifetimes run longer than this is stopped and timed on a customer sample instead
+LIFETIMES_TIMEOUT_S = 600
+LIFETIMES_SAMPLE = 0.1
 
 
 def peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+    """Peak resident memory of this process since its exec (VmHWM).
+
+    Not ru_maxrss: Linux carries the parent's resident size at fork over into the child's
+    ru_maxrss, so a case started by a big parent would report the parent's memory.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024.0  # kB
+    except (OSError, StopIteration):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
 
 
-def paths(work: Path) -> dict[str, Path]:
-    return {"cdnow": work / f"cdnow_x{REPLICAS}.parquet", "b2b": work / f"b2b_{B2B_ROWS // 1_000_000}m.parquet"}
+# --- targets ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Target:
+    """A goal for a case, judged on medians (and the peak) in results.json.
+
+    kind: ``ratio_max`` (median / reference's median <= limit), ``speedup_min``
+    (reference's median / median >= limit), ``peak_mb_max``, ``seconds_max``.
+    """
+
+    kind: str
+    limit: float
+    reference: str | None = None
+
+    @property
+    def text(self) -> str:
+        return {
+            "ratio_max": f"<= {self.limit:g}x {self.reference}",
+            "speedup_min": f">= {self.limit:g}x faster than {self.reference}",
+            "peak_mb_max": f"peak < {self.limit / 1024:g} GB",
+            "seconds_max": f"< {self.limit:g} s",
+        }[self.kind]
+
+    def judge(self, result: dict, results: dict) -> dict:
+        """{"target", "measured", "met"}; met is None when a figure is missing."""
+        out = {"target": self.text, "measured": "not measured", "met": None}
+        if "median_seconds" not in result:
+            return out
+        if self.kind in ("ratio_max", "speedup_min"):
+            ref = results.get(self.reference, {}).get("median_seconds")
+            if not ref:
+                out["measured"] = f"{self.reference} not measured"
+                return out
+            value = result["median_seconds"] / ref if self.kind == "ratio_max" else ref / result["median_seconds"]
+            met = value <= self.limit if self.kind == "ratio_max" else value >= self.limit
+            return {**out, "measured": f"{value:.2f}x", "met": bool(met)}
+        if self.kind == "peak_mb_max":
+            return {**out, "measured": f"{result['peak_mb']:.0f} MB", "met": bool(result["peak_mb"] < self.limit)}
+        value = result["median_seconds"]
+        return {**out, "measured": f"{value:.1f} s", "met": bool(value < self.limit)}
 
 
-def prepare(work: Path) -> None:
-    import numpy as np
-    import pandas as pd
+@dataclass(frozen=True)
+class Case:
+    name: str
+    description: str
+    function: Callable[[dict[str, Path]], dict]
+    needs: tuple[str, ...]
+    targets: tuple[Target, ...] = field(default=())
 
-    p = paths(work)
-    if not p["cdnow"].exists():
-        from segment.data.cdnow import load_cdnow_master
-
-        m = load_cdnow_master()
-        reps = np.repeat(np.arange(REPLICAS), len(m))
-        big = pd.DataFrame(
-            {
-                # new ids per replica, still strings with the original leading zeros
-                "customer_id": np.char.add(np.tile(m["customer_id"].to_numpy(dtype=str), REPLICAS),
-                                           np.char.add("-", np.char.zfill(reps.astype(str), 3))),
-                "order_ts": np.tile(m["order_ts"].to_numpy(), REPLICAS),
-                "amount": np.tile(m["amount"].to_numpy(), REPLICAS),
-                "quantity": np.tile(m["quantity"].to_numpy(), REPLICAS),
-            }
-        )
-        big.to_parquet(p["cdnow"], index=False)
-    if not p["b2b"].exists():
-        from segment.data.synthetic import accounts_for_transactions, generate_b2b
-
-        n = accounts_for_transactions(B2B_ROWS)
-        generate_b2b(n, start="2021-01-01", end="2023-12-31", random_state=42).transactions.to_parquet(p["b2b"], index=False)
+    def code_key(self) -> str:
+        """Hash of the case's code and arguments: results measured with other code are flagged."""
+        f = self.function
+        text = inspect.getsource(f.func) + repr((f.args, sorted(f.keywords.items()))) if isinstance(f, partial) \
+            else inspect.getsource(f)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def features_outcomes(path: Path, as_of: str, horizon: int, **profit) -> dict:
+# --- case functions -------------------------------------------------------------------------
+
+def features_then_outcomes(inputs, *, data, as_of, horizon_days, data_end, profit) -> dict:
+    """build_features then build_outcomes on the Parquet path: what `segment run` does."""
+    from segment.features import build_features
+    from segment.outcomes import build_outcomes
+
+    path = str(inputs[data])
+    t = time.perf_counter()
+    f = build_features(path, as_of=as_of, **profit)
+    o = build_outcomes(path, as_of=as_of, horizon_days=horizon_days, data_end=data_end, **profit)
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "customers": len(f), "outcome_rows": len(o), "frequency_sum": int(f["frequency"].sum())}
+
+
+def features_outcomes_one_scan(inputs, *, data, as_of, horizon_days, data_end, profit) -> dict:
+    """build_features_and_outcomes (one scan, one GROUP BY) on the Parquet path."""
     from segment.outcomes import build_features_and_outcomes
 
+    path = str(inputs[data])
     t = time.perf_counter()
-    f, o = build_features_and_outcomes(str(path), as_of=as_of, horizon_days=horizon, **profit)
+    f, o = build_features_and_outcomes(path, as_of=as_of, horizon_days=horizon_days, data_end=data_end, **profit)
     seconds = time.perf_counter() - t
-    return {"seconds": seconds, "customers": len(f), "outcome_rows": len(o)}
+    return {"seconds": seconds, "customers": len(f), "outcome_rows": len(o), "frequency_sum": int(f["frequency"].sum())}
 
 
-def all_methods(path: Path) -> dict:
+def duckdb_groupby(inputs, *, data, **_) -> dict:
+    """The floor: one bare GROUP BY over the same Parquet, result as a pandas frame."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    path = str(inputs[data]).replace("'", "''")
+    t = time.perf_counter()
+    df = con.sql(
+        "SELECT customer_id, count(*) AS n, sum(amount) AS revenue, min(order_ts) AS first_ts, max(order_ts) AS last_ts "
+        f"FROM read_parquet('{path}') GROUP BY customer_id"
+    ).df()
+    return {"seconds": time.perf_counter() - t, "customers": len(df)}
+
+
+def _lifetimes_run(python: Path, path: Path, as_of: str, fraction: float) -> dict:
+    cmd = [str(python), str(HERE / "lifetimes_summary.py"), str(path), as_of, str(fraction)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=LIFETIMES_TIMEOUT_S)
+    if out.returncode != 0:
+        raise RuntimeError(f"lifetimes run failed: {out.stderr.strip()[-1500:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def lifetimes_summary(inputs, *, data, as_of, **_) -> dict:
+    """lifetimes.utils.summary_data_from_transaction_data in its own venv (its process's
+    time and peak memory); after LIFETIMES_TIMEOUT_S it is timed on a customer sample
+    and extrapolated by rows, clearly marked, and not repeated."""
+    python = inputs["lifetimes_venv"]
+    env = {k: v for k, v in lifetimes_env_info(python).items() if k != "tried"}
+    try:
+        res = _lifetimes_run(python, inputs[data], as_of, 1.0)
+        note = ""
+    except subprocess.TimeoutExpired:
+        sample = _lifetimes_run(python, inputs[data], as_of, LIFETIMES_SAMPLE)
+        scale = sample["rows_before_sampling"] / sample["rows"]
+        res = {**sample, "seconds": sample["seconds"] * scale, "sample_seconds": sample["seconds"],
+               "extrapolated": True, "final": True}
+        note = (f"full run exceeded {LIFETIMES_TIMEOUT_S} s; timed on a {LIFETIMES_SAMPLE:.0%} customer sample "
+                f"({sample['rows']:,} rows) and EXTRAPOLATED x{scale:.1f} by rows; ")
+    res["lifetimes_env"] = env
+    res["note"] = (note + f"lifetimes {env['lifetimes']} with pandas {env['pandas']} (benchmarks/work/lifetimes-venv); "
+                   "input read and cut to as_of before timing; computes the calibration summary only")
+    return res
+
+
+def all_methods(inputs) -> dict:
     """Every registered method fitted and assigned on the 2.36 M-customer feature table."""
     from segment.methods.registry import METHODS, make_method
     from segment.outcomes import build_features_and_outcomes
 
-    kw = {"gross_margin": 0.25, "cost_per_order": 2.0}
-    f, _ = build_features_and_outcomes(str(path), as_of=CDNOW_AS_OF, horizon_days=CDNOW_HORIZON, **kw)
-    train_f, train_o = build_features_and_outcomes(str(path), as_of="1997-06-30", horizon_days=92, **kw)
+    path, kw = str(inputs["cdnow_x100"]), CDNOW["profit"]
+    f, _ = build_features_and_outcomes(path, as_of=CDNOW["as_of"], horizon_days=CDNOW["horizon_days"], **kw)
+    train_f, train_o = build_features_and_outcomes(path, as_of="1997-06-30", horizon_days=92, **kw)
     per_method = {}
     t = time.perf_counter()
     for name in METHODS:
@@ -83,7 +205,7 @@ def all_methods(path: Path) -> dict:
     return {"seconds": time.perf_counter() - t, "customers": len(f), "per_method_seconds": per_method}
 
 
-def full_validation(path: Path) -> dict:
+def full_validation(inputs) -> dict:
     """The validation the reports use (leaderboard with 200 paired bootstrap replicates,
     per-tier tables, models, agreement, disagreements) on 2.36 M customers x all methods."""
     from segment.methods.registry import METHODS, make_method
@@ -93,88 +215,81 @@ def full_validation(path: Path) -> dict:
     from segment.validation.models import tier_models
     from segment.validation.tiers import per_tier_all
 
-    kw = {"gross_margin": 0.25, "cost_per_order": 2.0}
-    f, o = build_features_and_outcomes(str(path), as_of=CDNOW_AS_OF, horizon_days=CDNOW_HORIZON, **kw)
-    train_f, train_o = build_features_and_outcomes(str(path), as_of="1997-06-30", horizon_days=92, **kw)
+    path, kw = str(inputs["cdnow_x100"]), CDNOW["profit"]
+    f, o = build_features_and_outcomes(path, as_of=CDNOW["as_of"], horizon_days=CDNOW["horizon_days"], **kw)
+    train_f, train_o = build_features_and_outcomes(path, as_of="1997-06-30", horizon_days=92, **kw)
     assignments = {}
     for name in METHODS:
         m = make_method(name, **({"random_state": 0} if name in ("kmeans", "supervised") else {}))
         if name == "supervised":
             m.set_training(train_f, train_o["profit_outcome"])
         assignments[name] = m.fit_assign(f)
+    steps = {
+        "per_tier": lambda: per_tier_all(assignments, o),
+        "leaderboard_200_boot": lambda: leaderboard(assignments, o, n_boot=200, random_state=0),
+        "models_200k_rows": lambda: tier_models(assignments, o, max_rows=200_000),
+        "agreement": lambda: agreement_matrix(assignments),
+        "disagreements": lambda: disagreements(assignments, f),
+    }
     parts = {}
     t = time.perf_counter()
-    s = time.perf_counter(); per_tier_all(assignments, o); parts["per_tier"] = time.perf_counter() - s
-    s = time.perf_counter(); leaderboard(assignments, o, n_boot=200, random_state=0); parts["leaderboard_200_boot"] = time.perf_counter() - s
-    s = time.perf_counter(); tier_models(assignments, o, max_rows=200_000); parts["models_200k_rows"] = time.perf_counter() - s
-    s = time.perf_counter(); agreement_matrix(assignments); parts["agreement"] = time.perf_counter() - s
-    s = time.perf_counter(); disagreements(assignments, f); parts["disagreements"] = time.perf_counter() - s
-    return {"seconds": time.perf_counter() - t, "customers": len(f),
-            "per_step_seconds": {k: round(v, 2) for k, v in parts.items()}}
+    for step, run in steps.items():
+        s = time.perf_counter()
+        run()
+        parts[step] = round(time.perf_counter() - s, 2)
+    return {"seconds": time.perf_counter() - t, "customers": len(f), "per_step_seconds": parts}
 
 
-def duckdb_groupby(path: Path) -> dict:
-    import duckdb
+# --- the registry ---------------------------------------------------------------------------
 
-    con = duckdb.connect()
-    t = time.perf_counter()
-    df = con.sql(
-        f"SELECT customer_id, count(*) AS n, sum(amount) AS revenue, min(order_ts) AS first, max(order_ts) AS last "
-        f"FROM read_parquet('{path}') GROUP BY customer_id"
-    ).df()
-    return {"seconds": time.perf_counter() - t, "customers": len(df)}
+GB = 1024.0
+_FLOOR_CDNOW, _LIFETIMES_CDNOW = "cdnow7m_duckdb_groupby", "cdnow7m_lifetimes_summary"
+_FLOOR_B2B, _LIFETIMES_B2B = "b2b10m_duckdb_groupby", "b2b10m_lifetimes_summary"
+_CDNOW_DATA = "CDNOW x100 (6.97 M rows, 2.36 M customers)"
+_B2B_DATA = "synthetic B2B, 10 M rows (order ids, cost and payment columns)"
+
+CASES: dict[str, Case] = {c.name: c for c in [
+    Case("cdnow7m_features_outcomes",
+         f"build_features + build_outcomes (as `segment run`), {_CDNOW_DATA}, Parquet path",
+         partial(features_then_outcomes, **CDNOW), ("cdnow_x100",),
+         (Target("ratio_max", 2.5, _FLOOR_CDNOW), Target("speedup_min", 4, _LIFETIMES_CDNOW),
+          Target("peak_mb_max", 3 * GB))),
+    Case("cdnow7m_features_outcomes_one_scan",
+         f"build_features_and_outcomes (one scan), {_CDNOW_DATA}, Parquet path",
+         partial(features_outcomes_one_scan, **CDNOW), ("cdnow_x100",),
+         (Target("ratio_max", 2.5, _FLOOR_CDNOW), Target("speedup_min", 4, _LIFETIMES_CDNOW),
+          Target("peak_mb_max", 3 * GB))),
+    Case(_FLOOR_CDNOW, "floor: bare DuckDB GROUP BY customer_id (count, sum, min, max) over the same Parquet",
+         partial(duckdb_groupby, **CDNOW), ("cdnow_x100",)),
+    Case(_LIFETIMES_CDNOW, "lifetimes summary_data_from_transaction_data (calibration only), same data, own venv",
+         partial(lifetimes_summary, **CDNOW), ("cdnow_x100", "lifetimes_venv")),
+    Case("b2b10m_features_outcomes",
+         f"build_features + build_outcomes (as `segment run`), {_B2B_DATA}, Parquet path",
+         partial(features_then_outcomes, **B2B), ("b2b_10m",),
+         (Target("ratio_max", 2.5, _FLOOR_B2B), Target("speedup_min", 4, _LIFETIMES_B2B),
+          Target("peak_mb_max", 3 * GB))),
+    Case("b2b10m_features_outcomes_one_scan",
+         f"build_features_and_outcomes (one scan), {_B2B_DATA}, Parquet path",
+         partial(features_outcomes_one_scan, **B2B), ("b2b_10m",),
+         (Target("ratio_max", 2.5, _FLOOR_B2B), Target("speedup_min", 4, _LIFETIMES_B2B),
+          Target("peak_mb_max", 3 * GB))),
+    Case(_FLOOR_B2B, "floor: bare DuckDB GROUP BY customer_id over the B2B Parquet",
+         partial(duckdb_groupby, **B2B), ("b2b_10m",)),
+    Case(_LIFETIMES_B2B, "lifetimes summary_data_from_transaction_data (calibration only), B2B data, own venv",
+         partial(lifetimes_summary, **B2B), ("b2b_10m", "lifetimes_venv")),
+    Case("cdnow7m_all_methods", "every registered method fit + assign on the 2.36 M-customer CDNOW x100 feature table",
+         all_methods, ("cdnow_x100",), (Target("seconds_max", 30), Target("peak_mb_max", 4 * GB))),
+    Case("cdnow7m_full_validation", "full validation of all methods on 2.36 M customers (200 paired bootstrap "
+         "replicates, models on a 200 k subsample)", full_validation, ("cdnow_x100",), (Target("seconds_max", 60),)),
+]}
 
 
-def lifetimes_summary(path: Path, work: Path) -> dict:
-    venv_python = work / "lifetimes-venv" / "bin" / "python"
-    if not venv_python.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(work / "lifetimes-venv")], check=True)
-        subprocess.run([str(venv_python), "-m", "pip", "install", "-q", "lifetimes==0.11.3", "pandas==3.0.*", "pyarrow"],
-                       check=True)
-    code = f"""
-import json, resource, time, pandas as pd
-from lifetimes.utils import summary_data_from_transaction_data
-df = pd.read_parquet({str(path)!r}, columns=["customer_id", "order_ts", "amount"])
-df = df[df["order_ts"] <= "{CDNOW_AS_OF}"]
-t = time.perf_counter()
-s = summary_data_from_transaction_data(df, "customer_id", "order_ts", monetary_value_col="amount",
-                                       observation_period_end="{CDNOW_AS_OF}", freq="D")
-print(json.dumps({{"seconds": time.perf_counter() - t, "customers": len(s), "pandas": pd.__version__,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
-"""
-    out = subprocess.run([str(venv_python), "-c", code], capture_output=True, text=True, check=True)
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    res["note"] = (f"lifetimes 0.11.3 with pandas {res.pop('pandas')} in benchmarks/work/lifetimes-venv; "
-                   "it computes calibration features only, ours computes features and outcomes")
-    return res
-
-
-def main() -> None:
-    case, work = sys.argv[1], Path(sys.argv[2])
-    p = paths(work)
-    if case == "prepare":
-        prepare(work)
-        return
-    cdnow_profit = {"gross_margin": 0.25, "cost_per_order": 2.0}
-    if case == "cdnow7m_features_outcomes":
-        res = features_outcomes(p["cdnow"], CDNOW_AS_OF, CDNOW_HORIZON, **cdnow_profit)
-    elif case == "cdnow7m_all_methods":
-        res = all_methods(p["cdnow"])
-    elif case == "cdnow7m_full_validation":
-        res = full_validation(p["cdnow"])
-    elif case == "cdnow7m_duckdb_groupby":
-        res = duckdb_groupby(p["cdnow"])
-    elif case == "cdnow7m_lifetimes_summary":
-        res = lifetimes_summary(p["cdnow"], work)
-    elif case == "b2b10m_features_outcomes":
-        res = features_outcomes(p["b2b"], B2B_AS_OF, B2B_HORIZON)
-    elif case == "b2b10m_duckdb_groupby":
-        res = duckdb_groupby(p["b2b"])
-    else:
-        raise SystemExit(f"unknown case {case}")
+def main(argv: list[str]) -> None:
+    name, inputs_json = argv
+    res = CASES[name].function({k: Path(v) for k, v in json.loads(inputs_json).items()})
     res.setdefault("peak_mb", peak_mb())
-    print(json.dumps(res))
+    print(MARKER + json.dumps(res))
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -1,15 +1,19 @@
-"""`make bench`: time the heavy steps on realistic sizes and write the figures.
+"""`make bench`: time the heavy steps at realistic sizes and write the figures.
 
-Each case runs in a fresh subprocess (so its peak memory is its own), repeated
-``--repeats`` times; the median wall time (after imports and after the data is in
-place) and the peak resident memory are merged into benchmarks/results.json (cases not
-rerun are kept) and benchmarks/RESULTS.md is regenerated from it.
+    python benchmarks/run.py [--only CASE ...] [--repeats N] [--wait-idle SECONDS] [--list]
 
-Scratch data (replicated CDNOW, the 10 M-row B2B log) is written once to
-benchmarks/work/ (git-ignored) and reused.
+The cases are the registry ``cases.CASES`` (a named function each, with the inputs it
+needs and its targets). Inputs -- scratch data and the lifetimes venv -- are built once
+into benchmarks/work/ (``inputs.py``). Every run of a case is a fresh process
+(``python cases.py <case> ...``), so its peak memory is its own; runs go round-robin over
+the selected cases, so a busy spell on the machine hits all of them alike. Per run we also
+record how much of the CPU *other* processes used meanwhile (from /proc/stat minus the
+case's own CPU time): on a shared 2-core machine that is what makes a figure trustworthy
+or not.
 
-Add a case: write a function ``case_<name>(data_dir) -> dict`` in cases.py that returns
-{"seconds": ..., plus any extra figures}; register it in CASES below with its target.
+The median wall time, the runs and the peak memory of each case are merged into
+benchmarks/results.json (cases not rerun keep their earlier figures, with their own date
+and commit) together with the machine; benchmarks/RESULTS.md is regenerated from the JSON.
 """
 
 from __future__ import annotations
@@ -19,143 +23,284 @@ import datetime as dt
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
+from cases import CASES, MARKER
+from inputs import data_info
+
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 WORK = HERE / "work"
 RESULTS_JSON = HERE / "results.json"
 RESULTS_MD = HERE / "RESULTS.md"
+BUSY = 0.10  # share of the machine other processes may use before a run counts as contended
+PACKAGES = ("pandas", "numpy", "pyarrow", "duckdb", "ibis-framework", "sqlglot", "scikit-learn", "statsmodels", "segment")
 
-#: name -> (description, target text, function that checks the target on the figures)
-CASES: dict[str, tuple[str, str]] = {
-    "cdnow7m_features_outcomes": ("build_features_and_outcomes (one scan), CDNOW x100 (6.97 M rows, 2.36 M customers), Parquet input",
-                                  "<= 2.5x bare GROUP BY; >= 4x faster than lifetimes; peak < 3 GB"),
-    "cdnow7m_duckdb_groupby": ("bare DuckDB GROUP BY customer_id (count, sum, min, max) over the same Parquet: the floor", "reference"),
-    "cdnow7m_lifetimes_summary": ("lifetimes.utils.summary_data_from_transaction_data, same data, separate venv", "reference"),
-    "cdnow7m_all_methods": ("every registered method fit + assign on the 2.36 M-customer CDNOW x100 feature table",
-                            "all together < 30 s; peak < 4 GB"),
-    "cdnow7m_full_validation": ("full validation of all methods on 2.36 M customers (200 paired bootstrap replicates, "
-                                "models on a 200 k subsample)", "< 60 s"),
-    "b2b10m_features_outcomes": ("build_features_and_outcomes (one scan), synthetic B2B 10 M rows (with cost and payment columns), Parquet input",
-                                 "<= 2.5x bare GROUP BY; peak < 3 GB"),
-    "b2b10m_duckdb_groupby": ("bare DuckDB GROUP BY over the B2B Parquet", "reference"),
-}
+
+# --- the machine and the CPU other processes use ----------------------------------------------
+
+def _cpu_busy_seconds() -> float:
+    """Seconds of CPU time all processes have used since boot (Linux /proc/stat)."""
+    with open("/proc/stat") as fh:
+        v = [int(x) for x in fh.readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")  # minus idle and iowait
+
+
+def _children_cpu_seconds() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def wait_idle(max_seconds: float) -> float:
+    """Wait (up to max_seconds) until other processes use under BUSY of the CPU; returns their share."""
+    deadline = time.monotonic() + max_seconds
+    while True:
+        busy0, t0 = _cpu_busy_seconds(), time.monotonic()
+        time.sleep(1.0)
+        share = (_cpu_busy_seconds() - busy0) / ((time.monotonic() - t0) * os.cpu_count())
+        if share < BUSY or time.monotonic() >= deadline:
+            return share
+
+
+def git_state() -> str:
+    def git(*args: str) -> str:
+        out = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
+        return out.stdout.strip()
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown"
+    dirty = git("status", "--porcelain", "--", "src", "benchmarks/*.py")
+    return commit + ("+uncommitted changes" if dirty else "")
 
 
 def machine() -> dict:
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    cpu = ""
+    try:
+        cpu = next(line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
     versions = {}
-    for name in ("pandas", "duckdb", "ibis-framework", "numpy", "scikit-learn"):
+    for name in PACKAGES:
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             pass
-    return {"cores": os.cpu_count(), "memory_gb": round(mem / 2**30, 1), "python": platform.python_version(),
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return {"cores": os.cpu_count(), "cores_usable": len(os.sched_getaffinity(0)), "cpu": cpu,
+            "memory_gb": round(mem / 2**30, 1), "python": platform.python_version(),
             "platform": platform.platform(), "packages": versions}
 
 
-def run_case(name: str, repeats: int) -> dict:
-    runs = []
-    for _ in range(repeats):
-        out = subprocess.run(
-            [sys.executable, str(HERE / "cases.py"), name, str(WORK)], capture_output=True, text=True, check=False
-        )
-        if out.returncode != 0:
-            return {"error": out.stderr.strip().splitlines()[-1] if out.stderr.strip() else f"exit {out.returncode}",
-                    "stderr_tail": out.stderr[-2000:]}
-        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+# --- running ----------------------------------------------------------------------------------
+
+def run_once(name: str, inputs: dict[str, str]) -> dict:
+    """One run of a case in a fresh process: its figures plus the others' CPU share meanwhile."""
+    busy0, own0, t0 = _cpu_busy_seconds(), _children_cpu_seconds(), time.monotonic()
+    out = subprocess.run([sys.executable, str(HERE / "cases.py"), name, json.dumps(inputs)],
+                         capture_output=True, text=True, check=False, cwd=HERE)
+    wall = time.monotonic() - t0
+    others = (_cpu_busy_seconds() - busy0) - (_children_cpu_seconds() - own0)
+    lines = [line for line in out.stdout.splitlines() if line.startswith(MARKER)]
+    if out.returncode != 0 or not lines:
+        tail = out.stderr.strip().splitlines()
+        return {"error": tail[-1] if tail else f"exit {out.returncode}", "stderr_tail": out.stderr[-3000:]}
+    res = json.loads(lines[-1][len(MARKER):])
+    res["others_cpu_share"] = round(max(others, 0.0) / (wall * os.cpu_count()), 3)
+    return res
+
+
+def measured_run(name: str, inputs: dict[str, str], wait_seconds: float, attempts: int = 3) -> dict:
+    """``run_once``; with ``wait_seconds`` > 0, first wait for a quiet machine and retry
+    (up to ``attempts`` in all) a run that other processes disturbed, keeping the least
+    disturbed one and counting the others in ``contended_attempts_discarded``."""
+    if not wait_seconds:
+        return run_once(name, inputs)
+    tries = []
+    for _ in range(attempts):
+        wait_idle(wait_seconds)
+        res = run_once(name, inputs)
+        tries.append(res)
+        if "error" in res or res.get("final") or res["others_cpu_share"] <= BUSY:
+            break
+        print(f"[bench]   {name}: other processes used {res['others_cpu_share']:.0%} of the CPU; retrying", flush=True)
+    best = min(tries, key=lambda r: r.get("others_cpu_share", 0.0))
+    return {**best, "contended_attempts_discarded": len(tries) - 1}
+
+
+def summarise(name: str, runs: list[dict], when: str, commit: str) -> dict:
+    case = CASES[name]
+    base = {"description": case.description, "measured_at": when, "git_commit": commit, "code_key": case.code_key()}
+    errors = [r for r in runs if "error" in r]
+    if errors:
+        return {**base, "error": errors[0]["error"], "stderr_tail": errors[0]["stderr_tail"],
+                "runs_before_error": len(runs) - len(errors)}
     seconds = [r["seconds"] for r in runs]
-    result = {"median_seconds": round(statistics.median(seconds), 3), "runs_seconds": [round(s, 3) for s in seconds],
-              "peak_mb": max(r["peak_mb"] for r in runs)}
-    result.update({k: v for k, v in runs[-1].items() if k not in ("seconds", "peak_mb")})
-    return result
+    skip = ("seconds", "peak_mb", "others_cpu_share", "final", "contended_attempts_discarded")
+    extras = {k: v for k, v in runs[-1].items() if k not in skip}
+    return {**base, "median_seconds": round(statistics.median(seconds), 3), "runs_seconds": [round(s, 3) for s in seconds],
+            "peak_mb": round(max(r["peak_mb"] for r in runs), 1), "peak_mb_runs": [round(r["peak_mb"], 1) for r in runs],
+            "others_cpu_share_runs": [r["others_cpu_share"] for r in runs],
+            "contended_attempts_discarded": sum(r.get("contended_attempts_discarded", 0) for r in runs), **extras}
 
 
-def verdicts(results: dict) -> dict[str, str]:
-    """Targets of issue 2, judged from the figures (met / not met / n.a.)."""
-    r = results
-    out = {}
-
-    def med(name):
-        return r.get(name, {}).get("median_seconds")
-
-    for prefix in ("cdnow7m", "b2b10m"):
-        ours, floor = med(f"{prefix}_features_outcomes"), med(f"{prefix}_duckdb_groupby")
-        if ours and floor:
-            ratio = ours / floor
-            out[f"{prefix}: within 2.5x of bare GROUP BY"] = f"{ratio:.2f}x -> {'met' if ratio <= 2.5 else 'NOT met'}"
-        peak = r.get(f"{prefix}_features_outcomes", {}).get("peak_mb")
-        if peak:
-            out[f"{prefix}: peak memory < 3 GB"] = f"{peak:.0f} MB -> {'met' if peak < 3072 else 'NOT met'}"
-    methods = r.get("cdnow7m_all_methods", {})
-    if methods.get("median_seconds"):
-        out["cdnow7m: all methods < 30 s"] = f"{methods['median_seconds']:.1f} s -> {'met' if methods['median_seconds'] < 30 else 'NOT met'}"
-        out["cdnow7m: all methods peak < 4 GB"] = f"{methods['peak_mb']:.0f} MB -> {'met' if methods['peak_mb'] < 4096 else 'NOT met'}"
-    val = r.get("cdnow7m_full_validation", {})
-    if val.get("median_seconds"):
-        out["cdnow7m: full validation < 60 s"] = f"{val['median_seconds']:.1f} s -> {'met' if val['median_seconds'] < 60 else 'NOT met'}"
-    lt = med("cdnow7m_lifetimes_summary")
-    ours = med("cdnow7m_features_outcomes")
-    if lt and ours:
-        speed = lt / ours
-        out["cdnow7m: >= 4x faster than lifetimes' summary"] = f"{speed:.1f}x -> {'met' if speed >= 4 else 'NOT met'}"
+def verdicts(results: dict) -> list[dict]:
+    out = []
+    for name, case in CASES.items():
+        if name in results:
+            out += [{"case": name, **t.judge(results[name], results)} for t in case.targets]
     return out
 
 
+def checks(results: dict) -> list[str]:
+    """Do ours and lifetimes describe the same customers? (a benchmark of wrong answers is worthless)"""
+    out = []
+    for prefix in ("cdnow7m", "b2b10m"):
+        ours, lt = results.get(f"{prefix}_features_outcomes", {}), results.get(f"{prefix}_lifetimes_summary", {})
+        if "frequency_sum" not in ours or "repeat_frequency_sum" not in lt:
+            continue
+        same = ours["customers"] == lt["customers"]
+        out.append(f"{prefix}: customers graded by us {ours['customers']:,}, summarised by lifetimes "
+                   f"{lt['customers']:,}{'' if lt.get('extrapolated') else (' (same)' if same else ' (DIFFERENT)')}")
+        if prefix == "cdnow7m" and not lt.get("extrapolated"):  # no order ids: both count customer-days
+            total = lt["repeat_frequency_sum"] + lt["customers"]
+            out.append(f"{prefix}: orders up to as_of, ours Σ frequency {ours['frequency_sum']:,}; lifetimes "
+                       f"Σ(frequency + 1) {total:,} ({'same' if total == ours['frequency_sum'] else 'DIFFERENT'})")
+    return out
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def _met(v: dict) -> str:
+    return {True: "yes", False: "**no**", None: "n/a"}[v["met"]]
+
+
 def write_markdown(doc: dict) -> None:
+    m = doc["machine"]
+    pk = m["packages"]
     lines = [
         "# Benchmark results",
         "",
-        f"Written by `make bench` (benchmarks/run.py) on {doc['machine']['cores']} cores, "
-        f"{doc['machine']['memory_gb']} GB, Python {doc['machine']['python']}; last run {doc['updated']}.",
-        "Times are wall-clock medians over the runs listed, after imports and with the input already on disk;",
-        "peak memory is the maximum resident set of the case's own process.",
+        f"Written by `make bench` (benchmarks/run.py) from results.json; last run {doc['updated']}.",
+        f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB RAM, {m['platform']}; Python {m['python']}, "
+        + ", ".join(f"{k} {v}" for k, v in pk.items()) + ".",
         "",
-        "| case | what | median s | runs | peak MB | target |",
-        "|---|---|---|---|---|---|",
+        "Each run is a fresh process; the time is wall-clock for the measured step only (imports done, input",
+        "on disk; DuckDB reads the Parquet inside the timed call, lifetimes gets its input already in memory).",
+        "Median over the runs listed; peak MB is the largest peak resident memory of the case's process over its runs.",
+        "",
+        "## Targets",
+        "",
+        "| case | target | measured | met? |",
+        "|---|---|---|---|",
     ]
+    lines += [f"| {v['case']} | {v['target']} | {v['measured']} | {_met(v)} |" for v in doc["verdicts"]]
+    lines += ["", "## All cases", "", "| case | median s | runs (s) | peak MB | target | met? |", "|---|---|---|---|---|---|"]
+    by_case: dict[str, list[dict]] = {}
+    for v in doc["verdicts"]:
+        by_case.setdefault(v["case"], []).append(v)
     for name, res in doc["results"].items():
-        desc, target = CASES.get(name, ("", ""))
+        vs = by_case.get(name, [])
+        target = "; ".join(v["target"] for v in vs) or "reference"
+        met = "; ".join(f"{v['measured']} {_met(v)}" for v in vs) or "-"
         if "error" in res:
-            lines.append(f"| {name} | {desc} | error: {res['error']} | | | {target} |")
+            lines.append(f"| {name} | error: {res['error']} | | | {target} | |")
             continue
-        lines.append(f"| {name} | {desc} | {res['median_seconds']} | {len(res['runs_seconds'])} | {res['peak_mb']:.0f} | {target} |")
-    lines += ["", "## Targets", ""]
-    lines += [f"- {k}: {v}" for k, v in doc["verdicts"].items()]
-    notes = [f"- {name}: {res['note']}" for name, res in doc["results"].items() if res.get("note")]
+        mark = " (extrapolated)" if res.get("extrapolated") else ""
+        runs = ", ".join(f"{s:g}" for s in res["runs_seconds"])
+        lines.append(f"| {name} | {res['median_seconds']:g}{mark} | {len(res['runs_seconds'])}: {runs} | "
+                     f"{res['peak_mb']:.0f} | {target} | {met} |")
+    lines += ["", "## What each case measures", ""]
+    for name, res in doc["results"].items():
+        bits = [res.get("description") or (CASES[name].description if name in CASES else "")]
+        for key in ("customers", "rows", "per_method_seconds", "per_step_seconds", "read_seconds"):
+            if key in res:
+                val = res[key]
+                bits.append(f"{key}: " + (", ".join(f"{k} {v}" for k, v in val.items()) if isinstance(val, dict)
+                                          else f"{val:,.2f}" if isinstance(val, float) else f"{val:,}"))
+        others = res.get("others_cpu_share_runs", [])
+        if others:
+            bits.append("other processes' CPU share during the runs: " + ", ".join(f"{s:.0%}" for s in others))
+        if res.get("contended_attempts_discarded"):
+            bits.append(f"{res['contended_attempts_discarded']} attempt(s) disturbed by other processes discarded")
+        bits.append(f"measured {res.get('measured_at', '?')} at {res.get('git_commit', '?')}")
+        if name not in CASES:
+            bits.append("**no longer a registered case**")
+        elif res.get("code_key") != CASES[name].code_key():
+            bits.append("**measured with older case code; rerun with --only " + name + "**")
+        lines.append(f"- `{name}`: " + "; ".join(bits))
+    if doc.get("checks"):
+        lines += ["", "## Same answers?", ""] + [f"- {c}" for c in doc["checks"]]
+    notes = [f"- `{name}`: {res['note']}" for name, res in doc["results"].items() if res.get("note")]
+    contended = [name for name, res in doc["results"].items() if max(res.get("others_cpu_share_runs", [0])) > BUSY]
+    if contended:
+        notes.append(f"- Other processes used more than {BUSY:.0%} of the CPU during some runs of: "
+                     + ", ".join(f"`{n}`" for n in contended) + "; those times are slower than on an idle machine.")
+    if doc.get("data"):
+        notes += [f"- input `{k}`: {v['rows']:,} rows, {v['customers']:,} customers (file {v['file']})"
+                  for k, v in doc["data"].items()]
     if notes:
         lines += ["", "## Notes", ""] + notes
     RESULTS_MD.write_text("\n".join(lines) + "\n")
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description="Run the benchmarks and write benchmarks/results.json and RESULTS.md")
-    parser.add_argument("--only", nargs="*", help="case names to run (default: all)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per case; the median is reported")
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the benchmarks; write benchmarks/results.json and RESULTS.md")
+    parser.add_argument("--only", nargs="+", metavar="CASE", help="cases to run (default: all); others keep their figures")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per case, median reported (default 3)")
+    parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
+                        help=f"before each run wait up to this long for other processes to use < {BUSY:.0%} of the "
+                        "CPU, and retry (twice at most) a run they disturbed anyway, keeping the least disturbed")
+    parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args(argv)
+    if args.list:
+        for name, case in CASES.items():
+            print(f"{name}: {case.description}")
+        return 0
     names = args.only or list(CASES)
-    unknown = set(names) - set(CASES)
+    unknown = [n for n in names if n not in CASES]
     if unknown:
-        parser.error(f"unknown case(s) {sorted(unknown)}; known: {list(CASES)}")
+        parser.error(f"unknown case(s) {unknown}; known: {list(CASES)}")
+    if args.repeats < 1:
+        parser.error("--repeats must be at least 1")
+
     WORK.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, str(HERE / "cases.py"), "prepare", str(WORK)], check=True)
-    doc = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {"results": {}}
+    needs = list(dict.fromkeys(n for name in names for n in CASES[name].needs))
+    # built in a child process: keeps this one small (its memory does not belong to any case)
+    built = subprocess.run([sys.executable, str(HERE / "inputs.py"), str(WORK), *needs],
+                           stdout=subprocess.PIPE, text=True, check=True, cwd=HERE)
+    inputs = json.loads(built.stdout.strip().splitlines()[-1])
+    data = {n: {**data_info(Path(p)), "file": Path(p).name} for n, p in inputs.items() if p.endswith(".parquet")}
+
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    for rep in range(args.repeats):
+        for name in names:
+            if runs[name] and (runs[name][-1].get("final") or "error" in runs[name][-1]):
+                continue  # extrapolated (too slow to repeat) or failed
+            res = measured_run(name, {n: inputs[n] for n in CASES[name].needs}, args.wait_idle)
+            runs[name].append(res)
+            shown = res.get("error") or f"{res['seconds']:.3f} s, peak {res['peak_mb']:.0f} MB, others' CPU {res['others_cpu_share']:.0%}"
+            print(f"[bench] {rep + 1}/{args.repeats} {name}: {shown}", flush=True)
+
+    doc = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+    results = doc.get("results", {})
+    when, commit = dt.datetime.now().isoformat(timespec="seconds"), git_state()
     for name in names:
-        reps = 1 if name.endswith("lifetimes_summary") else args.repeats
-        print(f"[bench] {name} x{reps}", flush=True)
-        doc["results"][name] = run_case(name, reps)
-        print(f"[bench]   {doc['results'][name]}", flush=True)
-    doc["machine"] = machine()
-    doc["updated"] = dt.datetime.now().isoformat(timespec="seconds")
-    doc["verdicts"] = verdicts(doc["results"])
+        results[name] = summarise(name, runs[name], when, commit)
+    order = [n for n in CASES if n in results] + [n for n in results if n not in CASES]
+    results = {n: results[n] for n in order}
+    doc = {"updated": when, "machine": machine(), "data": {**doc.get("data", {}), **data}, "results": results,
+           "verdicts": verdicts(results), "checks": checks(results)}
     RESULTS_JSON.write_text(json.dumps(doc, indent=2) + "\n")
     write_markdown(doc)
-    print(f"[bench] wrote {RESULTS_JSON} and {RESULTS_MD}")
-    return 0
+    for v in doc["verdicts"]:
+        print(f"[bench] {v['case']}: {v['target']}: {v['measured']} -> {_met(v)}")
+    print(f"[bench] wrote {RESULTS_JSON.relative_to(REPO)} and {RESULTS_MD.relative_to(REPO)}")
+    return 1 if any("error" in results[n] for n in names) else 0
 
 
 if __name__ == "__main__":
