@@ -12,6 +12,7 @@ is never mistaken for a complete one; older versions of the same input are delet
   Rows keep the original file's layout (each customer's rows together).
 - ``b2b_10m``: ``segment.data.synthetic.generate_b2b`` with enough accounts for about
   10 M transactions over 2021-01-01..2023-12-31, ``random_state=42``.
+- ``b2b_30m``: the same recipe at about 30 M transactions (issue 8, the end-to-end run).
 - ``lifetimes_venv``: a separate venv with ``lifetimes==0.11.3`` and pandas 3.0.x (falling
   back to the newest older pandas it works with, recorded), checked on a hand-computed
   example before use.
@@ -94,6 +95,26 @@ def _b2b_10m_key() -> dict:
 
     return {"recipe": inspect.getsource(_write_b2b_10m), "generator": _file_sha(SRC / "data" / "synthetic.py"),
             "rows": B2B_ROWS, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
+
+
+# issue 8 (scaling): the same generator at 30 M rows, for the end-to-end run on DuckDB
+B2B_ROWS_30M = 30_000_000
+
+
+def _write_b2b_30m(out: Path) -> dict:
+    from segment.data.synthetic import accounts_for_transactions, generate_b2b
+
+    n = accounts_for_transactions(B2B_ROWS_30M, start=B2B_START, end=B2B_END)
+    t = generate_b2b(n, start=B2B_START, end=B2B_END, random_state=B2B_SEED).transactions
+    t.to_parquet(out, index=False)
+    return {"rows": len(t), "customers": int(t["customer_id"].nunique()), "accounts_generated": n}
+
+
+def _b2b_30m_key() -> dict:
+    import numpy as np
+
+    return {"recipe": inspect.getsource(_write_b2b_30m), "generator": _file_sha(SRC / "data" / "synthetic.py"),
+            "rows": B2B_ROWS_30M, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
 
 
 def _dataset(name: str, key_parts: Callable[[], dict], write: Callable[[Path], dict]) -> Callable[[Path], Path]:
@@ -187,6 +208,7 @@ def lifetimes_env_info(python: Path) -> dict:
 INPUTS: dict[str, Callable[[Path], Path]] = {
     "cdnow_x100": _dataset("cdnow_x100", _cdnow_x100_key, _write_cdnow_x100),
     "b2b_10m": _dataset("b2b_10m", _b2b_10m_key, _write_b2b_10m),
+    "b2b_30m": _dataset("b2b_30m", _b2b_30m_key, _write_b2b_30m),
     "lifetimes_venv": lifetimes_venv,
 }
 

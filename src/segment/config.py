@@ -1,11 +1,17 @@
 """Run configuration: one YAML file per quarter or dataset (see configs/).
 
+``data.engine`` picks where features and outcomes are computed: ``duckdb`` (default,
+embedded), ``spark`` or ``ibis`` (any Ibis backend with a user-supplied connection); see
+``segment.engines`` and docs/SCALING.md.
+
 Everything a run needs is in the file; nothing is read from the environment and no date
 defaults to 'today'. Unknown keys are an error naming the file and the key, so a typo
 never silently falls back to a default. Example (configs/cdnow_backtest.yaml)::
 
     output_name: cdnow-backtest          # run folder prefix under reports/
     data: {dataset: cdnow_master}        # or {dataset: synthetic_b2b, ...}, or {path: ..., ...}
+                                         # or {engine: spark, path|table: ..., spark: {master: ...}}
+                                         # or {engine: ibis, backend: ..., connect: {...}, table: ...}
     as_of: 1997-09-30                    # required: features up to and including this date
     horizon_days: 273                    # required: outcome window (as_of, as_of + horizon]
     profit: {gross_margin: 0.25, cost_per_order: 2.0}   # assumptions when data has no cost
@@ -78,6 +84,14 @@ class RunConfig:
                 raise ConfigError(f"{source}: methods.{name} must be a mapping of parameters")
         values["methods"] = {k: dict(v or {}) for k, v in methods.items()}
         data = values["data"]
+        if isinstance(data, dict) and data.get("engine", "duckdb") != "duckdb":  # spark / ibis: segment.engines
+            from segment.engines import EngineConfigError, check_engine_spec
+
+            try:
+                check_engine_spec(data, source)
+            except EngineConfigError as exc:
+                raise ConfigError(str(exc)) from None
+            return cls(**values, source=source)
         if not isinstance(data, dict) or ("dataset" in data) == ("path" in data):
             raise ConfigError(f"{source}: data must give exactly one of 'dataset' ({', '.join(DATASETS)}) or 'path'")
         if "dataset" in data and data["dataset"] not in DATASETS:

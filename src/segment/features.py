@@ -67,9 +67,12 @@ def duckdb_connection() -> Any:
 
 
 def as_table(transactions: Any) -> ibis.Table:
-    """Wrap the accepted inputs as an Ibis table (pandas -> memtable, path -> DuckDB scan)."""
+    """Wrap the accepted inputs as an Ibis table (pandas -> memtable, path -> DuckDB scan,
+    an Ibis table or ``segment.engines.LazyTransactions`` -> itself, on its own backend)."""
     if isinstance(transactions, ibis.Table):
         return transactions
+    if hasattr(transactions, "ibis_table"):  # segment.engines.LazyTransactions: left on its engine (Spark, ...)
+        return transactions.ibis_table()
     if isinstance(transactions, pd.DataFrame):
         check_transaction_frame(transactions)
         return ibis.memtable(transactions)

@@ -46,6 +46,11 @@ class LoadedData:
 def load_data(config: RunConfig) -> LoadedData:
     """The internal transaction table named by ``config.data``."""
     data = dict(config.data)
+    if data.get("engine", "duckdb") != "duckdb":  # transactions stay on Spark / another Ibis backend
+        from segment.engines import load_engine_data
+
+        return load_engine_data(data, source=config.source)
+    data.pop("engine", None)
     if "dataset" in data:
         name = data.pop("dataset")
         if name in ("cdnow_master", "cdnow_sample"):
