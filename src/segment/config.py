@@ -83,6 +83,11 @@ class RunConfig:
             if params is not None and not isinstance(params, dict):
                 raise ConfigError(f"{source}: methods.{name} must be a mapping of parameters")
         values["methods"] = {k: dict(v or {}) for k, v in methods.items()}
+        if values.get("tuning") is not None:  # weight tuning (issue 7): validated by segment.tuning.settings
+            from segment.tuning.settings import validate_tuning
+
+            values["tuning"] = validate_tuning(values["tuning"], source=source, horizon_days=values["horizon_days"],
+                                               methods=values["methods"])
         data = values["data"]
         if isinstance(data, dict) and data.get("engine", "duckdb") != "duckdb":  # spark / ibis: segment.engines
             from segment.engines import EngineConfigError, check_engine_spec

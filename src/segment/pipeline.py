@@ -151,6 +151,8 @@ class PipelineResult:
     validation: dict[str, Any]
     notes: list[str]
     timings: dict[str, float]
+    #: weight tuning (``segment.tuning.TuningResult``) when the config has a ``tuning`` section
+    tuning: Any = None
 
     def save(self, path: Path) -> Path:
         from segment.export import atomic_write
@@ -223,10 +225,19 @@ def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineRe
         current_assignments=assignments,
     )
     timings["validate"] = time.perf_counter() - t
+
+    tuning = None
+    if cfg.tuning:  # weight tuning (segment.tuning): its own fold origins and judged origin, from the config
+        from segment.tuning import tune_from_config
+
+        say("tuning the weighted score's weights out of time")
+        t = time.perf_counter()
+        tuning = tune_from_config(cfg, loaded)
+        timings["tuning"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - t0
     return PipelineResult(
         config=cfg, loaded=loaded, features=features, fitted=fitted, assignments=assignments, origin=origin,
-        origin_features=origin_features, outcomes=outcomes, origin_assignments=origin_assignments,
+        origin_features=origin_features, outcomes=outcomes, origin_assignments=origin_assignments, tuning=tuning,
         validation=validation, notes=notes + validation.get("notes", []), timings=timings,
     )
 

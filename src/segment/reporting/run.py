@@ -140,6 +140,10 @@ def write_tables(result: PipelineResult, run_tmp: Path) -> list[Path]:
     files = write_table(tiers_table(result.assignments), run_tmp / "tiers")
     for name, table in result.validation.get("tables", {}).items():
         files += write_table(table, run_tmp / "validation" / name, parquet=False, index=False)
+    if getattr(result, "tuning", None) is not None:  # weight tuning: tuning/*.csv and tuning/tuned_weights.yaml
+        from segment.tuning import write_tuning
+
+        files += write_tuning(result.tuning, run_tmp)
     return files
 
 
