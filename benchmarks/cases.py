@@ -30,6 +30,8 @@ from typing import Callable
 
 from inputs import lifetimes_env_info
 
+import scaling_cases  # issue 8: scaling (30 M rows, k-means sample, Spark)
+
 HERE = Path(__file__).resolve().parent
 MARKER = "BENCH-RESULT "
 
@@ -281,6 +283,17 @@ CASES: dict[str, Case] = {c.name: c for c in [
          all_methods, ("cdnow_x100",), (Target("seconds_max", 30), Target("peak_mb_max", 4 * GB))),
     Case("cdnow7m_full_validation", "full validation of all methods on 2.36 M customers (200 paired bootstrap "
          "replicates, models on a 200 k subsample)", full_validation, ("cdnow_x100",), (Target("seconds_max", 60),)),
+    # issue 8 (scaling): the whole run at 30 M rows, k-means' sample strategy, Spark local (benchmarks/scaling_cases.py)
+    Case("b2b30m_segment_run", "`segment run` of configs/b2b_synthetic.yaml (every method, 3 backtest origins, "
+         "notebooks + HTML) on synthetic B2B, 30 M rows, through `data: {path: <parquet>}`, DuckDB engine "
+         "(peak: this process and its kernels)", scaling_cases.b2b30m_segment_run, ("b2b_30m",),
+         (Target("seconds_max", 600), Target("peak_mb_max", 8 * GB))),
+    Case("b2b30m_kmeans_sample_vs_full", "k-means fitted on its 200,000-customer sample vs on every customer of the "
+         "B2B 30 M feature table: tier agreement, adjusted Rand, times", scaling_cases.b2b30m_kmeans_sample_vs_full,
+         ("b2b_30m",), ()),
+    Case("cdnow7m_spark_features_outcomes", f"build_features_and_outcomes on Spark local[2] via Ibis, {_CDNOW_DATA} "
+         "(correctness engine, not speed; checked equal to DuckDB; peak includes the JVM)",
+         scaling_cases.cdnow7m_spark_features_outcomes, ("cdnow_x100",), ()),
 ]}
 
 
