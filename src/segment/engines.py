@@ -75,6 +75,8 @@ _ID_COLUMNS = ("customer_id", "order_id")
 SPARK_DEFAULT_CONF = {
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "8",
+    # per-customer tables come back through Arrow (without it Spark pickles every row)
+    "spark.sql.execution.arrow.pyspark.enabled": "true",
 }
 SPARK_LOCAL_CONF = {"spark.ui.enabled": "false", "spark.ui.showConsoleProgress": "false"}
 
@@ -159,7 +161,8 @@ def spark_session(master: str = "local[2]", *, app_name: str = "segment", conf: 
     ``local[N]`` runs Spark inside this machine (tests, small data); a cluster URL
     (``spark://host:7077``, ``yarn``, ``k8s://...``) submits to a cluster. Defaults:
     ``SPARK_DEFAULT_CONF`` (UTC session time zone, 8 shuffle partitions -- raise it on a
-    cluster, e.g. to 2-3x the executor cores), plus no web UI in local mode.
+    cluster, e.g. to 2-3x the executor cores -- and Arrow for collecting results), plus
+    no web UI in local mode; ``conf`` overrides them.
     """
     try:
         from pyspark.sql import SparkSession
