@@ -30,6 +30,8 @@ from typing import Callable
 
 from inputs import lifetimes_env_info
 
+import io_cases  # issue 3: reading a user's CSV
+
 import scaling_cases  # issue 8: scaling (30 M rows, k-means sample, Spark)
 
 HERE = Path(__file__).resolve().parent
@@ -294,6 +296,12 @@ CASES: dict[str, Case] = {c.name: c for c in [
     Case("cdnow7m_spark_features_outcomes", f"build_features_and_outcomes on Spark local[2] via Ibis, {_CDNOW_DATA} "
          "(correctness engine, not speed; checked equal to DuckDB; peak includes the JVM)",
          scaling_cases.cdnow7m_spark_features_outcomes, ("cdnow_x100",), ()),
+    # issue 3 (your own data): a 10 M-row CSV read by DuckDB alone and by the whole input contract (benchmarks/io_cases.py)
+    Case("csv10m_duckdb_read", "floor: DuckDB read_csv of the 4 mapped columns of a 10 M-row, 536 MB CSV into Arrow",
+         io_cases.duckdb_read, ("csv_10m",)),
+    Case("csv10m_load_transactions", "segment.io.load_transactions of the same CSV (SHA-256 and strict decoding, "
+         "row hashes, parsers, contract, policies, internal table)", io_cases.load_transactions, ("csv_10m",),
+         (Target("ratio_max", 5, "csv10m_duckdb_read"), Target("peak_mb_max", 4 * GB))),
 ]}
 
 

@@ -13,6 +13,8 @@ is never mistaken for a complete one; older versions of the same input are delet
 - ``b2b_10m``: ``segment.data.synthetic.generate_b2b`` with enough accounts for about
   10 M transactions over 2021-01-01..2023-12-31, ``random_state=42``.
 - ``b2b_30m``: the same recipe at about 30 M transactions (issue 8, the end-to-end run).
+- ``csv_10m``: ``segment.io.bench.write_file``, 10 M order lines as a 536 MB CSV (issue 3,
+  the read-time cases).
 - ``lifetimes_venv``: a separate venv with ``lifetimes==0.11.3`` and pandas 3.0.x (falling
   back to the newest older pandas it works with, recorded), checked on a hand-computed
   example before use.
@@ -117,14 +119,15 @@ def _b2b_30m_key() -> dict:
             "rows": B2B_ROWS_30M, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
 
 
-def _dataset(name: str, key_parts: Callable[[], dict], write: Callable[[Path], dict]) -> Callable[[Path], Path]:
+def _dataset(name: str, key_parts: Callable[[], dict], write: Callable[[Path], dict],
+             suffix: str = ".parquet") -> Callable[[Path], Path]:
     def ensure(work: Path) -> Path:
         key = _key(key_parts())
-        out = work / f"{name}-{key}.parquet"
+        out = work / f"{name}-{key}{suffix}"
         meta = out.with_suffix(".json")
         if out.exists() and meta.exists():
             return out
-        for old in [*work.glob(f"{name}-*.parquet"), *work.glob(f"{name}-*.json"), work / f"{name}.parquet"]:
+        for old in [*work.glob(f"{name}-*{suffix}"), *work.glob(f"{name}-*.json"), work / f"{name}{suffix}"]:
             old.unlink(missing_ok=True)  # stale versions of this input (or a build that died half-way)
         print(f"[bench] building {out.name} (once; content key {key})", file=sys.stderr, flush=True)
         tmp = out.with_name(out.name + ".tmp")
@@ -136,6 +139,21 @@ def _dataset(name: str, key_parts: Callable[[], dict], write: Callable[[Path], d
         return out
 
     return ensure
+
+
+# issue 3 (your own data): a 10 M-row CSV for the read-time cases (benchmarks/io_cases.py)
+CSV_ROWS = 10_000_000
+
+
+def _write_csv_10m(out: Path) -> dict:
+    from segment.io.bench import write_file
+
+    write_file(out, CSV_ROWS)
+    return {"rows": CSV_ROWS, "bytes": out.stat().st_size}
+
+
+def _csv_10m_key() -> dict:
+    return {"recipe": inspect.getsource(_write_csv_10m), "writer": _file_sha(SRC / "io" / "bench.py"), "rows": CSV_ROWS}
 
 
 # --- the lifetimes environment ------------------------------------------------------------
@@ -209,6 +227,7 @@ INPUTS: dict[str, Callable[[Path], Path]] = {
     "cdnow_x100": _dataset("cdnow_x100", _cdnow_x100_key, _write_cdnow_x100),
     "b2b_10m": _dataset("b2b_10m", _b2b_10m_key, _write_b2b_10m),
     "b2b_30m": _dataset("b2b_30m", _b2b_30m_key, _write_b2b_30m),
+    "csv_10m": _dataset("csv_10m", _csv_10m_key, _write_csv_10m, suffix=".csv"),
     "lifetimes_venv": lifetimes_venv,
 }
 
