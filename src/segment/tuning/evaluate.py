@@ -113,19 +113,31 @@ def ranking_metrics(codes: np.ndarray, score: np.ndarray, data: OriginData, *, t
     return out
 
 
-def evaluate_candidates(weights: np.ndarray, data: OriginData, *, base_params: dict[str, Any], top_share: float,
-                        chunk: int = 256) -> pd.DataFrame:
+def evaluate_candidates(weights: np.ndarray, data: OriginData, *, base_params: dict[str, Any],
+                        top_share: float) -> pd.DataFrame:
     """One row of metrics per candidate (rows of ``weights``, columns = ``data.indicators``)."""
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
     index = data.outcomes.index
     by_id = np.arange(len(index)) if index.is_monotonic_increasing else index.to_numpy(dtype=str).argsort(kind="stable")
+    columns = [np.ascontiguousarray(data.matrix[:, j]) for j in range(data.matrix.shape[1])]
     rows = []
-    for start in range(0, len(weights), chunk):
-        scores = data.matrix @ weights[start:start + chunk].T  # customers x candidates
-        for j in range(scores.shape[1]):
-            s = np.ascontiguousarray(scores[:, j])
-            rows.append(ranking_metrics(tier_codes(s, base_params), s, data, top_share=top_share, by_id=by_id))
+    for w in weights:
+        s = candidate_score(w, columns)
+        rows.append(ranking_metrics(tier_codes(s, base_params), s, data, top_share=top_share, by_id=by_id))
     return pd.DataFrame(rows)
+
+
+def candidate_score(weights: np.ndarray, columns: list[np.ndarray]) -> np.ndarray:
+    """Σ (w / Σ w) × indicator, summed in indicator order — the same floating-point
+    operations as ``WeightedScore.score`` (weight / Python sum of the weights, times the
+    indicator, then a left-to-right row sum), so that exact ties stay exact ties and the
+    tie rule orders customers as the method does."""
+    w = [float(x) for x in weights]
+    total = sum(w)
+    out = (w[0] / total) * columns[0]
+    for x, col in zip(w[1:], columns[1:]):
+        out = out + (x / total) * col
+    return out
 
 
 def objective(table: pd.DataFrame, metric: str, churn_weight: float) -> pd.Series:

@@ -8,9 +8,9 @@ Design (docs/TUNING.md):
    the settings and again here), so no number the search sees depends on the judged
    window.
 2. **Folds.** At every F the features, outcomes and normalised indicator matrix are built
-   once; each grid candidate is a matrix product (``evaluate``). The objective (the
-   stated metric, optionally + churn_weight × churn AUC) is aggregated over folds (mean
-   or worst). Candidates whose tiers break a tier-share constraint at any fold are
+   once; each grid candidate is then a weighted sum of its columns (``evaluate``). The
+   objective (the stated metric, optionally + churn_weight × churn AUC) is aggregated over
+   folds (mean or worst). Candidates whose tiers break a tier-share constraint at any fold are
    infeasible. The best feasible candidate wins; ties go to the first in grid order.
 3. **Baselines.** The default (config) weights, equal weights, and the statsmodels
    regression baseline (``baseline``, fitted on the folds only).
