@@ -33,6 +33,7 @@ from inputs import lifetimes_env_info
 import io_cases  # issue 3: reading a user's CSV
 
 import scaling_cases  # issue 8: scaling (30 M rows, k-means sample, Spark)
+import tuning_cases  # issue 7: weight tuning
 
 HERE = Path(__file__).resolve().parent
 MARKER = "BENCH-RESULT "
@@ -302,6 +303,10 @@ CASES: dict[str, Case] = {c.name: c for c in [
     Case("csv10m_load_transactions", "segment.io.load_transactions of the same CSV (SHA-256 and strict decoding, "
          "row hashes, parsers, contract, policies, internal table)", io_cases.load_transactions, ("csv_10m",),
          (Target("ratio_max", 5, "csv10m_duckdb_read"), Target("peak_mb_max", 4 * GB))),
+    # issue 7 (weight tuning): the out-of-time search over the default grid on real CDNOW (benchmarks/tuning_cases.py)
+    Case("cdnow_tuning_search", "weight tuning of configs/cdnow_tuning.yaml on real CDNOW (23,570 customers): "
+         "3 folds + judged origin, 286-candidate grid, baseline, sensitivity, leaderboards with 200 bootstrap "
+         "replicates", tuning_cases.cdnow_tuning_search, (), (Target("seconds_max", 60),)),
 ]}
 
 
