@@ -62,7 +62,9 @@ def test_the_tables_hold_every_weight_set_in_and_out_of_sample(tuned):
     assert len(s) == len(INDICATORS) * 11 and set(tuned.tables["sensitivity_summary"]["verdict"]) <= {"matters", "flat"}
 
 
-def test_fold_dates_and_what_the_search_reads(b2b, monkeypatch):
+@pytest.fixture(scope="module")
+def spied_run(b2b):
+    """A second, identical tuning that records every origin the tuning builds."""
     seen = []
     real = search_module._origin
 
@@ -70,8 +72,13 @@ def test_fold_dates_and_what_the_search_reads(b2b, monkeypatch):
         seen.append((origin, role, str(data_end), transactions["order_ts"].max()))
         return real(transactions, origin, role, data_end=data_end, **kw)
 
-    monkeypatch.setattr(search_module, "_origin", spy)
-    r = run(b2b)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search_module, "_origin", spy)
+        return run(b2b), seen
+
+
+def test_fold_dates_and_what_the_search_reads(spied_run):
+    r, seen = spied_run
     folds = [s for s in seen if s[1] == "fold"]
     assert [s[0] for s in folds] == FOLDS and all(s[2] == JUDGED for s in folds)
     assert all(s[3] <= pd.Timestamp(JUDGED) for s in folds)  # nothing after the judged origin
@@ -108,8 +115,8 @@ def test_search_extract_hides_orders_and_payments_after_the_judged_origin(b2b):
     assert len(e) == len(kept) and e["paid_date"].isna().sum() > kept["paid_date"].isna().sum()
 
 
-def test_determinism_for_a_seed(b2b, tuned):
-    again = run(b2b)
+def test_determinism_for_a_seed(b2b, tuned, spied_run):
+    again = spied_run[0]
     assert again.chosen == tuned.chosen and again.fragment == tuned.fragment
     for name, table in tuned.tables.items():
         pd.testing.assert_frame_equal(again.tables[name], table, obj=name)
@@ -157,3 +164,24 @@ def test_the_fragment_is_a_config_the_next_quarter_can_use(b2b, tuned):
 def test_a_judged_origin_without_a_full_window_is_refused(b2b):
     with pytest.raises(ValueError, match="has no full 91-day outcome window"):
         run(b2b, settings(judged_origin="2023-12-01", fold_origins=["2023-06-30"]))
+
+
+def test_the_objective_is_the_stated_one(tuned):
+    g = tuned.tables["grid"]
+    per_fold = g[[f"objective_{f}" for f in FOLDS]]
+    np.testing.assert_allclose(g["objective"], per_fold.mean(axis=1))
+    assert g.loc[g["rank"] == 1, "objective"].iloc[0] == g.loc[g["feasible"], "objective"].max()
+    best = g.sort_values(["rank", "candidate"]).iloc[0]
+    assert {k: best[f"w_{k}"] for k in INDICATORS} == pytest.approx(tuned.chosen)
+
+
+def test_churn_term_and_worst_fold_aggregation():
+    from segment.tuning.evaluate import objective
+    from segment.tuning.sensitivity import aggregate
+
+    a = pd.DataFrame({"top_tier_profit_capture": [0.5, 0.7], "churn_auc": [0.8, 0.6]})
+    b = pd.DataFrame({"top_tier_profit_capture": [0.6, 0.4], "churn_auc": [0.7, 0.9]})
+    np.testing.assert_allclose(objective(a, "top_tier_profit_capture", 0.5), [0.9, 1.0])
+    worst = aggregate([a, b], settings(fold_aggregate="min", objective={"churn_weight": 0.5}))
+    np.testing.assert_allclose(worst["objective"], [0.9, 0.85])
+    np.testing.assert_allclose(worst["top_tier_profit_capture"], [0.55, 0.55])  # metrics: fold means

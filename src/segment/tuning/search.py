@@ -182,7 +182,12 @@ def tune(transactions: pd.DataFrame, *, settings: TuningConfig, data_end: Any, b
     judged = _origin(transactions, cfg.judged_origin, "judged", data_end=data_end, **common)
     on_judged = evaluate_candidates(grid, judged, base_params=base, top_share=cfg.top_share)
     hind_table = grid_table(grid, [on_judged], [judged], cfg)
-    hind = best_row(hind_table, "the hindsight optimum at the judged origin")
+    try:
+        hind = best_row(hind_table, "the hindsight optimum at the judged origin")
+    except TuningInfeasible:  # a reference only: without a feasible point at J, ignore the tier shares there
+        hind = best_row(hind_table.assign(feasible=meets_weight_constraints(grid, cfg)), "the hindsight optimum")
+        notes.append("no grid point meets the tier-share constraints at the judged origin; the hindsight optimum "
+                     "ignores them there")
     table["objective_judged"] = hind_table["objective"].to_numpy()
     table["rank_judged"] = hind_table["rank"].to_numpy()
 
