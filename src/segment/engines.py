@@ -207,7 +207,13 @@ def connect(data: Mapping[str, Any]) -> Any:
         backend = getattr(ibis, str(data["backend"]), None)
         if backend is None or not hasattr(backend, "connect"):
             raise EngineConfigError(f"ibis has no backend {data['backend']!r} (install ibis-framework[{data['backend']}])")
-        return backend.connect(**dict(data.get("connect") or {}))
+        con = backend.connect(**dict(data.get("connect") or {}))
+        if str(data["backend"]) == "duckdb":
+            try:
+                con.raw_sql("SET enable_progress_bar = false")  # runs are logged, not interactive
+            except Exception:  # noqa: BLE001 - a read-only or restricted connection may refuse it; harmless
+                pass
+        return con
     raise EngineConfigError(f"engine {engine!r} is not a remote engine")
 
 
@@ -356,6 +362,38 @@ class LazyTransactions:
         return f"LazyTransactions(engine={self.engine!r}, rows={len(self):,}, columns={self.columns})"
 
 
+def frame_summary(df: pd.DataFrame) -> dict[str, Any]:
+    """The ``summarise`` figures of an in-memory transaction table (for ``saved_without_transactions``)."""
+    return {
+        "rows": len(df),
+        "customers": int(df["customer_id"].nunique()),
+        "first_order": df["order_ts"].min() if len(df) else None,
+        "last_order": df["order_ts"].max() if len(df) else None,
+        "zero_amount_rows": int((df["amount"] == 0).sum()),
+        "missing_customer_id": 0, "missing_order_ts": 0, "missing_amount": 0, "nonfinite_amount": 0,
+    }
+
+
+def saved_without_transactions(result: Any) -> Any:
+    """A shallow copy of a ``PipelineResult`` whose loaded transactions are replaced by their
+    summaries (``LazyTransactions`` without a table), for pickling.
+
+    The report notebooks read only those summaries from the transaction table (the data
+    audit), and at 30 M rows pickling the table itself costs minutes and gigabytes, in
+    the run and again in every notebook kernel that loads the result.
+    """
+    import dataclasses
+
+    tx = result.loaded.transactions
+    if isinstance(tx, LazyTransactions):
+        kept = LazyTransactions(None, tx.summary, tx.engine)
+    elif isinstance(tx, pd.DataFrame):
+        kept = LazyTransactions(None, {**frame_summary(tx), "columns": list(tx.columns)}, "duckdb (in memory)")
+    else:
+        return result
+    return dataclasses.replace(result, loaded=dataclasses.replace(result.loaded, transactions=kept))
+
+
 _ANSWERS = {
     ("order_ts", "min"): "first_order",
     ("order_ts", "max"): "last_order",
@@ -420,7 +458,7 @@ def load_engine_data(data: Mapping[str, Any], *, source: str = "<config>", backe
     customers = None
     if data.get("customers") is not None:
         customers = read_customers(backend, data["customers"], f"{source}: data.customers")
-    described = {"engine": engine, "real_data": None}  # the user's own data; its nature is theirs to state
+    described = {"engine": engine, "real_data": True}  # a user's own source, as segment.io marks a user's file
     for key in ("path", "table", "database", "backend"):
         if key in data:
             described[key] = str(data[key])

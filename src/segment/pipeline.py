@@ -157,7 +157,10 @@ class PipelineResult:
     def save(self, path: Path) -> Path:
         from segment.export import atomic_write
 
-        return atomic_write(Path(path), lambda p: p.write_bytes(pickle.dumps(self, protocol=5)))
+        from segment.engines import saved_without_transactions  # the audit's summaries, not the table
+
+        saved = saved_without_transactions(self)
+        return atomic_write(Path(path), lambda p: p.write_bytes(pickle.dumps(saved, protocol=5)))
 
 
 def load_result(path: str | Path) -> PipelineResult:

@@ -138,3 +138,20 @@ def test_pipeline_runs_on_the_ibis_engine(orders, database):
     expected = build_features(orders, as_of="2024-06-30", gross_margin=0.5)
     pd.testing.assert_frame_equal(result.features, expected)
     assert dataclasses.asdict(cfg)["data"]["engine"] == "ibis"
+
+
+def test_a_saved_run_keeps_the_audit_not_the_transaction_table(tmp_path):
+    """result.pkl carries the transactions' summaries (what the data audit reads), not the rows."""
+    from segment.pipeline import load_result, run_pipeline
+    from segment.reporting.views import audit_table
+
+    cfg = RunConfig.from_dict({**BASE, "data": {"dataset": "cdnow_sample"}, "as_of": "1997-09-30", "horizon_days": 182,
+                               "profit": {"gross_margin": 0.25}, "methods": {"abc_revenue": {}}})
+    result = run_pipeline(cfg)
+    assert isinstance(result.loaded.transactions, pd.DataFrame)  # the run itself keeps the table
+    saved = load_result(result.save(tmp_path / "result.pkl"))
+    assert isinstance(saved.loaded.transactions, engines.LazyTransactions)
+    assert saved.loaded.data_end == result.loaded.data_end
+    pd.testing.assert_frame_equal(audit_table(saved), audit_table(result))
+    size_with_rows = len(pickle.dumps(result, protocol=5))
+    assert (tmp_path / "result.pkl").stat().st_size < size_with_rows - 6 * len(result.loaded.transactions)
