@@ -78,6 +78,9 @@ def tune_from_config(config, loaded) -> TuningResult:
     """The tuning a run config asks for, on the run's loaded data (``pipeline.LoadedData``)."""
     from segment.methods.weighted import DEFAULT_WEIGHTS
 
+    if not isinstance(loaded.transactions, pd.DataFrame):  # e.g. data.engine spark: the rows stay on the engine
+        raise ValueError(f"{config.source}: weight tuning needs the transactions in memory (data.engine duckdb); "
+                         f"got {type(loaded.transactions).__name__}")
     params = dict(config.methods.get("weighted", {}))
     settings = TuningConfig.from_dict(config.tuning, source=config.source, horizon_days=config.horizon_days,
                                       method_params=params)
