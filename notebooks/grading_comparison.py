@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -64,6 +66,9 @@ display(plots.rfm_for(result, source) if "rfm" in result.fitted else Markdown("r
 
 # %%
 display(views.rfm_segments(result) if "rfm" in result.fitted else Markdown("rfm not configured"))
+
+# %%
+display(Markdown(views.method_notes(result, "rfm") or "Every RFM dimension uses its full score range."))
 
 # %% [markdown]
 # ## Cluster profiles

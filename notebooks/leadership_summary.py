@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -29,23 +31,29 @@ advice = leadership.recommendation(result)
 method = advice["method"]
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}"
 
+# %%
+display(Markdown(leadership.data_banner(result)))
+
 # %% [markdown]
 # ## The answer
 
 # %%
-display(Markdown(leadership.headline(result)))
+display(Markdown(leadership.headline(result, min_tier_size)))
 
 # %%
-display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], title="Share of next-period profit made by each grading's top 20 %", source=source))
+display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], title="How much of the next period's profit each grading's top 20 % made", source=source, labels=leadership.METHOD_NAMES))
 
 # %% [markdown]
 # ## The tiers of the recommended grading: size and worth
 
 # %%
+display(Markdown(leadership.tier_summary_intro(result, method, min_tier_size)))
+
+# %%
 display(leadership.tier_summary(result, method, min_tier_size))
 
 # %%
-display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source))
+display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source, label=leadership.METHOD_NAMES.get(method)))
 
 # %% [markdown]
 # ## Early warning
@@ -63,7 +71,7 @@ display(Markdown(leadership.what_changed(result, method)))
 # ## Policy per tier (as the sources suggest)
 
 # %%
-display(leadership.policy_for(list(result.assignments[method]["tier"].cat.categories)).style.hide(axis="index").set_uuid("policy"))
+display(leadership.policy_table(list(result.assignments[method]["tier"].cat.categories)))
 
 # %% [markdown]
 # ## Assumptions

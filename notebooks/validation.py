@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -29,6 +31,7 @@ result = views.load_or_run(run_dir, config)
 tables = result.validation["tables"]
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
 display(Markdown("\n".join(f"- {note}" for note in result.notes)))
+display(Markdown(views.method_notes(result)))
 
 # %% [markdown]
 # ## Leaderboard
@@ -37,6 +40,16 @@ display(Markdown("\n".join(f"- {note}" for note in result.notes)))
 
 # %%
 display(views.leaderboard_view(tables["leaderboard"]))
+
+# %% [markdown]
+# The key figures of this run. With the default parameters (the small CDNOW sample) they
+# are checked by nbval against the output stored in the notebook, so they cannot drift
+# unnoticed; after a deliberate change, refresh the stored output with
+# `python -m segment.reporting.checked_outputs notebooks/validation.ipynb`.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+print(views.key_numbers(result))
 
 # %%
 display(plots.leaderboard_intervals(tables["leaderboard"], title="Which grading picked next period's profit?", source=source))
@@ -78,7 +91,7 @@ display(tables["disagreements"].round(3))
 # ## Rolling-origin backtest
 
 # %%
-display(plots.backtest_lines(tables["backtest"], source=source) if "backtest" in tables else Markdown("no backtest origins configured"))
+display(plots.backtest_lines(tables["backtest"], source=source) if len(tables.get("backtest", [])) else Markdown("No backtest origin of this config has a full outcome window inside the data."))
 
 # %% [markdown]
 # ## Tier migration between origins

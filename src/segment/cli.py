@@ -33,7 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     allr = sub.add_parser("report-all", help="run every bundled CDNOW config (what `make report` does)",
-                          description="Run the bundled CDNOW configs one after another and print each index page.")
+                          description="Run the bundled CDNOW configs (or --configs) and print each index page. One "
+                                      "process: work that configs share (same data, date and parameters) is computed "
+                                      "once, and one config's notebooks execute while the next config computes; "
+                                      "every config still gets its own new run folder.")
     allr.add_argument("--configs", nargs="*", type=Path, default=[ROOT / "configs" / c for c in CDNOW_CONFIGS],
                       help="configs to run (default: the CDNOW backtest and quarterly configs)")
     allr.add_argument("--reports-dir", type=Path, default=ROOT / "reports", help="parent folder of the run folders")
@@ -92,17 +95,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_report_all(args: argparse.Namespace) -> int:
-    from segment.reporting.run import NotebookFailed, run_config
+    from segment.reporting.run import run_configs
 
-    status = 0
-    for cfg in args.configs:
-        try:
-            final = run_config(cfg, args.reports_dir, progress=_progress(args.quiet))
+    def done(cfg: Path, final: Path | None, error: BaseException | None) -> None:
+        if error is None:
             print(final / "index.html", flush=True)
-        except (NotebookFailed, ValueError) as exc:  # report it, go on with the other configs, exit non-zero
-            print(f"segment report-all: {cfg} FAILED: {exc}", file=sys.stderr)
-            status = 1
-    return status
+        else:  # report it, go on with the other configs, exit non-zero
+            print(f"segment report-all: {cfg} FAILED: {error}", file=sys.stderr, flush=True)
+
+    outcomes = run_configs(args.configs, args.reports_dir, progress=_progress(args.quiet), on_done=done)
+    return 1 if any(error is not None for _, _, error in outcomes) else 0
 
 
 def _check_data_spec(args: argparse.Namespace) -> dict:

@@ -120,20 +120,34 @@ def fit_methods(
     unless a ``skipped`` list is given (backtests at early origins), where the method is
     left out at this date and the reason appended to ``skipped``.
     """
+    from segment import workcache  # reuse of identical fits across runs in one process (segment.workcache)
+    from segment.methods.registry import method_class
+
+    cache = workcache.active()
     fitted, assigned = {}, {}
     for name, params in methods.items():
-        method = make_method(name, **{"provisional_days": provisional_days, **params})
-        prepare = getattr(method, "prepare", None)
-        if prepare is not None:  # methods that need more than the feature table (history)
-            try:
-                prepare(**context)
-            except ValueError as exc:
-                if skipped is None:
-                    raise
-                skipped.append(f"{name} left out at {context.get('as_of')}: {exc}")
-                continue
-        assigned[name] = method.fit_assign(features)
-        fitted[name] = method
+        def compute(name: str = name, params: dict[str, Any] = params) -> "workcache.FitOutcome":
+            method = make_method(name, **{"provisional_days": provisional_days, **params})
+            prepare = getattr(method, "prepare", None)
+            if prepare is not None:  # methods that need more than the feature table (history)
+                try:
+                    prepare(**context)
+                except ValueError as exc:
+                    return workcache.FitOutcome(error=exc)
+            return workcache.FitOutcome(method, method.fit_assign(features))
+
+        if cache is None:
+            out = compute()
+        else:
+            needs_history = hasattr(method_class(name), "prepare")
+            out = cache.fit(name, params, provisional_days, features, context if needs_history else None, compute)
+        if out.error is not None:
+            if skipped is None:
+                raise out.error
+            skipped.append(f"{name} left out at {context.get('as_of')}: {out.error}")
+            continue
+        assigned[name] = out.assignment
+        fitted[name] = out.method
     return fitted, assigned
 
 
@@ -153,6 +167,8 @@ class PipelineResult:
     timings: dict[str, float]
     #: weight tuning (``segment.tuning.TuningResult``) when the config has a ``tuning`` section
     tuning: Any = None
+    #: plain-language notes on how a method behaved on this data (e.g. RFM scores lost to ties)
+    method_notes: list[str] = field(default_factory=list)
 
     def save(self, path: Path) -> Path:
         from segment.export import atomic_write
@@ -169,7 +185,40 @@ def load_result(path: str | Path) -> PipelineResult:
 
 
 def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineResult:
-    """Run everything the reports show. ``progress(message)`` is called between stages."""
+    """Run everything the reports show. ``progress(message)`` is called between stages.
+
+    A method's warning that its scores lost range (RFM's ``ScoreRangeWarning``: heavily
+    tied values) is not printed: it is stated in plain words in ``result.method_notes``
+    (manifest and analyst reports), from the fitted methods' ``n_distinct_scores_``."""
+    import warnings
+
+    from segment.methods.rfm import ScoreRangeWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=ScoreRangeWarning)
+        return _run_pipeline(config, progress=progress)
+
+
+def score_range_notes(fitted_at: dict[str, dict[str, GradingMethod]]) -> list[str]:
+    """One sentence per (date, method, dimension) whose scores cover fewer than ``n_bins``
+    values (the method's learned ``n_distinct_scores_``); dates in the given order, each once."""
+    notes = []
+    for as_of, fitted in fitted_at.items():
+        for name, method in fitted.items():
+            distinct = getattr(method, "n_distinct_scores_", None) or {}
+            n_bins = getattr(method, "n_bins", None)
+            columns = getattr(method, "columns", {})
+            for dim, k in distinct.items():
+                if n_bins and k < n_bins:
+                    notes.append(
+                        f"{name} graded at {as_of}: {columns.get(dim, dim)} takes only {k} of the {n_bins} "
+                        f"{dim.upper()} scores, because many customers share exactly the same value (equal values "
+                        f"always get the same score); on that dimension customers are told apart only as finely "
+                        f"as the data allows.")
+    return notes
+
+
+def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineResult:
     import time
 
     from segment.validation.suite import validate_all
@@ -179,13 +228,22 @@ def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineRe
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
 
+    from segment import workcache  # work shared by runs in one process (segment.workcache)
+
+    cache = workcache.active()
     say("loading data")
-    loaded = load_data(cfg)
+    loaded = load_data(cfg) if cache is None else cache.loaded(
+        {"data": cfg.data, "config_dir": str(Path(cfg.source).resolve().parent)}, lambda: load_data(cfg))
     timings["load"] = time.perf_counter() - t0
     fkw = cfg.feature_kwargs
 
     def features_at(as_of: str) -> pd.DataFrame:
-        return build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
+        def compute() -> pd.DataFrame:
+            return build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
+
+        if cache is None:
+            return compute()
+        return cache.features(cache.data_key(loaded.transactions, loaded.customers), as_of, fkw, compute)
 
     context = {"transactions": loaded.transactions, "customers": loaded.customers, "feature_kwargs": fkw,
                "horizon_days": cfg.horizon_days}
@@ -242,6 +300,7 @@ def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineRe
         config=cfg, loaded=loaded, features=features, fitted=fitted, assignments=assignments, origin=origin,
         origin_features=origin_features, outcomes=outcomes, origin_assignments=origin_assignments, tuning=tuning,
         validation=validation, notes=notes + validation.get("notes", []), timings=timings,
+        method_notes=score_range_notes({cfg.as_of: fitted, origin: origin_fitted}),
     )
 
 

@@ -19,7 +19,8 @@ from tests.reporting.conftest import CONFIG, digest
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST_FIELDS = {"input", "rows_read", "rows_excluded", "config", "method_parameters", "packages", "git",
-                   "started", "finished", "grading_as_of", "validation_origin", "assumptions", "notes"}
+                   "started", "finished", "grading_as_of", "validation_origin", "assumptions", "notes", "method_notes",
+                   "timings_seconds"}
 
 
 def test_every_output_file_is_there(two_runs):

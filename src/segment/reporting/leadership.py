@@ -23,6 +23,49 @@ POLICIES = {
 }
 
 
+#: plain names for the grading methods (registry name -> what a reader who did not build it understands)
+METHOD_NAMES = {
+    "abc_revenue": "ABC by revenue (Pareto 80/20)",
+    "abc_profit": "ABC by profit (Pareto 80/20)",
+    "pyramid": "customer pyramid by profit",
+    "rfm": "RFM score (recency, frequency, spend)",
+    "kmeans": "data-driven clusters (k-means)",
+    "weighted": "weighted score of several indicators",
+    "kaism": "key-account matrix (KAISM)",
+    "lifecycle": "customer lifecycle status",
+    "supervised": "profit prediction model (machine learning)",
+    "bgnbd": "purchase-probability model (BG/NBD)",
+}
+#: what each method ranks customers by, in one plain sentence (for "why")
+METHOD_BASIS = {
+    "abc_revenue": "ranks customers by what they spent so far",
+    "abc_profit": "ranks customers by the profit they brought so far",
+    "pyramid": "ranks customers by the profit they brought so far",
+    "rfm": "scores customers on how recently, how often and how much they bought",
+    "kmeans": "groups customers with similar buying patterns and ranks the groups by profit",
+    "weighted": "combines several indicators (spend, profit, growth, ...) with set weights",
+    "kaism": "places customers on attractiveness against relationship strength",
+    "lifecycle": "sorts customers into new, active, lapsing and lost",
+    "supervised": "predicts each customer's next-period profit from how similar customers behaved before",
+    "bgnbd": "estimates from each customer's buying rhythm how much they are likely to buy next, "
+             "so recent, regular buyers rank above customers who have probably stopped",
+}
+
+
+def plain(method: str) -> str:
+    """A method's plain name, with its code name for cross-reference with the analyst reports."""
+    return f"{METHOD_NAMES[method]} (`{method}`)" if method in METHOD_NAMES else f"`{method}`"
+
+
+def data_banner(result: PipelineResult) -> str:
+    """A warning first thing on the page when the data is synthetic; empty for real data."""
+    if result.loaded.source.get("real_data"):
+        return ""
+    return ("**⚠ SYNTHETIC DATA — NOT REAL CUSTOMERS.** Every figure below comes from generated test data "
+            "(`segment.data.synthetic`), made to exercise profit, credit and provisional grades. "
+            "It describes no real business and must not be used for decisions.")
+
+
 def pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.0f} %"
 
@@ -41,23 +84,44 @@ def recommendation(result: PipelineResult) -> dict:
             "revenue_abc": methods.set_index("method")["top20_profit_capture"].get("abc_revenue")}
 
 
-def headline(result: PipelineResult) -> str:
+def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
+    """The one-page answer: which grading, why (in plain words, with the interval), and the
+    few figures a reader needs -- top tier, churn by tier, early warning."""
     r = recommendation(result)
-    h = result.config.horizon_days
-    text = [
-        f"**Use `{r['method']}` to decide who gets scarce sales and service time.** "
-        f"Graded at {result.origin}, the 20 % of customers it ranked highest made **{pct(r['capture'])}** of all profit "
-        f"in the following {h} days (95 % interval {pct(r['ci_low'])} to {pct(r['ci_high'])}). "
-        f"A random choice would capture 20 %; perfect hindsight {pct(r['ceiling'])}.",
-    ]
-    if r["revenue_abc"] is not None and r["method"] != "abc_revenue":
-        text.append(f"The common revenue-based ABC grading captured {pct(r['revenue_abc'])}.")
+    m, h = r["method"], result.config.horizon_days
+    source = result.loaded.source
+    what = "the CDNOW online music store's real purchase log" if str(source.get("dataset", "")).startswith("cdnow") \
+        else ("real data" if source.get("real_data") else "SYNTHETIC test data")
+    text = [f"**Recommendation: grade customers with the {plain(m)}.** It {METHOD_BASIS.get(m, 'ranks customers')}."]
+    why = (f"**Why:** we graded the customers of {what} as they stood on {result.origin} and then watched the next "
+           f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r['capture'])}** of all profit "
+           f"in that time (95 % interval {pct(r['ci_low'])} to {pct(r['ci_high'])}); a random 20 % would make "
+           f"20 %, and even perfect hindsight only {pct(r['ceiling'])}.")
+    if r["revenue_abc"] is not None and m != "abc_revenue":
+        why += f" The usual revenue-based ABC grading made {pct(r['revenue_abc'])}."
+    bullets = [why]
     if r["not_clearly_worse"]:
-        text.append("Not clearly worse (their difference to the best is within the interval): "
-                    + ", ".join(f"`{m}`" for m in r["not_clearly_worse"]) + " — pick among these on simplicity.")
+        bullets.append("**Equally good within the interval** (choose among these on simplicity): "
+                       + ", ".join(METHOD_NAMES.get(x, x) for x in r["not_clearly_worse"]) + ".")
     if r["clearly_worse"]:
-        text.append("Clearly worse: " + ", ".join(f"`{m}`" for m in r["clearly_worse"]) + ".")
-    return "\n\n".join(text)
+        bullets.append("**Clearly worse** (the gap to the recommendation is beyond the interval): "
+                       + ", ".join(METHOD_NAMES.get(x, x) for x in r["clearly_worse"]) + ".")
+    a = result.assignments[m]
+    labels = list(a["tier"].cat.categories)
+    n_top, n = int((a["tier"].cat.codes == 0).sum()), len(a)
+    per = result.validation["tables"]["per_tier"]
+    per = per[(per["method"] == m) & (per["customers"] >= min_tier_size)].set_index("tier")
+    if len(per) >= 2:
+        first, last = per.index[0], per.index[-1]
+        bullets.append(f"**Tiers:** today ({result.config.as_of}) the top tier {labels[0]} holds {n_top:,} of "
+                       f"{n:,} customers ({pct(n_top / n if n else float('nan'))}). In the test window "
+                       f"{pct(per.loc[first, 'churn_rate'])} of tier {first} stopped buying, against "
+                       f"{pct(per.loc[last, 'churn_rate'])} of tier {last}.")
+    ew = result.validation["tables"]["early_warning"]
+    n_warn = int((ew["method"] == m).sum()) if len(ew) else 0
+    bullets.append(f"**Early warning:** {n_warn:,} top-tier customers show falling activity now; the analyst "
+                   "report lists them for follow-up.")
+    return "\n\n".join([text[0], *[f"- {b}" for b in bullets]])
 
 
 def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.DataFrame:
@@ -79,15 +143,29 @@ def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.
     shown = pd.DataFrame(index=now.index)
     shown["customers"] = now["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     shown["share of customers"] = now["customer share"].map(pct)
-    shown["revenue so far"] = now["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    shown["profit so far"] = now["profit"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    shown["revenue to date"] = now["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
+    shown["profit to date"] = now["profit"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
     shown["share of profit"] = now["profit share"].map(pct)
-    shown["churned next period"] = now["churn rate next period"].map(pct)
-    shown["profit per customer next period"] = now["profit per customer next period"].map(
+    shown["stopped buying (test window)"] = now["churn rate next period"].map(pct)
+    shown["profit per customer (test window)"] = now["profit per customer next period"].map(
         lambda v: "" if pd.isna(v) else f"{v:,.2f}")
     shown["note"] = np.where(small, f"suppressed: fewer than {min_tier_size} customers", "")
     shown.index.name = "tier"
     return shown
+
+
+def tier_summary_intro(result: PipelineResult, method: str, min_tier_size: int) -> str:
+    return (f"Tiers of the {plain(method)} on {result.config.as_of}, best first. *To date* = the customers' purchases "
+            f"up to that day; *test window* = what the same tier did in the {result.config.horizon_days} days after "
+            f"{result.origin} (the out-of-time test). Tiers with fewer than {min_tier_size} customers are not shown, "
+            "so that no small group can be singled out.")
+
+
+def policy_table(labels: list[str]):
+    """``policy_for`` as a left-aligned table without the row numbers (for the report)."""
+    return (policy_for(labels).style.hide(axis="index").set_uuid("policy")
+            .set_properties(**{"text-align": "left"})
+            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
 
 
 def policy_for(labels: list[str]) -> pd.DataFrame:
@@ -109,8 +187,9 @@ def early_warning_count(result: PipelineResult, method: str) -> str:
     ew = result.validation["tables"]["early_warning"]
     ew = ew[ew["method"] == method]
     n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
-    return (f"**{len(ew)}** of the {n_top} customers in the top tier of `{method}` show falling activity "
-            f"(revenue down by half or more, or overdue for their usual next order). The analyst report lists them.")
+    return (f"**{len(ew):,}** of the {n_top:,} customers in the top tier of the {plain(method)} show falling "
+            f"activity as of {result.config.as_of} (their revenue halved or worse, or they are well overdue for "
+            f"their usual next order). These are the key customers to call first; the analyst report lists them.")
 
 
 def what_changed(result: PipelineResult, method: str) -> str:
@@ -119,18 +198,30 @@ def what_changed(result: PipelineResult, method: str) -> str:
     if summ is None or summ.empty or (summ["method"] == method).sum() == 0:
         return "No earlier quarter in this run to compare with."
     last = summ[summ["method"] == method].iloc[-1]
-    return (f"Between {last['origin_from']} and {last['origin_to']}, {pct(last['stable_share'])} of existing customers "
-            f"kept their `{method}` tier and {int(last['new_customers'])} new customers arrived. "
-            "An A grade is not for life: the analyst report has the full movement table.")
+    text = (f"Between {last['origin_from']} and {last['origin_to']}, {pct(last['stable_share'])} of existing customers "
+            f"kept their tier, {pct(last['up_share'])} moved up and {pct(last['down_share'])} moved down; "
+            f"{int(last['new_customers']):,} new customers arrived")
+    if int(last.get("left_customers", 0) or 0):
+        text += f" and {int(last['left_customers']):,} left the graded population"
+    return text + ". An A grade is not for life: the analyst report has the full movement table."
 
 
 def assumptions(result: PipelineResult) -> list[str]:
     a = result.features.attrs.get("assumptions", {})
-    out = [f"Profit: {a.get('profit_source')}" + (f", gross margin {a['gross_margin']:.0%}" if "gross_margin" in a else "")
-           + (f", minus {a['cost_per_order']:g} per order" if a.get("cost_per_order") else "") + "."]
-    out.append(f"Tiers graded at {result.config.as_of}; validated at {result.origin} against the next "
-               f"{result.config.horizon_days} days.")
-    out.append(f"Data: {result.loaded.source.get('file') or result.loaded.source.get('dataset')}"
-               + (" (real data)." if result.loaded.source.get("real_data") else " (synthetic, for testing only)."))
-    out += result.notes
+    if "gross_margin" in a:
+        profit = (f"Profit is estimated: the data has no costs, so profit = {a['gross_margin']:.0%} of revenue"
+                  + (f" minus {a['cost_per_order']:g} per order" if a.get("cost_per_order") else "") + ".")
+    else:
+        profit = f"Profit: {a.get('profit_source', 'as recorded in the data')}."
+    out = [profit]
+    out.append(f"Tiers graded on {result.config.as_of}; the grading was tested on customers as they stood on "
+               f"{result.origin} against what they did in the next {result.config.horizon_days} days.")
+    src = result.loaded.source
+    out.append(f"Data: {src.get('file') or src.get('dataset')}"
+               + (" (real data)." if src.get("real_data") else " (SYNTHETIC, generated for testing: not real customers)."))
+    skipped = [n for n in result.notes if " left out at " in n]
+    out += [n for n in result.notes if n not in skipped]
+    if skipped:
+        out.append(f"{len(skipped)} method(s) could not be judged at an early date for lack of earlier history "
+                   "(details in the analyst report).")
     return out

@@ -116,15 +116,16 @@ def capture_curves(curves: pd.DataFrame, *, title: str, source: str, methods: li
     return fig
 
 
-def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str):
-    """Top-20 % profit capture per method with its 95 % bootstrap interval."""
+def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str, labels: dict[str, str] | None = None):
+    """Top-20 % profit capture per method with its 95 % bootstrap interval (``labels``:
+    method -> name shown, e.g. plain names for leadership)."""
     b = board[~board["reference"]].sort_values("top20_profit_capture")
     fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(b) + 1.5))
     y = np.arange(len(b))
     ax.errorbar(b["top20_profit_capture"] * 100, y,
                 xerr=[(b["top20_profit_capture"] - b["top20_capture_ci_low"]) * 100,
                       (b["top20_capture_ci_high"] - b["top20_profit_capture"]) * 100], fmt="o", capsize=3)
-    ax.set_yticks(y, b["method"])
+    ax.set_yticks(y, [(labels or {}).get(m, m) for m in b["method"]])
     refs = board[board["reference"]].set_index("method")["top20_profit_capture"]
     for name, v in refs.items():
         ax.axvline(v * 100, ls="--", color="grey", lw=1)
@@ -136,18 +137,18 @@ def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str):
     return fig
 
 
-def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str):
+def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str, label: str | None = None):
     """Churn rate and profit per customer by tier, with 95 % intervals."""
     t = per_tier[(per_tier["method"] == method) & (per_tier["customers"] > 0)]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     x = np.arange(len(t))
     axes[0].bar(x, t["churn_rate"] * 100, yerr=[(t["churn_rate"] - t["churn_ci_low"]) * 100,
                                                   (t["churn_ci_high"] - t["churn_rate"]) * 100], capsize=3)
-    axes[0].set(xticks=x, xticklabels=t["tier"], ylabel="churned in the outcome window (%)", title=f"Churn by tier ({method})")
+    axes[0].set(xticks=x, xticklabels=t["tier"], ylabel="churned in the outcome window (%)", title=f"Churn by tier ({label or method})")
     axes[1].bar(x, t["profit_per_customer"], yerr=[t["profit_per_customer"] - t["profit_per_customer_ci_low"],
                                                     t["profit_per_customer_ci_high"] - t["profit_per_customer"]], capsize=3)
     axes[1].set(xticks=x, xticklabels=t["tier"], ylabel="profit per customer in the outcome window",
-                title=f"Profit by tier ({method})")
+                title=f"Profit by tier ({label or method})")
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     plt.close(fig)

@@ -135,3 +135,34 @@ LEADERBOARD_COLUMNS = [
 def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
     cols = [c for c in LEADERBOARD_COLUMNS if c in board.columns]
     return board[cols].round(3)
+
+
+def key_numbers(result: PipelineResult) -> str:
+    """The few figures that must not drift, one per line, rounded so that only a real change
+    shows (nbval compares this cell's output with the output stored in the notebook: the
+    ``# NBVAL_CHECK_OUTPUT`` cell). The winner is the leadership report's recommendation."""
+    from segment.reporting.leadership import recommendation
+
+    advice = recommendation(result)
+    winner = advice["method"]
+    top_share = float((result.assignments[winner]["tier"].cat.codes == 0).mean())
+    lines = [
+        f"rows read: {result.loaded.rows_read}",
+        f"customers graded at {result.config.as_of}: {len(result.features)}",
+        f"validation origin: {result.origin}",
+        f"leaderboard winner: {winner}",
+        f"winner's top-20 % profit capture: {advice['capture']:.3f}",
+        f"winner's top-tier share of customers: {top_share:.3f}",
+    ]
+    if advice["revenue_abc"] is not None:
+        lines.append(f"abc_revenue's top-20 % profit capture: {advice['revenue_abc']:.3f}")
+    return "\n".join(lines)
+
+
+def method_notes(result: PipelineResult, method: str | None = None) -> str:
+    """The run's notes on how methods behaved on this data, as a Markdown list (empty text
+    when there are none); only ``method``'s notes when given."""
+    notes = getattr(result, "method_notes", None) or []
+    if method is not None:
+        notes = [n for n in notes if n.startswith(f"{method} ")]
+    return "\n".join(f"- {n}" for n in notes)

@@ -113,7 +113,7 @@ def backtest_stability(table: pd.DataFrame, metric: str = HEADLINE) -> pd.DataFr
     """Per method over the origins of ``rolling_leaderboard``: origins judged, times
     ranked first, mean / worst rank, mean / min / max of ``metric``, and the share of
     origins where it was not clearly worse than the best (needs n_boot > 0)."""
-    t = table[~table["reference"].astype(bool)]
+    t = table[~table["reference"].astype(bool)] if "reference" in table else table.iloc[:0]  # no origin judged
     if t.empty:
         return pd.DataFrame(columns=["method", "origins", "times_best", "mean_rank", "worst_rank"])
     g = t.groupby("method", sort=False)

@@ -1,0 +1,135 @@
+"""Work shared between runs in one process: the same input, date and parameters are
+computed once.
+
+``segment report-all`` runs seven CDNOW configs over the same transactions; their grading
+dates and backtest origins overlap (a quarter end is the grading date of one config, the
+validation origin of another and a backtest origin of two more), and the methods and
+their parameters are the same. Refitting every method at every date for every config is
+most of a report's time, and gives the same answer: every fit is deterministic (seeded
+through ``random_state``). So, while a ``WorkCache`` is active (``with using(cache):``),
+``segment.pipeline`` asks it for
+
+- the loaded data, by the config's ``data`` mapping (read once per process);
+- features at a date, by (data fingerprint, as_of, feature keyword arguments);
+- each method's fit and assignment, by (method name, its parameters, provisional_days,
+  a content hash of the feature table it is fitted on) -- plus, for methods with a
+  ``prepare`` step (they read the transaction history), the data fingerprint and every
+  context value the step receives (as_of, horizon, feature keyword arguments).
+
+Keys are content, not object identity: a feature table built another way (the backtest
+builds features and outcomes in one scan) reuses a fit only if its content hash is equal.
+A fit that failed in ``prepare`` (no history before an early origin) is cached as that
+failure, so the skip note is the same on every run. Values handed out are copies (tables)
+or deep copies (fitted methods), so no run can change what another run sees. Nothing is
+written to disk: every run still computes, saves and reports its own result, and a
+rerun in a new process computes everything afresh (reproducibility is tested across
+processes and across cached/uncached runs).
+
+No cache is active unless a caller opens one; ``segment run`` and ``segment report-all``
+do (one per process).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import copy
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+import pandas as pd
+
+_ACTIVE: contextvars.ContextVar["WorkCache | None"] = contextvars.ContextVar("segment_work_cache", default=None)
+
+
+def active() -> "WorkCache | None":
+    """The cache opened by the innermost ``using``, or None."""
+    return _ACTIVE.get()
+
+
+@contextlib.contextmanager
+def using(cache: "WorkCache | None" = None) -> Iterator["WorkCache"]:
+    """Make ``cache`` (a new one if None) the active cache inside the block."""
+    cache = WorkCache() if cache is None else cache
+    token = _ACTIVE.set(cache)
+    try:
+        yield cache
+    finally:
+        _ACTIVE.reset(token)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
+def frame_fingerprint(df: pd.DataFrame | None) -> str:
+    """SHA-256 of a table's content: index, columns, dtypes, values and attrs."""
+    if df is None:
+        return "none"
+    h = hashlib.sha256()
+    h.update(_canonical([list(map(str, df.columns)), [str(t) for t in df.dtypes], df.attrs]).encode())
+    h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class FitOutcome:
+    method: Any = None
+    assignment: pd.DataFrame | None = None
+    error: ValueError | None = None  # raised by prepare: the method cannot be fitted at this date
+
+
+@dataclass
+class WorkCache:
+    #: (kind, key) -> value; counts of hits and misses per kind, for the manifest's timings
+    store: dict[tuple[str, str], Any] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)
+    misses: dict[str, int] = field(default_factory=dict)
+    _data_keys: dict[tuple[int, int], tuple[Any, str]] = field(default_factory=dict)
+
+    def _get(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+        if (kind, key) in self.store:
+            self.hits[kind] = self.hits.get(kind, 0) + 1
+            return self.store[(kind, key)]
+        self.misses[kind] = self.misses.get(kind, 0) + 1
+        value = compute()
+        self.store[(kind, key)] = value
+        return value
+
+    # ------------------------------------------------------------------ the three kinds
+    def loaded(self, data_spec: dict[str, Any], load: Callable[[], Any]) -> Any:
+        """The LoadedData for a config's ``data`` mapping (callers must not change it)."""
+        return self._get("load", _canonical(data_spec), load)
+
+    def data_key(self, transactions: pd.DataFrame, customers: pd.DataFrame | None) -> str:
+        """Fingerprint of the transactions and customer table (computed once per object)."""
+        ident = (id(transactions), id(customers))
+        if ident in self._data_keys:
+            return self._data_keys[ident][1]
+        key = frame_fingerprint(transactions) + ":" + frame_fingerprint(customers)
+        self._data_keys[ident] = ((transactions, customers), key)  # holds the objects: their ids stay unique
+        return key
+
+    def features(self, data_key: str, as_of: str, feature_kwargs: dict[str, Any],
+                 compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+        table = self._get("features", _canonical([data_key, str(as_of), feature_kwargs]), compute)
+        return table.copy()
+
+    def fit(self, name: str, params: dict[str, Any], provisional_days: int, features: pd.DataFrame,
+            context: dict[str, Any] | None, compute: Callable[[], FitOutcome]) -> FitOutcome:
+        """A method's fit on ``features``; ``context`` is the prepare step's input (None
+        for methods without one)."""
+        parts: list[Any] = [name, params, int(provisional_days), frame_fingerprint(features)]
+        if context is not None:
+            plain = {k: v for k, v in context.items() if k not in ("transactions", "customers")}
+            parts += [self.data_key(context["transactions"], context.get("customers")), plain]
+        out = self._get("fit", _canonical(parts), compute)
+        if out.error is not None:
+            return out
+        return FitOutcome(copy.deepcopy(out.method), out.assignment.copy(), None)
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        kinds = sorted(set(self.hits) | set(self.misses))
+        return {k: {"computed": self.misses.get(k, 0), "reused": self.hits.get(k, 0)} for k in kinds}
