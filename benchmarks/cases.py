@@ -291,6 +291,10 @@ CASES: dict[str, Case] = {c.name: c for c in [
          "notebooks + HTML) on synthetic B2B, 30 M rows, through `data: {path: <parquet>}`, DuckDB engine "
          "(peak: this process and its kernels)", scaling_cases.b2b30m_segment_run, ("b2b_30m",),
          (Target("seconds_max", 600), Target("peak_mb_max", 8 * GB))),
+    Case("b2b30m_segment_run_duckdb_engine", "the same run with the Parquet left in DuckDB (`data: {engine: ibis, "
+         "backend: duckdb, path: ...}`): transactions never in pandas, column-level checks only",
+         scaling_cases.b2b30m_segment_run_duckdb_engine, ("b2b_30m",),
+         (Target("seconds_max", 600), Target("peak_mb_max", 8 * GB))),
     Case("b2b30m_kmeans_sample_vs_full", "k-means fitted on its 200,000-customer sample vs on every customer of the "
          "B2B 30 M feature table: tier agreement, adjusted Rand, times", scaling_cases.b2b30m_kmeans_sample_vs_full,
          ("b2b_30m",), ()),

@@ -47,6 +47,7 @@ from a pickled run result; any other access is a clear error, not a silent downl
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import Mapping
@@ -323,6 +324,9 @@ def contract_checks(summary: Mapping[str, Any], label: str) -> list[str]:
     ]
 
 
+_LOADS = itertools.count()
+
+
 class LazyTransactions:
     """The transaction table left on its engine, with the summaries others read from it.
 
@@ -338,6 +342,16 @@ class LazyTransactions:
         self.engine = engine
         self.columns = list(table.columns) if table is not None else list(self.summary.get("columns", []))
         self.summary["columns"] = self.columns
+        self._load_number = next(_LOADS)
+
+    def fingerprint(self) -> str:
+        """Identity for ``segment.workcache``: this load of this source (the rows are not hashed:
+        they are on the engine). Two loads are never taken for one, even of the same table."""
+        import hashlib
+        import json
+
+        described = json.dumps({k: str(v) for k, v in self.summary.items()}, sort_keys=True)
+        return f"{self.engine}:{self._load_number}:" + hashlib.sha256(described.encode()).hexdigest()
 
     def ibis_table(self) -> ibis.Table:
         if self._table is None:
@@ -356,6 +370,7 @@ class LazyTransactions:
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._table = None
+        self._load_number = next(_LOADS)
         self.summary, self.engine, self.columns = state["summary"], state["engine"], state["columns"]
 
     def __repr__(self) -> str:

@@ -68,6 +68,8 @@ def frame_fingerprint(df: pd.DataFrame | None) -> str:
     """SHA-256 of a table's content: index, columns, dtypes, values and attrs."""
     if df is None:
         return "none"
+    if hasattr(df, "fingerprint"):  # segment.engines.LazyTransactions: rows left on their engine (issue 8)
+        return df.fingerprint()
     h = hashlib.sha256()
     h.update(_canonical([list(map(str, df.columns)), [str(t) for t in df.dtypes], df.attrs]).encode())
     h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
