@@ -28,6 +28,7 @@ from segment.reporting import plots, views
 
 result = views.load_or_run(run_dir, config)
 source = f"Source: {result.loaded.source.get('file') or result.loaded.source.get('dataset')}; as of {result.config.as_of}"
+display(Markdown(views.data_banner(result)))
 
 # %% [markdown]
 # ## What was read

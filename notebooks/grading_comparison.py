@@ -32,6 +32,7 @@ from segment.reporting import plots, views
 result = views.load_or_run(run_dir, config)
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; graded at {result.config.as_of}"
 sizes = views.tier_sizes(result)
+display(Markdown(views.data_banner(result)))
 
 # %% [markdown]
 # ## Tier sizes and value at the grading date

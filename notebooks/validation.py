@@ -32,6 +32,7 @@ tables = result.validation["tables"]
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
 display(Markdown("\n".join(f"- {note}" for note in result.notes)))
 display(Markdown(views.method_notes(result)))
+display(Markdown(views.data_banner(result)))
 
 # %% [markdown]
 # ## Leaderboard

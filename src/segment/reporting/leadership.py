@@ -219,9 +219,13 @@ def assumptions(result: PipelineResult) -> list[str]:
     src = result.loaded.source
     out.append(f"Data: {src.get('file') or src.get('dataset')}"
                + (" (real data)." if src.get("real_data") else " (SYNTHETIC, generated for testing: not real customers)."))
+    if result.origin != result.config.as_of:
+        out.append(f"Why test at {result.origin} and not at {result.config.as_of}: the test needs "
+                   f"{result.config.horizon_days} days of known results after the test date, and the data ends "
+                   f"{result.loaded.data_end}.")
     skipped = [n for n in result.notes if " left out at " in n]
-    out += [n for n in result.notes if n not in skipped]
     if skipped:
-        out.append(f"{len(skipped)} method(s) could not be judged at an early date for lack of earlier history "
-                   "(details in the analyst report).")
+        out.append(f"{len(skipped)} method(s) could not be judged at an early date for lack of earlier history.")
+    out.append("The analyst reports (validation, grading comparison, data audit) hold the details behind every "
+               "figure here.")
     return out

@@ -127,7 +127,26 @@ class KernelPool:
         self._all: list[Any] = []
         self._started = 0
         self._socket_dir: Path | None = None
+        self._warming: list[threading.Thread] = []
         self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Start the kernels in the background now (they import while the first pipeline computes)."""
+        def start_one() -> None:
+            with self._lock:
+                if self._started >= self.size:
+                    return
+                self._started += 1
+            try:
+                self._idle.put(self._start())
+            except Exception:  # noqa: BLE001 -- kernel() starts one itself and reports the error
+                with self._lock:
+                    self._started -= 1
+
+        for _ in range(self.size):
+            thread = threading.Thread(target=start_one, daemon=True, name="segment-kernel-start")
+            thread.start()
+            self._warming.append(thread)
 
     def _start(self):
         from jupyter_client import KernelManager
@@ -158,18 +177,23 @@ class KernelPool:
     @contextlib.contextmanager
     def kernel(self):
         """A kernel whose namespace is fresh; a dead kernel is replaced by a new one."""
-        with self._lock:
-            start = self._started < self.size and self._idle.empty()
-            self._started += start
-        if start:
-            try:
-                km = self._start()
-            except BaseException:
-                with self._lock:
-                    self._started -= 1
-                raise
-        else:
-            km = self._idle.get()
+        while True:
+            with self._lock:
+                start = self._started < self.size and self._idle.empty()
+                self._started += start
+            if start:
+                try:
+                    km = self._start()
+                except BaseException:
+                    with self._lock:
+                        self._started -= 1
+                    raise
+                break
+            try:  # a kernel being started elsewhere may fail: look again now and then
+                km = self._idle.get(timeout=1.0)
+                break
+            except queue.Empty:
+                continue
         if not km.is_alive():
             km.restart_kernel(now=True)
             self._run(km, _PRELOAD)
@@ -186,6 +210,8 @@ class KernelPool:
             return self._socket_dir
 
     def close(self) -> None:
+        for thread in self._warming:  # a kernel still starting must be shut down too
+            thread.join()
         with self._lock:
             kernels, self._all = self._all, []
         for km in kernels:
@@ -345,6 +371,7 @@ class Reporter:
         self.progress = progress
         self.cache = workcache.WorkCache()
         self.pool = KernelPool(workers)
+        self.pool.warm_up()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segment-notebook")
 
     def __enter__(self) -> "Reporter":

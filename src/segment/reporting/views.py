@@ -166,3 +166,10 @@ def method_notes(result: PipelineResult, method: str | None = None) -> str:
     if method is not None:
         notes = [n for n in notes if n.startswith(f"{method} ")]
     return "\n".join(f"- {n}" for n in notes)
+
+
+def data_banner(result: PipelineResult) -> str:
+    """The synthetic-data warning the leadership summary opens with (empty for real data)."""
+    from segment.reporting.leadership import data_banner as banner
+
+    return banner(result)
