@@ -22,7 +22,7 @@ import pandas as pd
 from segment.methods.base import codes_from_thresholds, thresholds_from_shares
 from segment.methods.registry import make_method
 from segment.validation.metrics import Ranking, auc_influence, gini_from_order, rank_against, top_share_capture
-from segment.validation.metrics import _order_from as ordering_rule  # the package's tie rule, shared
+from segment.validation.metrics import order_from as ordering_rule  # the package's tie rule, shared
 
 #: metric columns of every evaluation table, besides ``share_<tier>``
 METRIC_COLUMNS = ("top_tier_profit_capture", "top20_profit_capture", "gini_profit", "churn_auc", "top_tier_share")
@@ -86,7 +86,7 @@ def tier_codes(score: np.ndarray, base_params: dict[str, Any]) -> np.ndarray:
 def ranking_metrics(codes: np.ndarray, score: np.ndarray, data: OriginData, *, top_share: float,
                     by_id: np.ndarray | None = None) -> dict[str, float]:
     """The leaderboard's figures for one grading at this origin (no intervals). The
-    ordering is the leaderboard's (tier, score, customer_id: ``metrics._order_from``);
+    ordering is the leaderboard's (tier, score, customer_id: ``metrics.order_from``);
     ``by_id`` (the permutation sorting the rows by customer_id) may be passed to save work."""
     labels = data.labels
     if by_id is None:

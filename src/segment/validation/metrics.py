@@ -36,7 +36,7 @@ def id_rank(index: pd.Index) -> np.ndarray:
     return index.to_numpy(dtype=str).argsort(kind="stable").argsort(kind="stable")
 
 
-def _order_from(codes: np.ndarray, score: np.ndarray, by_id: np.ndarray) -> np.ndarray:
+def order_from(codes: np.ndarray, score: np.ndarray, by_id: np.ndarray) -> np.ndarray:
     """Best first: tier code ascending, then score descending, then customer_id (``by_id``
     is the permutation that sorts the rows by customer_id)."""
     key = -np.where(np.isnan(score), 0.0, score)[by_id]
@@ -48,7 +48,7 @@ def ordering(assignments: pd.DataFrame) -> np.ndarray:
     """Positions of ``assignments`` rows, best first (tier, then score, then customer_id)."""
     codes = assignments["tier"].cat.codes.to_numpy()
     score = assignments["score"].to_numpy(dtype=float)
-    return _order_from(codes, score, _id_permutation(assignments.index))
+    return order_from(codes, score, _id_permutation(assignments.index))
 
 
 def _id_permutation(index: pd.Index) -> np.ndarray:
@@ -119,7 +119,7 @@ def rank_against(assignments: pd.DataFrame, index: pd.Index, *, name: str = "gra
     score = a["score"].to_numpy(dtype=float) if "score" in a.columns else np.full(len(a), np.nan)
     by_id = _id_permutation(index) if by_id is None else by_id
     provisional = a["provisional"].to_numpy(dtype=bool) if "provisional" in a.columns else np.zeros(len(a), bool)
-    return Ranking(codes=codes.astype(np.int64), score=score, order=_order_from(codes, score, by_id),
+    return Ranking(codes=codes.astype(np.int64), score=score, order=order_from(codes, score, by_id),
                    labels=tuple(str(c) for c in tier.cat.categories), provisional=provisional)
 
 
@@ -132,7 +132,7 @@ def hindsight_ranking(profit: np.ndarray, index: pd.Index) -> Ranking:
     """The perfect-hindsight ordering: actual outcome profit, highest first (ties by id)."""
     n = len(profit)
     return Ranking(codes=np.zeros(n, np.int64), score=np.asarray(profit, float),
-                   order=_order_from(np.zeros(n, np.int64), np.asarray(profit, float), _id_permutation(index)),
+                   order=order_from(np.zeros(n, np.int64), np.asarray(profit, float), _id_permutation(index)),
                    labels=("hindsight",), provisional=np.zeros(n, bool))
 
 
