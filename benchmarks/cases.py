@@ -295,6 +295,12 @@ CASES: dict[str, Case] = {c.name: c for c in [
          "backend: duckdb, path: ...}`): transactions never in pandas, column-level checks only",
          scaling_cases.b2b30m_segment_run_duckdb_engine, ("b2b_30m",),
          (Target("seconds_max", 600), Target("peak_mb_max", 8 * GB))),
+    Case("b2b30m_one_scan_duckdb", "one features+outcomes aggregation of the 30 M B2B Parquet on engine ibis/duckdb, "
+         "DuckDB defaults (memory_limit 80 % of RAM)", partial(scaling_cases.b2b30m_one_scan_engine, connect={}),
+         ("b2b_30m",), ()),
+    Case("b2b30m_one_scan_duckdb_3gb", "the same aggregation with DuckDB memory_limit 3GB (spills to disk)",
+         partial(scaling_cases.b2b30m_one_scan_engine, connect={"memory_limit": "3GB"}), ("b2b_30m",),
+         (Target("peak_mb_max", 4 * GB),)),
     Case("b2b30m_kmeans_sample_vs_full", "k-means fitted on its 200,000-customer sample vs on every customer of the "
          "B2B 30 M feature table: tier agreement, adjusted Rand, times", scaling_cases.b2b30m_kmeans_sample_vs_full,
          ("b2b_30m",), ()),

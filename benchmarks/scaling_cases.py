@@ -7,6 +7,8 @@ strategy measured, and the same features and outcomes on Spark in local mode.
   contract, as a user's file would be read), on the default DuckDB engine.
 - ``b2b30m_segment_run_duckdb_engine``: the same run with ``data: {engine: ibis, backend:
   duckdb, path: ...}``: the Parquet stays in DuckDB, never in pandas (column-level checks).
+- ``b2b30m_one_scan_duckdb`` / ``_3gb``: one features-and-outcomes aggregation of the 30 M
+  Parquet on engine ibis/duckdb, with DuckDB's default memory limit and with 3 GB.
 - ``b2b30m_kmeans_sample_vs_full``: on the B2B 30 M feature table (about 2 M customers),
   k-means fitted on its default seeded sample (``fit_sample`` = 200,000) against k-means
   fitted on every customer; tier agreement, adjusted Rand index and per-tier sizes with k
@@ -189,3 +191,16 @@ def cdnow7m_spark_features_outcomes(inputs) -> dict:
             "load_and_checks_seconds": round(load, 2), "duckdb_seconds_same_step": round(duck, 2),
             "customers": len(f), "equal_to_duckdb": bool(same), "peak_mb": mem.peak, "peak_mb_parent": _vmhwm_mb()}
 
+
+
+def b2b30m_one_scan_engine(inputs, *, connect: dict) -> dict:
+    """One features-and-outcomes aggregation of the 30 M B2B Parquet on engine ibis/duckdb
+    with the DuckDB settings ``connect`` (e.g. ``memory_limit``): time and this process's peak."""
+    from segment import engines
+    from segment.outcomes import build_features_and_outcomes
+
+    data = {"engine": "ibis", "backend": "duckdb", "path": str(inputs["b2b_30m"]), "connect": connect}
+    lazy = engines.load_engine_data(data, source="bench").transactions
+    t = time.perf_counter()
+    f, _ = build_features_and_outcomes(lazy, as_of=B2B_AS_OF, horizon_days=B2B_HORIZON)
+    return {"seconds": time.perf_counter() - t, "customers": len(f), "duckdb_settings": connect}
