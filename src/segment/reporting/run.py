@@ -362,14 +362,15 @@ class Reporter:
     Use as a context manager (kernels are shut down on exit)."""
 
     def __init__(self, reports_dir: str | Path = ROOT / "reports", *, progress: Callable[[str], None] = print,
-                 workers: int = 2, pipeline_threads: int | None = None) -> None:
+                 workers: int = 2, pipeline_threads: int | None = 1) -> None:
         from segment import workcache
 
-        #: threads of the pipeline's numeric libraries: None = their default, 1 = one
+        #: threads of the pipeline's numeric libraries (None = their default; see ``_threads``)
         self.pipeline_threads = pipeline_threads
         self.reports_dir = Path(reports_dir).resolve()
         self.progress = progress
         self.cache = workcache.WorkCache()
+        self._t0 = time.perf_counter()
         self.pool = KernelPool(workers)
         self.pool.warm_up()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segment-notebook")
@@ -382,12 +383,19 @@ class Reporter:
         self.pool.close()
 
     def _threads(self):
+        """The pipeline's numeric libraries (BLAS, OpenMP) on ``pipeline_threads`` threads.
+        One by default: how many threads split a sum changes its last bits (the weighted score
+        differed by 1 ulp between a `segment run` and a `report-all` run with other thread
+        settings), so with one thread the same config gives the same bytes from either command
+        on any machine, and in report-all the notebooks have the other core."""
         from threadpoolctl import threadpool_limits
 
-        return threadpool_limits(limits=1) if self.pipeline_threads == 1 else contextlib.nullcontext()
+        if self.pipeline_threads is None:
+            return contextlib.nullcontext()
+        return threadpool_limits(limits=int(self.pipeline_threads))
 
     def _say(self, message: str) -> None:
-        self.progress(f"[segment] {message}")
+        self.progress(f"[segment] {time.perf_counter() - self._t0:6.1f} s  {message}")
 
     def start(self, config_path: str | Path) -> _Pending:
         from segment import workcache
@@ -399,8 +407,6 @@ class Reporter:
         run.__enter__()
         try:
             self._say(f"run {config.output_name}: working in {run.tmp}")
-            # while notebooks run on the other cores, OpenMP/BLAS threads here would only fight them
-            # (spinning threads on a shared machine cost many times their work)
             with workcache.using(self.cache), self._threads():
                 result = run_pipeline(config, progress=lambda m: self._say(f"{config.output_name}: {m}"))
             (run.tmp / "artifacts").mkdir()
@@ -452,7 +458,9 @@ def run_config(config_path: str | Path, reports_dir: str | Path = ROOT / "report
                progress: Callable[[str], None] = print) -> Path:
     """Execute one config into a new run folder and return its final path."""
     with Reporter(reports_dir, progress=progress) as reporter:
-        return reporter.finish(reporter.start(config_path))
+        pending = reporter.start(config_path)
+        reporter.cache.clear()  # one config: nothing to share any more; let the backtest's tables go
+        return reporter.finish(pending)
 
 
 def run_configs(config_paths: list[str | Path], reports_dir: str | Path = ROOT / "reports", *,
@@ -469,7 +477,7 @@ def run_configs(config_paths: list[str | Path], reports_dir: str | Path = ROOT /
         if on_done is not None:
             on_done(cfg, final, error)
 
-    with Reporter(reports_dir, progress=progress, pipeline_threads=1) as reporter:
+    with Reporter(reports_dir, progress=progress) as reporter:
         pending: list[tuple[Path, _Pending]] = []
         for cfg in map(Path, config_paths):
             try:
