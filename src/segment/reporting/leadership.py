@@ -90,15 +90,19 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     r = recommendation(result)
     m, h = r["method"], result.config.horizon_days
     source = result.loaded.source
-    what = "the CDNOW online music store's real purchase log" if str(source.get("dataset", "")).startswith("cdnow") \
-        else ("real data" if source.get("real_data") else "SYNTHETIC test data")
+    what = ("the customers of the CDNOW online music store (its real purchase log)"
+            if str(source.get("dataset", "")).startswith("cdnow")
+            else ("the customers in the data" if source.get("real_data") else "the SYNTHETIC test customers"))
     text = [f"**Recommendation: grade customers with the {plain(m)}.** It {METHOD_BASIS.get(m, 'ranks customers')}."]
-    why = (f"**Why:** we graded the customers of {what} as they stood on {result.origin} and then watched the next "
+    why = (f"**Why:** we graded {what} as they stood on {result.origin} and then watched the next "
            f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r['capture'])}** of all profit "
            f"in that time (95 % interval {pct(r['ci_low'])} to {pct(r['ci_high'])}); a random 20 % would make "
            f"20 %, and even perfect hindsight only {pct(r['ceiling'])}.")
     if r["revenue_abc"] is not None and m != "abc_revenue":
         why += f" The usual revenue-based ABC grading made {pct(r['revenue_abc'])}."
+    if max(r["ceiling"], r["ci_high"]) > 1:
+        why += (" (Above 100 % is possible: loss-making customers pull the total down, so the best customers "
+                "can make more than the net total.)")
     bullets = [why]
     if r["not_clearly_worse"]:
         bullets.append("**Equally good within the interval** (choose among these on simplicity): "
