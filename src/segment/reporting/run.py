@@ -109,8 +109,12 @@ with warnings.catch_warnings():
     pass
 get_ipython().reset(new_session=True)
 """
-#: imported once per pooled kernel: what the notebooks import and what unpickling a result needs
+#: run once per pooled kernel: a lower CPU priority (the next config's pipeline, computed meanwhile
+#: in the parent, is the critical path; the notebooks fill the rest of the cores), and the imports
+#: of the notebooks and of unpickling a result
 _PRELOAD = """
+import os
+os.nice(5)
 import IPython.display, segment.reporting.plots, segment.reporting.views, segment.reporting.leadership
 import segment.methods.registry as _registry
 for _name in _registry.METHODS:
