@@ -68,7 +68,6 @@ REQUIRED = ("customer_id", "order_ts", "amount")
 CUSTOMER_COLUMNS = ("customer_id", "industry", "region", "credit_limit", "first_contract_date")
 _DATE_COLUMNS = ("order_ts", "due_date", "paid_date")
 _NUMBER_COLUMNS = ("amount", "quantity", "cost", "margin")
-_ID_COLUMNS = ("customer_id", "order_id")
 
 #: session settings used unless the config's spark.conf says otherwise. Timestamps are
 #: read and cut to dates in UTC (the internal schema's convention) -- a session in another

@@ -43,11 +43,16 @@ EXACT_KINDS = "biuMmOSU"  # bool, ints, datetimes, objects/strings: compared exa
 
 
 @pytest.fixture(scope="module")
-def spark():
-    session = engines.spark_session("local[2]", app_name="segment-tests", conf=SPARK_CONF)
-    session.sparkContext.setLogLevel("ERROR")
-    yield engines.spark_backend(session)
-    session.stop()
+def session():
+    s = engines.spark_session("local[2]", app_name="segment-tests", conf=SPARK_CONF)
+    s.sparkContext.setLogLevel("ERROR")
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def spark(session):
+    return engines.spark_backend(session)
 
 
 def _write(frame: pd.DataFrame, path) -> str:
@@ -103,6 +108,19 @@ def test_remote_transactions_keep_the_audit_summaries(spark, cdnow):
         lazy["amount"].max()
 
 
+def test_a_catalog_table_with_other_column_names(session, spark, cdnow):
+    """engine spark with `table:` and `columns:`: the mapping runs in Spark, the result is the same."""
+    tx, path = cdnow
+    session.read.parquet(path).selectExpr("customer_id AS cust_no", "order_ts AS ordered_at", "amount AS net_value") \
+        .createOrReplaceTempView("cdnow_lines")
+    data = {"engine": "spark", "table": "cdnow_lines",
+            "columns": {"customer_id": "cust_no", "order_ts": "ordered_at", "amount": "net_value"}}
+    lazy = engines.load_engine_data(data, source="test", backend=spark).transactions
+    assert lazy.columns == ["customer_id", "order_ts", "amount"] and len(lazy) == len(tx)
+    kw = {"as_of": CDNOW["as_of"], "gross_margin": 0.25}
+    assert_same_table(build_features(lazy, **kw), build_features(tx[["customer_id", "order_ts", "amount"]], **kw))
+
+
 @pytest.mark.parametrize("dataset", ["cdnow", "b2b"])
 def test_features_and_outcomes_match_duckdb(spark, dataset, request):
     tx, path = request.getfixturevalue(dataset)
@@ -123,16 +141,17 @@ def test_features_and_outcomes_match_duckdb(spark, dataset, request):
 
 
 def test_a_whole_run_on_spark_grades_like_duckdb(spark, cdnow, tmp_path):
-    """configs/cdnow_1997q3.yaml on both engines, with the methods that read more than the
-    feature table (supervised: its training history; BG/NBD) plus two plain ones, and one
-    backtest origin besides the grading date (the backtest reads the data's end)."""
+    """configs/cdnow_1997q3.yaml on both engines, with the method that reads more than the
+    feature table (supervised: its training history) plus two plain ones, and one backtest
+    origin besides the grading date (the backtest reads the data's end). The other methods
+    read only the feature table, which the tests above compare."""
     from segment.config import RunConfig
     from segment.pipeline import load_result, run_pipeline
     from segment.reporting.views import audit_table
 
     _, path = cdnow
     base = RunConfig.from_yaml("configs/cdnow_1997q3.yaml")
-    methods = {name: base.methods[name] for name in ("abc_profit", "rfm", "supervised", "bgnbd")}
+    methods = {name: base.methods[name] for name in ("abc_profit", "rfm", "supervised")}
     base = dataclasses.replace(base, methods=methods, validation={**base.validation, "n_boot": 20},
                                backtest_origins=("1997-06-30", "1997-09-30"))
     spark_cfg = dataclasses.replace(base, data={"engine": "spark", "path": path,
