@@ -96,6 +96,9 @@ class RunConfig:
                 check_engine_spec(data, source)
             except EngineConfigError as exc:
                 raise ConfigError(str(exc)) from None
+            if values.get("tuning") is not None:
+                raise ConfigError(f"{source}: tuning reads the transactions in memory and does not run with "
+                                  f"data.engine {data['engine']} yet; tune on an extract with the default engine")
             return cls(**values, source=source)
         if not isinstance(data, dict) or ("dataset" in data) == ("path" in data):
             raise ConfigError(f"{source}: data must give exactly one of 'dataset' ({', '.join(DATASETS)}) or 'path'")

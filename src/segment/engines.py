@@ -362,7 +362,10 @@ class LazyTransactions:
         return int(self.summary["rows"])
 
     def __getitem__(self, column: str) -> "_SummaryColumn":
-        return _SummaryColumn(self, (str(column),))
+        if not isinstance(column, str):
+            raise TypeError(f"the transactions stay on engine {self.engine}; selecting rows needs them in memory. "
+                            "Filter the Ibis table (LazyTransactions.ibis_table()) instead")
+        return _SummaryColumn(self, (column,))
 
     def __getstate__(self) -> dict[str, Any]:
         return {"summary": self.summary, "engine": self.engine, "columns": self.columns}
@@ -445,6 +448,21 @@ class _SummaryColumn:
         if isinstance(other, (int, float)) and not isinstance(other, bool) and other == 0:
             return _SummaryColumn(self._owner, (*self._path, "== 0"))
         return self._answer(f"== {other!r}")
+
+    def __lt__(self, other: Any) -> Any:
+        return self._answer(f"< {other!r}")
+
+    def __le__(self, other: Any) -> Any:
+        return self._answer(f"<= {other!r}")
+
+    def __gt__(self, other: Any) -> Any:
+        return self._answer(f"> {other!r}")
+
+    def __ge__(self, other: Any) -> Any:
+        return self._answer(f">= {other!r}")
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._answer(f"!= {other!r}")
 
     __hash__ = None  # type: ignore[assignment]
 

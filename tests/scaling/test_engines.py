@@ -126,6 +126,18 @@ def test_a_saved_result_keeps_the_summaries_not_the_engine(database):
         build_features(back, as_of="2024-06-30", gross_margin=0.5)
     with pytest.raises(TypeError, match="stay on engine ibis"):
         back["amount"].sum()
+    with pytest.raises(TypeError, match="stay on engine ibis"):
+        back[back["order_ts"] < pd.Timestamp("2024-01-01")]  # row selection (e.g. the tuning's extract)
+
+
+def test_tuning_is_refused_on_a_remote_engine():
+    import yaml
+
+    raw = yaml.safe_load(open("configs/cdnow_tuning.yaml", encoding="utf-8"))
+    RunConfig.from_dict(raw, source="cfg.yaml")  # a valid tuning config on the default engine
+    raw["data"] = {"engine": "spark", "path": "a.parquet"}
+    with pytest.raises(ConfigError, match="tuning .* does not run with data.engine spark"):
+        RunConfig.from_dict(raw, source="cfg.yaml")
 
 
 def test_pipeline_runs_on_the_ibis_engine(orders, database):
