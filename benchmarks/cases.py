@@ -32,6 +32,7 @@ from inputs import lifetimes_env_info
 
 import io_cases  # issue 3: reading a user's CSV
 
+import report_cases  # issue 6: report benchmarks
 import scaling_cases  # issue 8: scaling (30 M rows, k-means sample, Spark)
 import tuning_cases  # issue 7: weight tuning
 
@@ -286,6 +287,13 @@ CASES: dict[str, Case] = {c.name: c for c in [
          all_methods, ("cdnow_x100",), (Target("seconds_max", 30), Target("peak_mb_max", 4 * GB))),
     Case("cdnow7m_full_validation", "full validation of all methods on 2.36 M customers (200 paired bootstrap "
          "replicates, models on a 200 k subsample)", full_validation, ("cdnow_x100",), (Target("seconds_max", 60),)),
+    # issue 6 (reports): `make report` and one `segment run` at 7 M rows (benchmarks/report_cases.py)
+    Case("make_report", "`make report` = `segment report-all --quiet`: the 7 bundled CDNOW configs, pipelines + "
+         "28 notebooks + HTML (peak: this process and its kernels)", report_cases.report_all, (),
+         (Target("seconds_max", 120),)),
+    Case("cdnow7m_segment_run", f"`segment run` of the cdnow_backtest config on {_CDNOW_DATA} through "
+         "`data: {path: <parquet>}` (peak: this process and its kernels)", report_cases.cdnow7m_run, ("cdnow_x100",),
+         (Target("seconds_max", 300), Target("peak_mb_max", 6 * GB))),
     # issue 8 (scaling): the whole run at 30 M rows, k-means' sample strategy, Spark local (benchmarks/scaling_cases.py)
     Case("b2b30m_segment_run", "`segment run` of configs/b2b_synthetic.yaml (every method, 3 backtest origins, "
          "notebooks + HTML) on synthetic B2B, 30 M rows, through `data: {path: <parquet>}`, DuckDB engine "
