@@ -155,6 +155,29 @@ def java_available() -> str | None:
     return shutil.which("java")
 
 
+def java_major_version(java: str | None = None) -> int | None:
+    """Major version of the java Spark would use (17 for "17.0.15"), None if unknown."""
+    import re
+    import subprocess
+
+    java = java or java_available()
+    if java is None:
+        return None
+    try:
+        out = subprocess.run([java, "-version"], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    m = re.search(r'version "(\d+)(?:\.(\d+))?', out.stderr + out.stdout)
+    if m is None:
+        return None
+    major = int(m.group(1))
+    return int(m.group(2) or 0) if major == 1 else major  # "1.8.0" is Java 8
+
+
+#: pyspark 4.0 runs on Java 17 and 21
+MIN_JAVA = 17
+
+
 def spark_session(master: str = "local[2]", *, app_name: str = "segment", conf: Mapping[str, Any] | None = None) -> Any:
     """A Spark session (``getOrCreate``: an active session with the same master is reused).
 
@@ -170,6 +193,9 @@ def spark_session(master: str = "local[2]", *, app_name: str = "segment", conf: 
         raise EngineConfigError("engine spark needs pyspark (installed by `make setup` from requirements.lock)") from None
     if java_available() is None:
         raise EngineConfigError("engine spark needs Java 17 or 21 (pyspark 4.0); none found on PATH or in JAVA_HOME")
+    version = java_major_version()
+    if version is not None and version < MIN_JAVA:
+        raise EngineConfigError(f"engine spark needs Java {MIN_JAVA} or later (pyspark 4.0); {java_available()} is Java {version}")
     settings = {**SPARK_DEFAULT_CONF, **(SPARK_LOCAL_CONF if str(master).startswith("local") else {}), **dict(conf or {})}
     builder = SparkSession.builder.master(str(master)).appName(app_name)
     for key, value in settings.items():

@@ -167,3 +167,13 @@ def test_a_saved_run_keeps_the_audit_not_the_transaction_table(tmp_path):
     pd.testing.assert_frame_equal(audit_table(saved), audit_table(result))
     size_with_rows = len(pickle.dumps(result, protocol=5))
     assert (tmp_path / "result.pkl").stat().st_size < size_with_rows - 6 * len(result.loaded.transactions)
+
+
+def test_java_version_is_read(tmp_path):
+    """`java -version` prints e.g. 'openjdk version "17.0.15"' (or '"1.8.0_392"' for Java 8) on stderr."""
+    for text, major in (('openjdk version "17.0.15" 2025-04-15', 17), ('java version "1.8.0_392"', 8),
+                        ('openjdk version "21" 2023-09-19', 21)):
+        fake = tmp_path / f"java{major}"
+        fake.write_text(f"#!/bin/sh\necho '{text}' >&2\n")
+        fake.chmod(0o755)
+        assert engines.java_major_version(str(fake)) == major

@@ -30,6 +30,10 @@ pytestmark = [pytest.mark.spark,
 if engines.java_available() is None:
     pytest.skip("Spark tests need Java 17 or 21 (pyspark 4.0): no java on PATH or in JAVA_HOME",
                 allow_module_level=True)
+_JAVA = engines.java_major_version()
+if _JAVA is not None and _JAVA < engines.MIN_JAVA:
+    pytest.skip(f"Spark tests need Java {engines.MIN_JAVA} or later (pyspark 4.0): {engines.java_available()} is "
+                f"Java {_JAVA}", allow_module_level=True)
 try:
     import pyspark  # noqa: F401
 except ImportError:
