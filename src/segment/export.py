@@ -17,16 +17,32 @@ import pandas as pd
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _neutralised(s: pd.Series) -> pd.Series | None:
+    """``s`` with formula-like text prefixed, or None when nothing needs it. A categorical is
+    checked (and renamed) by its categories: a tier column of millions of rows has three labels."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = pd.Series(s.cat.categories.astype("str"))
+        risky = cats.str.startswith(FORMULA_PREFIXES)
+        return s.cat.rename_categories(list(cats.where(~risky, "'" + cats))) if risky.any() else None
+    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+        text = s.astype("str")
+        risky = s.notna() & text.str.startswith(FORMULA_PREFIXES)
+        if risky.any():
+            return text.where(~risky, "'" + text).where(s.notna(), None)
+    return None
+
+
 def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
-    """A copy in which text cells that start like a formula get a leading apostrophe."""
+    """A copy in which text cells -- and index labels (customer ids) -- that start like a
+    formula get a leading apostrophe."""
     out = df.copy()
     for col in out.columns:
-        s = out[col]
-        if pd.api.types.is_string_dtype(s) or s.dtype == object or isinstance(s.dtype, pd.CategoricalDtype):
-            text = s.astype("str")
-            risky = s.notna() & text.str.startswith(FORMULA_PREFIXES)
-            if risky.any():
-                out[col] = text.where(~risky, "'" + text).where(s.notna(), None)
+        fixed = _neutralised(out[col])
+        if fixed is not None:
+            out[col] = fixed
+    fixed = _neutralised(out.index.to_series())
+    if fixed is not None:
+        out.index = pd.Index(fixed, name=out.index.name)
     return out
 
 
@@ -55,7 +71,7 @@ def tiers_table(assignments: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per customer, one tier and score column per method (CRM import)."""
     parts = []
     for name, a in assignments.items():
-        parts.append(a["tier"].astype("str").rename(f"tier_{name}"))
+        parts.append(a["tier"].rename(f"tier_{name}"))  # categorical: labels in the CSV, dictionary in Parquet
         if a["score"].notna().any():
             parts.append(a["score"].rename(f"score_{name}"))
     first = next(iter(assignments.values()))

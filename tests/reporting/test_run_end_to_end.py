@@ -76,6 +76,11 @@ def test_csv_cells_cannot_run_as_formulas():
     out = neutralise_formulas(df)
     assert list(out["customer_id"][:5]) == ["'=HYPERLINK(1)", "'+1", "'-2", "'@x", "ok"]
     assert pd.isna(out["customer_id"].iloc[5]) and list(out["n"]) == [1, 2, 3, 4, 5, 6]
+    tiers = pd.DataFrame({"tier": pd.Categorical(["=A", "B", "=A"], categories=["=A", "B"], ordered=True)},
+                         index=pd.Index(["=cmd|' /C calc'!A0", "ok", "+3"], name="customer_id"))
+    out = neutralise_formulas(tiers)
+    assert list(out["tier"].astype(str)) == ["'=A", "B", "'=A"] and out["tier"].cat.ordered
+    assert list(out.index) == ["'=cmd|' /C calc'!A0", "ok", "'+3"] and out.index.name == "customer_id"
 
 
 def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monkeypatch):
