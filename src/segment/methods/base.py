@@ -66,6 +66,7 @@ class GradingMethod:
 
     def fit(self, features: pd.DataFrame) -> "GradingMethod":
         self.fitted_ = False  # a failed refit must not leave the previous fit looking current
+        self.__dict__.pop("_assigned_at_fit", None)
         self._check_features(features)
         if len(features) == 0:
             raise ValueError(f"{type(self).__name__}.fit needs at least one customer; the feature table is empty")
@@ -77,11 +78,14 @@ class GradingMethod:
         if not getattr(self, "fitted_", False):
             raise NotFittedError(f"{type(self).__name__}.assign called before fit")
         self._check_features(features)
-        labels = self.labels
         if len(features) == 0:
             codes, score = np.zeros(0, dtype=np.int64), np.zeros(0)
         else:
             codes, score = self._assign(features)
+        return self._frame(features, codes, score)
+
+    def _frame(self, features: pd.DataFrame, codes, score) -> pd.DataFrame:
+        labels = self.labels
         codes = np.asarray(codes)
         if codes.shape != (len(features),):
             raise AssertionError(f"{type(self).__name__} returned {codes.shape} codes for {len(features)} rows")
@@ -101,7 +105,13 @@ class GradingMethod:
         return out
 
     def fit_assign(self, features: pd.DataFrame) -> pd.DataFrame:
-        return self.fit(features).assign(features)
+        """``fit(features).assign(features)``. A method whose fit already computed the
+        assignment of the fitted table (the supervised model's predictions) leaves it as
+        ``_assigned_at_fit = (codes, score)``, exactly what ``_assign`` would return, and it
+        is used instead of computing it twice."""
+        self.fit(features)
+        done = self.__dict__.pop("_assigned_at_fit", None)
+        return self.assign(features) if done is None else self._frame(features, *done)
 
     def provisional_flag(self, features: pd.DataFrame) -> np.ndarray:
         if "tenure_days" not in features.columns:

@@ -203,7 +203,9 @@ class SupervisedProfitRanker(GradingMethod):
         )
         with self._threads(self.n_train_):
             self.model_ = model.fit(self._design(train_f), train_y.to_numpy(dtype=float))
-        self.thresholds_ = thresholds_from_shares(self.predict_profit(features), self.tier_shares)
+        predicted = self.predict_profit(features).to_numpy()
+        self.thresholds_ = thresholds_from_shares(predicted, self.tier_shares)
+        self._assigned_at_fit = (codes_from_thresholds(predicted, self.thresholds_), predicted)  # for fit_assign
 
     def _threads(self, n_rows: int):
         if self.n_threads is not None:
