@@ -253,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", metavar="CASE", help="cases to run (default: all); others keep their figures")
     parser.add_argument("--repeats", type=int, default=3, help="runs per case, median reported (default 3)")
     parser.add_argument("--wait-idle", type=float, default=0.0, metavar="SECONDS",
-                        help=f"before each run wait up to this long for other processes to use < {BUSY:.0%} of the "
+                        help=f"before each run wait up to this long for other processes to use < {BUSY:.0%}% of the "
                         "CPU, and retry (twice at most) a run they disturbed anyway, keeping the least disturbed")
     parser.add_argument("--list", action="store_true", help="list the cases and exit")
     args = parser.parse_args(argv)
