@@ -176,12 +176,18 @@ class PipelineResult:
         from segment.engines import saved_without_transactions  # the audit's summaries, not the table
 
         saved = saved_without_transactions(self)
-        return atomic_write(Path(path), lambda p: p.write_bytes(pickle.dumps(saved, protocol=5)))
+
+        def write(p: Path) -> None:
+            with open(p, "wb") as fh:  # streamed: no second copy of the result in memory as one bytes object
+                pickle.dump(saved, fh, protocol=5)
+
+        return atomic_write(Path(path), write)
 
 
 def load_result(path: str | Path) -> PipelineResult:
     """A PipelineResult saved by a run (``<run>/artifacts/result.pkl``)."""
-    return pickle.loads(Path(path).read_bytes())
+    with open(path, "rb") as fh:  # streamed, as it was written
+        return pickle.load(fh)
 
 
 def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineResult:
