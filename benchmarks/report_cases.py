@@ -65,6 +65,7 @@ class TreeMemory:
     def __exit__(self, *exc) -> None:
         self._stop.set()
         self._thread.join()
+        self._sample()
 
 
 def _vmhwm_mb() -> float:

@@ -27,53 +27,13 @@ from __future__ import annotations
 
 import json
 import tempfile
-import threading
 import time
 from pathlib import Path
 
+from report_cases import TreeMemory as _TreeMemory, _vmhwm_mb  # one process-tree memory sampler (with the memory guard)
+
 REPO = Path(__file__).resolve().parents[1]
 B2B_AS_OF, B2B_HORIZON = "2022-12-31", 365
-
-
-class _TreeMemory:
-    """Peak RSS (MB) of this process and all its children, sampled in a thread."""
-
-    def __init__(self, every: float = 0.2) -> None:
-        import psutil
-
-        self.me, self.every, self.peak = psutil.Process(), every, 0.0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-
-    def _sample(self) -> None:
-        import psutil
-
-        total = 0
-        for p in [self.me, *self.me.children(recursive=True)]:
-            try:
-                total += p.memory_info().rss
-            except psutil.Error:
-                pass
-        self.peak = max(self.peak, total / 2**20)
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self.every):
-            self._sample()
-
-    def __enter__(self) -> "_TreeMemory":
-        self._sample()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-
-
-def _vmhwm_mb() -> float:
-    with open("/proc/self/status") as fh:
-        return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:")) / 1024.0
 
 
 def _segment_run(data: dict, output_name: str) -> dict:
