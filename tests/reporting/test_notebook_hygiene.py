@@ -1,5 +1,4 @@
-"""Notebooks are stored without outputs (except the expected key figures of the few
-`# NBVAL_CHECK_OUTPUT` cells), paired with jupytext text files, thin, and parameterised
+"""Notebooks are stored without outputs, paired with jupytext text files, thin, and parameterised
 with one typed, commented `parameters` cell."""
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import jupytext
 import nbformat
 import pytest
 
-from segment.reporting.checked_outputs import is_checked
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
 
@@ -31,18 +29,14 @@ def test_paired_text_file_matches(path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_no_outputs_and_thin_cells(path):
-    """Outputs only on `# NBVAL_CHECK_OUTPUT` cells (nbval's expected key figures), and
-    there only printed text; every such cell has its expected output."""
+    """No stored outputs (reports carry outputs, the repository does not), and no function or
+    class defined in a notebook."""
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        if is_checked(cell):
-            assert cell.get("outputs"), f"{path.name}: a NBVAL_CHECK_OUTPUT cell without its expected output"
-            assert all(o.get("output_type") == "stream" for o in cell.outputs), f"{path.name}: checked output not text"
-        else:
-            assert not cell.get("outputs"), f"{path.name} stores outputs outside NBVAL_CHECK_OUTPUT cells"
-            assert cell.get("execution_count") is None
+        assert not cell.get("outputs"), f"{path.name} stores outputs: clear them (jupytext --sync from the .py twin)"
+        assert cell.get("execution_count") is None
         tree = ast.parse(cell.source)
         defs = [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
         assert not defs, f"{path.name} defines a function or class: move it into src/segment"
@@ -60,8 +54,3 @@ def test_one_parameters_cell_with_types_and_help(path):
         assert isinstance(node, ast.AnnAssign), f"{path.name}: parameter without a type: {line}"
         assert isinstance(node.value, ast.Constant), f"{path.name}: parameter default is not a primitive: {line}"
         assert "#" in line, f"{path.name}: parameter without a help comment: {line}"
-
-
-def test_key_figures_are_checked_somewhere():
-    checked = [p.name for p in NOTEBOOKS for c in nbformat.read(p, as_version=4).cells if is_checked(c)]
-    assert "validation.ipynb" in checked

@@ -14,7 +14,9 @@ import pytest
 
 from segment.cli import main
 from segment.reporting import run as run_module
+from segment.pipeline import load_result
 from segment.reporting.run import NotebookFailed, run_config
+from segment.reporting.views import key_numbers
 from tests.reporting.conftest import CONFIG, digest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,6 +69,20 @@ def test_reruns_are_reproducible(two_runs):
 
     for html in ("leadership_summary.html", "validation.html", "grading_comparison.html", "data_audit.html"):
         assert without_times(first / html) == without_times(second / html), html
+
+
+EXPECTED_KEY_NUMBERS = Path(__file__).with_name("expected_key_numbers.txt")
+
+
+def test_key_numbers_do_not_drift(two_runs):
+    """The validation report's key figures for the quick CDNOW config equal the pinned ones;
+    after a deliberate change (a new method, a changed default) update
+    tests/reporting/expected_key_numbers.txt with what the validation report now prints."""
+    _, first, _, _ = two_runs
+    got = key_numbers(load_result(first / "artifacts" / "result.pkl"))
+    assert got == EXPECTED_KEY_NUMBERS.read_text(encoding="utf-8").rstrip("\n")
+    printed = nbformat.read(first / "notebooks" / "validation.ipynb", as_version=4)
+    assert any(got in "".join(o.get("text", "") for o in c.get("outputs", [])) for c in printed.cells)
 
 
 def test_csv_cells_cannot_run_as_formulas():

@@ -230,11 +230,7 @@ class KernelPool:
 def _stored_notebook(path: Path, mtime_ns: int):
     import nbformat
 
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:  # only the NBVAL_CHECK_OUTPUT cells store an (expected) output: never show it as this run's
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return nb
+    return nbformat.read(path, as_version=4)  # stored without outputs (tests/reporting/test_notebook_hygiene.py)
 
 
 def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], pool: KernelPool | None = None) -> Path:

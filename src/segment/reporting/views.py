@@ -139,8 +139,8 @@ def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
 
 def key_numbers(result: PipelineResult) -> str:
     """The few figures that must not drift, one per line, rounded so that only a real change
-    shows (nbval compares this cell's output with the output stored in the notebook: the
-    ``# NBVAL_CHECK_OUTPUT`` cell). The winner is the leadership report's recommendation."""
+    shows (``tests/reporting/expected_key_numbers.txt`` pins them for the quick CDNOW config).
+    The winner is the leadership report's recommendation."""
     from segment.reporting.leadership import recommendation
 
     advice = recommendation(result)
