@@ -124,6 +124,9 @@ def fit_methods(
     from segment.methods.registry import method_class
 
     cache = workcache.active()
+    if cache is not None and not cache.keeps(features):
+        cache = None  # millions of customers: fits are not kept (segment.workcache), so not hashed either
+    features_key = None if cache is None else workcache.frame_fingerprint(features)  # once per table, not per method
     fitted, assigned = {}, {}
     for name, params in methods.items():
         def compute(name: str = name, params: dict[str, Any] = params) -> "workcache.FitOutcome":
@@ -140,7 +143,7 @@ def fit_methods(
             out = compute()
         else:
             needs_history = hasattr(method_class(name), "prepare")
-            out = cache.fit(name, params, provisional_days, features, context if needs_history else None, compute)
+            out = cache.fit(name, params, provisional_days, features_key, context if needs_history else None, compute)
         if out.error is not None:
             if skipped is None:
                 raise out.error
@@ -284,6 +287,7 @@ def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineR
         config=cfg,
         transactions=loaded.transactions,
         customers=loaded.customers,
+        origin=origin,
         features=origin_features,
         outcomes=outcomes,
         assignments=origin_assignments,

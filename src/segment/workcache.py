@@ -12,9 +12,17 @@ through ``random_state``). So, while a ``WorkCache`` is active (``with using(cac
 - the loaded data, by the config's ``data`` mapping (read once per process);
 - features at a date, by (data fingerprint, as_of, feature keyword arguments);
 - each method's fit and assignment, by (method name, its parameters, provisional_days,
-  a content hash of the feature table it is fitted on) -- plus, for methods with a
-  ``prepare`` step (they read the transaction history), the data fingerprint and every
-  context value the step receives (as_of, horizon, feature keyword arguments).
+  a content hash of the feature table it is fitted on, computed once per table by the
+  caller: ``frame_fingerprint``) -- plus, for methods with a ``prepare`` step (they read
+  the transaction history), the data fingerprint and every context value the step
+  receives (as_of, horizon, feature keyword arguments).
+
+Memory: features and fits of tables with more than ``keep_max_rows`` customers (default
+500,000) are computed and handed out but not kept. Sharing pays off where one process runs
+many configs over a book of that size or smaller (``make report``: 23,570 customers); at
+millions of customers a date's feature table and ten fits take about a gigabyte, more than
+a refit costs in time, and one run reuses its own work explicitly (the grading date as
+validation origin, ``segment.validation.suite``'s backtest reusing both).
 
 Keys are content, not object identity: a feature table built another way (the backtest
 builds features and outcomes in one scan) reuses a fit only if its content hash is equal.
@@ -93,14 +101,17 @@ class WorkCache:
     hits: dict[str, int] = field(default_factory=dict)
     misses: dict[str, int] = field(default_factory=dict)
     _data_keys: dict[tuple[int, int], tuple[Any, str]] = field(default_factory=dict)
+    #: features and fits of tables with more rows than this are not kept (module docstring)
+    keep_max_rows: int = 500_000
 
-    def _get(self, kind: str, key: str, compute: Callable[[], Any]) -> Any:
+    def _get(self, kind: str, key: str, compute: Callable[[], Any], keep: Callable[[Any], bool] = lambda v: True) -> Any:
         if (kind, key) in self.store:
             self.hits[kind] = self.hits.get(kind, 0) + 1
             return self.store[(kind, key)]
         self.misses[kind] = self.misses.get(kind, 0) + 1
         value = compute()
-        self.store[(kind, key)] = value
+        if keep(value):
+            self.store[(kind, key)] = value
         return value
 
     # ------------------------------------------------------------------ the three kinds
@@ -121,22 +132,23 @@ class WorkCache:
                  compute: Callable[[], pd.DataFrame]) -> pd.DataFrame:
         # shared, read-only like the loaded data (no stage changes a feature table; a copy per
         # run would cost ~0.4 GB at 2.4 M customers)
-        return self._get("features", _canonical([data_key, str(as_of), feature_kwargs]), compute)
+        return self._get("features", _canonical([data_key, str(as_of), feature_kwargs]), compute, keep=self.keeps)
 
-    def fit(self, name: str, params: dict[str, Any], provisional_days: int, features: pd.DataFrame,
+    def keeps(self, table: pd.DataFrame) -> bool:
+        """Whether work on ``table`` is kept (callers skip the cache, and hashing, otherwise)."""
+        return len(table) <= self.keep_max_rows
+
+    def fit(self, name: str, params: dict[str, Any], provisional_days: int, features_key: str,
             context: dict[str, Any] | None, compute: Callable[[], FitOutcome]) -> FitOutcome:
-        """A method's fit on ``features``; ``context`` is the prepare step's input (None
-        for methods without one)."""
-        parts: list[Any] = [name, params, int(provisional_days), frame_fingerprint(features)]
+        """A method's fit on the feature table whose content hash is ``features_key``
+        (``frame_fingerprint``: the caller computes it once per table, not once per method);
+        ``context`` is the prepare step's input (None for methods without one). Shared and
+        read-only: nothing refits a method or changes an assignment."""
+        parts: list[Any] = [name, params, int(provisional_days), features_key]
         if context is not None:
             plain = {k: v for k, v in context.items() if k not in ("transactions", "customers")}
             parts += [self.data_key(context["transactions"], context.get("customers")), plain]
-        out = self._get("fit", _canonical(parts), compute)
-        if out.error is not None:
-            return out
-        # shared, read-only (nothing refits a method or changes an assignment; copies would
-        # duplicate e.g. the supervised ranker's training table, ~0.4 GB at 2.4 M customers)
-        return out
+        return self._get("fit", _canonical(parts), compute)
 
     def clear(self) -> None:
         """Forget every stored value (the counts stay, for the manifest)."""

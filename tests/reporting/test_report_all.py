@@ -58,3 +58,19 @@ def test_a_fit_is_reused_only_for_the_same_method_parameters_and_table(features)
         fit_methods(changed, methods, 182, {})  # other content
         assert cache.summary()["fit"] == {"computed": 4, "reused": 1}
     pd.testing.assert_frame_equal(a1["abc_revenue"], a2["abc_revenue"])
+
+
+def test_work_on_tables_above_keep_max_rows_is_not_kept(features):
+    methods = {"abc_revenue": {}}
+    with workcache.using(workcache.WorkCache(keep_max_rows=len(features) - 1)) as cache:
+        _, a1 = fit_methods(features, methods, 182, {})
+        _, a2 = fit_methods(features, methods, 182, {})  # computed again: nothing was kept
+        assert cache.store == {} and "fit" not in cache.summary()
+        f1 = cache.features("data", "2024-01-01", {}, lambda: features)
+        f2 = cache.features("data", "2024-01-01", {}, lambda: features.copy())
+        assert f1 is features and f2 is not features and cache.summary()["features"] == {"computed": 2, "reused": 0}
+    pd.testing.assert_frame_equal(a1["abc_revenue"], a2["abc_revenue"])
+    with workcache.using(workcache.WorkCache(keep_max_rows=len(features))) as cache:
+        fit_methods(features, methods, 182, {})
+        fit_methods(features, methods, 182, {})
+        assert cache.summary()["fit"] == {"computed": 1, "reused": 1}  # at the limit: kept

@@ -53,8 +53,37 @@ def test_migration_between_origins(book):
     paths, summary = migration(g)
     assert len(summary) == 1
     s = summary.iloc[0]
-    assert s["customers_in_both"] == len(g[0].features)
-    assert s["new_customers"] == len(g[1].features) - len(g[0].features)
+    first, second = g[0].assignments["abc_profit"], g[1].assignments["abc_profit"]
+    assert s["customers_in_both"] == len(first)
+    assert s["new_customers"] == len(second) - len(first)
     assert 0 < s["stable_share"] < 1
-    assert paths["customers"].sum() == len(g[1].features.index.union(g[0].features.index))
+    assert paths["customers"].sum() == len(second.index.union(first.index))
     assert paths["churn_rate_after"].notna().any()
+
+
+def test_a_known_grading_is_used_as_it_is_and_equals_a_fresh_one(book):
+    """What validate_all passes for the run's validation origin (features from build_features,
+    outcomes from build_outcomes, methods fitted by the pipeline) is what the backtest would
+    have computed itself."""
+    import pandas as pd
+
+    from segment.features import build_features
+    from segment.outcomes import build_outcomes
+    from segment.pipeline import fit_methods
+    from segment.validation.backtest import OriginGrading, rolling_leaderboard
+
+    origins = ["2022-06-30", "2022-12-31", "2023-09-30"]
+    kw = dict(horizon_days=182, methods=METHODS, feature_kwargs=FKW, customers=book.customers)
+    fresh = grade_at_origins(book.transactions, origins, **kw)
+    f = build_features(book.transactions, as_of="2022-12-31", customers=book.customers, **FKW)
+    _, assigned = fit_methods(f, METHODS, 182, {})
+    o = build_outcomes(book.transactions, as_of="2022-12-31", horizon_days=182,
+                       data_end=book.transactions["order_ts"].max())
+    known = OriginGrading("2022-12-31", o, assigned)
+    reused = grade_at_origins(book.transactions, origins, **kw, known={"2022-12-31": known})
+    assert reused[1] is known
+    pd.testing.assert_frame_equal(rolling_leaderboard(reused), rolling_leaderboard(fresh))
+    for got, expected in zip(migration(reused), migration(fresh)):
+        pd.testing.assert_frame_equal(got, expected)
+    with pytest.raises(ValueError, match="2023-09-30.*has outcomes"):
+        grade_at_origins(book.transactions, origins, **kw, known={"2023-09-30": known})

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segment.validation.migration import tier_migration, transition_matrix
 from segment.validation.warning import early_warning, typical_gap_days, warning_check
@@ -35,6 +37,47 @@ def test_migration_between_different_tier_scales_has_no_direction():
     later = assignments_from_codes([1, 1], labels=("X", "Y"))
     paths, summary = tier_migration(earlier, later)
     assert set(paths["direction"]) == {"changed"} and np.isnan(summary["up_share"])
+
+
+
+def _migration_by_labels(earlier, later, after):
+    """The plain pandas reading of the definition (labels, groupby): what tier_migration's
+    counting on codes must reproduce."""
+    ids = earlier.index.union(later.index)
+    f = earlier["tier"].astype(str).reindex(ids).fillna("new")
+    t = later["tier"].astype(str).reindex(ids).fillna("left")
+    o = after.reindex(ids)
+    df = pd.DataFrame({"tier_from": f, "tier_to": t, "churned": o["churned"].astype(float),
+                       "profit_outcome": o["profit_outcome"]})
+    g = df.groupby(["tier_from", "tier_to"])
+    return pd.DataFrame({"customers": g.size(), "churn_rate_after": g["churned"].mean(),
+                         "profit_per_customer_after": g["profit_outcome"].mean(),
+                         "profit_total_after": g["profit_outcome"].sum(min_count=1)})
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 60), st.integers(1, 60))
+def test_migration_counts_equal_the_groupby_definition(seed, n_earlier, n_later):
+    rng = np.random.default_rng(seed)
+    pool = [f"c{i}" for i in range(80)]
+    e_ids = rng.choice(pool, n_earlier, replace=False)
+    l_ids = rng.choice(pool, n_later, replace=False)
+    earlier = assignments_from_codes(rng.integers(0, 3, n_earlier), index=e_ids)
+    later = assignments_from_codes(rng.integers(0, 3, n_later), index=l_ids)
+    known = rng.random(n_later) < 0.8  # some later customers have no outcome
+    after = outcomes_from(np.round(rng.normal(0, 5, n_later), 2), rng.random(n_later) < 0.3, index=l_ids)[known]
+    paths, summary = tier_migration(earlier, later, after)
+    expected = _migration_by_labels(earlier, later, after)
+    got = paths.set_index(["tier_from", "tier_to"]).loc[expected.index]
+    assert len(paths) == len(expected)  # no path twice, none missing, none with 0 customers
+    pd.testing.assert_series_equal(got["customers"], expected["customers"].astype("int64"))
+    for col in ["churn_rate_after", "profit_per_customer_after", "profit_total_after"]:
+        np.testing.assert_allclose(got[col].to_numpy(float), expected[col].to_numpy(float), rtol=1e-12, atol=1e-12)
+    order = {"A": 0, "B": 1, "C": 2, "new": 3, "left": 3}
+    keys = [(order[a], order[b]) for a, b in zip(paths["tier_from"], paths["tier_to"])]
+    assert keys == sorted(keys)  # tier order, best first, new/left last
+    assert summary["new_customers"] + summary["left_customers"] + summary["customers_in_both"] == \
+        len(earlier.index.union(later.index))
 
 
 def _features(index, growth, recency, freq, first, last, **attrs):

@@ -7,8 +7,11 @@ quarterly run validates at when its own quarter has no outcome yet).
 
 - ``grade_at_origins`` fits every method afresh at each origin (features as of that
   date; methods needing history prepared with the transactions before it) and returns
-  the assignments, the features and — when the data covers the full horizon after the
-  origin — the outcomes;
+  the assignments and — when the data covers the full horizon after the origin — the
+  outcomes; an origin the run has already graded (its grading date, its validation
+  origin) is passed in as ``known`` and used as it is. Each origin's feature table and
+  fitted methods are let go as soon as its assignments are made (memory at millions of
+  customers);
 - ``rolling_leaderboard`` stacks the leaderboard of every origin with a full horizon
   and ranks the methods at each; ``backtest_stability`` says how stable a lead is;
 - ``rolling_backtest`` does both from the transactions in one call.
@@ -32,7 +35,6 @@ from segment.validation.migration import migration  # noqa: F401  (re-exported: 
 @dataclass
 class OriginGrading:
     origin: str
-    features: pd.DataFrame
     outcomes: pd.DataFrame | None  # None when the horizon runs past the data
     assignments: dict[str, pd.DataFrame]
 
@@ -69,19 +71,31 @@ def latest_full_horizon_origin(data_end: Any, horizon_days: int, *, freq: str = 
 def grade_at_origins(transactions: pd.DataFrame, origins: list[str], *, horizon_days: int,
                      methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
                      provisional_days: int = 182, customers: pd.DataFrame | None = None,
-                     skipped: list[str] | None = None) -> list[OriginGrading]:
+                     skipped: list[str] | None = None,
+                     known: dict[str, OriginGrading] | None = None) -> list[OriginGrading]:
     """Grade at every origin; methods that cannot be fitted at an early origin (no history)
-    are left out there, with the reason appended to ``skipped``."""
+    are left out there, with the reason appended to ``skipped``. ``known``: gradings the
+    caller already made with the same methods and definitions, by origin (ISO date); they
+    are returned as they are instead of being recomputed, and must have outcomes exactly
+    when the origin has a full window."""
     from segment.features import build_features
     from segment.outcomes import build_features_and_outcomes
     from segment.pipeline import fit_methods
 
     feature_kwargs = {} if feature_kwargs is None else feature_kwargs
+    known = {str(_date(o, "known origin")): g for o, g in (known or {}).items()}
     data_end = transactions["order_ts"].max().date()
     out = []
     skipped = [] if skipped is None else skipped
     for origin in sorted({str(_date(o, "origin")) for o in origins}):
         full = _date(origin, "origin") + dt.timedelta(days=horizon_days) <= data_end
+        if origin in known:
+            g = known[origin]
+            if (g.outcomes is not None) != full:
+                raise ValueError(f"the grading passed for origin {origin} {'lacks' if full else 'has'} outcomes, but "
+                                 f"the origin {'has' if full else 'has no'} full {horizon_days}-day window")
+            out.append(g)
+            continue
         if full:
             f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
                                                customers=customers, **feature_kwargs)
@@ -89,8 +103,9 @@ def grade_at_origins(transactions: pd.DataFrame, origins: list[str], *, horizon_
             f, o = build_features(transactions, as_of=origin, customers=customers, **feature_kwargs), None
         context = {"transactions": transactions, "customers": customers, "feature_kwargs": feature_kwargs,
                    "horizon_days": horizon_days, "as_of": origin}
-        _, assigned = fit_methods(f, methods, provisional_days, context, skipped=skipped)
-        out.append(OriginGrading(origin, f, o, assigned))
+        fitted, assigned = fit_methods(f, methods, provisional_days, context, skipped=skipped)
+        out.append(OriginGrading(origin, o, assigned))
+        del f, fitted  # let go before the next origin is built (a training table each, at millions of rows)
     return out
 
 

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from segment.validation.agreement import agreement_matrix, disagreements
-from segment.validation.backtest import backtest_stability, grade_at_origins, rolling_leaderboard
+from segment.validation.backtest import OriginGrading, backtest_stability, grade_at_origins, rolling_leaderboard
 from segment.validation.leaderboard import curves, leaderboard_tables
 from segment.validation.metrics import rank_all
 from segment.validation.migration import migration
@@ -55,12 +55,14 @@ def validate_at_origin(*, features: pd.DataFrame, outcomes: pd.DataFrame, assign
     return {"tables": tables, "curves": curves(assignments, outcomes, rankings=rankings)}
 
 
-def validate_all(*, config, transactions: pd.DataFrame, customers: pd.DataFrame | None,
+def validate_all(*, config, transactions: pd.DataFrame, customers: pd.DataFrame | None, origin: str,
                  features: pd.DataFrame, outcomes: pd.DataFrame, assignments: dict[str, pd.DataFrame],
                  fitted: dict, current_features: pd.DataFrame, current_assignments: dict[str, pd.DataFrame]) -> dict[str, Any]:
-    """Validation at the validation origin (``features``/``outcomes``/``assignments``), the
-    rolling backtest and migration over ``config.backtest_origins``, and the early-warning
-    list at the grading date (``current_*``). Returns {"tables", "curves", "notes"}."""
+    """Validation at the validation origin ``origin`` (``features``/``outcomes``/``assignments``),
+    the rolling backtest and migration over ``config.backtest_origins``, and the early-warning
+    list at the grading date ``config.as_of`` (``current_*``). Returns {"tables", "curves",
+    "notes"}. A backtest origin equal to the validation origin or the grading date reuses
+    that grading instead of fitting every method again."""
     v = dict(config.validation)
     unknown = set(v) - KNOWN_KEYS
     if unknown:
@@ -76,9 +78,11 @@ def validate_all(*, config, transactions: pd.DataFrame, customers: pd.DataFrame 
     notes: list[str] = []
     origins = list(config.backtest_origins)
     if origins:
+        known = {str(config.as_of): OriginGrading(str(config.as_of), None, current_assignments),
+                 str(origin): OriginGrading(str(origin), outcomes, assignments)}  # the same date twice: origin wins
         gradings = grade_at_origins(transactions, origins, horizon_days=config.horizon_days, methods=config.methods,
                                     feature_kwargs=config.feature_kwargs, provisional_days=config.provisional_days,
-                                    customers=customers, skipped=notes)
+                                    customers=customers, skipped=notes, known=known)
         tables["backtest"] = rolling_leaderboard(gradings, n_boot=int(v.get("backtest_n_boot", 0)), random_state=seed,
                                                  top_share=float(v.get("top_share", 0.2)))
         tables["backtest_stability"] = backtest_stability(tables["backtest"])

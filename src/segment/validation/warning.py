@@ -49,10 +49,9 @@ def early_warning(assignments: pd.DataFrame, features: pd.DataFrame, *, max_grow
     """Flagged top-tier customers, most profitable first. Columns: customer_id, tier,
     reason, growth_trend, recency_days, typical_gap_days, days_past_usual_gap,
     monetary_total, profit (when present)."""
-    flags = warning_flags(assignments, features, max_growth=max_growth, gap_multiple=gap_multiple)
+    flags = warning_flags(assignments, features, max_growth=max_growth, gap_multiple=gap_multiple,
+                          carry=("monetary_total", "profit"))
     out = flags[flags["flagged"]].drop(columns=["flagged"])
-    cols = [c for c in ("monetary_total", "profit") if c in features.columns]
-    out = out.join(features[cols], how="left")
     if "profit" in out.columns:
         out = out.sort_values("profit", ascending=False, kind="stable")
     out.index.name = "customer_id"
@@ -60,11 +59,14 @@ def early_warning(assignments: pd.DataFrame, features: pd.DataFrame, *, max_grow
 
 
 def warning_flags(assignments: pd.DataFrame, features: pd.DataFrame, *, max_growth: float = -0.5,
-                  gap_multiple: float = 2.0) -> pd.DataFrame:
-    """Every top-tier customer with the rule's inputs, ``flagged`` and ``reason`` ('' if not)."""
+                  gap_multiple: float = 2.0, carry: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Every top-tier customer with the rule's inputs, ``flagged`` and ``reason`` ('' if not),
+    then the feature columns named in ``carry`` that the table has."""
     is_top = assignments["tier"].cat.codes.to_numpy() == 0
     top = assignments.index[is_top]
-    f = features[is_top] if features.index.equals(assignments.index) else features.loc[top]
+    carried = [c for c in carry if c in features.columns and c not in NEEDED]
+    f = features[[c for c in (*NEEDED, *carried) if c in features.columns]]  # only what is used: not every column
+    f = f[is_top] if features.index.equals(assignments.index) else f.loc[top]
     gap = typical_gap_days(f)
     recency = f["recency_days"].to_numpy(dtype=float)
     falling = f["growth_trend"].to_numpy(dtype=float) <= max_growth
@@ -74,7 +76,8 @@ def warning_flags(assignments: pd.DataFrame, features: pd.DataFrame, *, max_grow
     return pd.DataFrame({"tier": assignments["tier"].to_numpy()[is_top].astype(str), "flagged": falling | overdue,
                          "reason": reason, "growth_trend": f["growth_trend"].to_numpy(dtype=float),
                          "recency_days": recency, "typical_gap_days": gap,
-                         "days_past_usual_gap": recency - gap}, index=top)
+                         "days_past_usual_gap": recency - gap,
+                         **{c: f[c].to_numpy() for c in carried}}, index=top)
 
 
 def warning_check(assignments: pd.DataFrame, features: pd.DataFrame, outcomes: pd.DataFrame, *,
