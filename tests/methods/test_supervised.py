@@ -140,3 +140,22 @@ def test_clear_errors(b2b_tables):
     m = ranker().set_training(train_f, train_y).fit(graded)
     with pytest.raises(KeyError, match="lacks"):
         m.predict_profit(graded.drop(columns="profit"))
+
+
+def test_a_pickled_ranker_assigns_the_same_without_its_training_table():
+    import pickle
+
+    from segment.data.synthetic import generate_b2b
+    from segment.features import build_features
+
+    book = generate_b2b(300, start="2021-01-01", end="2023-12-31", random_state=3)
+    m = SupervisedProfitRanker(training_horizon_days=91, random_state=0)
+    m.prepare(transactions=book.transactions, as_of="2023-06-30", horizon_days=182,
+              feature_kwargs={"trend_window_days": 91}, customers=book.customers)
+    f = build_features(book.transactions, as_of="2023-06-30", customers=book.customers, trend_window_days=91)
+    expected = m.fit_assign(f)
+    back = pickle.loads(pickle.dumps(m))
+    assert "_train" in m.__dict__ and "_train" not in back.__dict__
+    pd.testing.assert_frame_equal(back.assign(f), expected)
+    with pytest.raises(RuntimeError, match="set_training"):
+        back.fit(f)

@@ -106,6 +106,15 @@ class SupervisedProfitRanker(GradingMethod):
     required_features: ClassVar[tuple[str, ...]] = ("tenure_days",)
     description: ClassVar[str] = "Gradient boosting on an earlier origin, ranking by predicted future profit"
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled (a run's ``result.pkl``) without the training table: reports read the fit,
+        not its input, which is a feature table of its own (~0.3 GB at 2.4 M customers) for
+        every notebook kernel to load. An unpickled ranker assigns as before; to refit it,
+        call ``prepare`` or ``set_training`` again."""
+        state = dict(self.__dict__)
+        state.pop("_train", None)
+        return state
+
     # ------------------------------------------------------------- training data
     def prepare(self, *, transactions: Any, as_of: Any, horizon_days: int, feature_kwargs: dict | None = None,
                 customers: pd.DataFrame | None = None, **_: Any) -> None:

@@ -311,7 +311,11 @@ def write_tables(result: PipelineResult, run_tmp: Path) -> list[Path]:
     return files
 
 
-def manifest(result: PipelineResult, started: dt.datetime, finished: dt.datetime, notebooks: list[str]) -> dict[str, Any]:
+def manifest(result: PipelineResult, started: dt.datetime, finished: dt.datetime | None,
+             notebooks: list[str]) -> dict[str, Any]:
+    """The run's ``manifest.json`` record; ``finished`` None leaves it to be filled in (the
+    record is made when the pipeline is done, so that the result can be let go while the
+    notebooks run)."""
     loaded = result.loaded
     return {
         "output_name": result.config.output_name,
@@ -335,7 +339,7 @@ def manifest(result: PipelineResult, started: dt.datetime, finished: dt.datetime
         "platform": platform.platform(),
         "git": git_state(),
         "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
+        "finished": None if finished is None else finished.isoformat(timespec="seconds"),
         "timings_seconds": {k: round(v, 3) for k, v in result.timings.items()},
     }
 
@@ -346,7 +350,7 @@ class _Pending:
 
     config: RunConfig
     run: RunFolder
-    result: PipelineResult
+    record: dict[str, Any]  # the manifest, made when the pipeline was done ("finished" not yet set)
     names: list[str]
     files: list[Path]
     started: dt.datetime
@@ -415,7 +419,9 @@ class Reporter:
         except BaseException as exc:
             run.__exit__(type(exc), exc, exc.__traceback__)
             raise
-        pending = _Pending(config, run, result, names, files, started)
+        pending = _Pending(config, run, manifest(result, started, None, names), names, files, started)
+        del result  # the notebooks read it from result.pkl: the pipeline's tables are let go while they run
+        release_freed_memory()
         self._say(f"{config.output_name}: queued notebooks {', '.join(names)}")
 
         def job(name: str) -> tuple[Path, float, float]:
@@ -438,8 +444,8 @@ class Reporter:
                 pending.timings[f"html_{name}"] = t_html
             pages = [(NOTEBOOKS[n][0], f"{n}.html", NOTEBOOKS[n][1]) for n in pending.names]
             write_index(run.tmp, config, pages, pending.files)
-            finished = dt.datetime.now()
-            record = manifest(pending.result, pending.started, finished, pending.names)
+            record = pending.record
+            record["finished"] = dt.datetime.now().isoformat(timespec="seconds")
             record["timings_seconds"].update({k: round(v, 3) for k, v in pending.timings.items()})
             record["shared_work"] = self.cache.summary()
             atomic_write(run.tmp / "manifest.json",
@@ -454,12 +460,33 @@ class Reporter:
         return run.final
 
 
+def release_freed_memory() -> None:
+    """Collect garbage and hand freed heap memory back to the system (glibc's ``malloc_trim``;
+    elsewhere only the collection): after a pipeline at millions of customers the process
+    would otherwise keep gigabytes it no longer uses while the notebook kernels load the
+    result."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+        trim = getattr(libc, "malloc_trim", None)
+    except OSError:
+        trim = None
+    if trim is not None:
+        trim(0)
+
+
 def run_config(config_path: str | Path, reports_dir: str | Path = ROOT / "reports", *,
                progress: Callable[[str], None] = print) -> Path:
     """Execute one config into a new run folder and return its final path."""
     with Reporter(reports_dir, progress=progress) as reporter:
         pending = reporter.start(config_path)
-        reporter.cache.clear()  # one config: nothing to share any more; let the backtest's tables go
+        reporter.cache.clear()  # one config: nothing to share any more; let the loaded data go
+        release_freed_memory()
         return reporter.finish(pending)
 
 
