@@ -159,3 +159,18 @@ def test_a_pickled_ranker_assigns_the_same_without_its_training_table():
     pd.testing.assert_frame_equal(back.assign(f), expected)
     with pytest.raises(RuntimeError, match="set_training"):
         back.fit(f)
+
+
+def test_the_training_sample_is_drawn_when_the_data_are_given():
+    from segment.data.synthetic import generate_b2b
+
+    book = generate_b2b(300, start="2021-01-01", end="2023-12-31", random_state=3)
+    f, y = training_frame(book.transactions, as_of="2023-03-31", horizon_days=91, customers=book.customers,
+                          trend_window_days=91)
+    m = SupervisedProfitRanker(max_train_rows=50, random_state=0).set_training(f, y)
+    assert len(m._train[0]) == 50  # the ranker holds the sample only
+    m.max_train_rows = 80
+    g = f.copy()
+    g.attrs = {**f.attrs, "as_of": "2023-06-30"}
+    with pytest.raises(RuntimeError, match="set_training"):
+        m.fit(g)

@@ -70,7 +70,7 @@ def test_a_known_grading_is_used_as_it_is_and_equals_a_fresh_one(book):
     from segment.features import build_features
     from segment.outcomes import build_outcomes
     from segment.pipeline import fit_methods
-    from segment.validation.backtest import OriginGrading, rolling_leaderboard
+    from segment.validation.backtest import OriginGrading, rolling_leaderboard, rolling_tables
 
     origins = ["2022-06-30", "2022-12-31", "2023-09-30"]
     kw = dict(horizon_days=182, methods=METHODS, feature_kwargs=FKW, customers=book.customers)
@@ -85,5 +85,10 @@ def test_a_known_grading_is_used_as_it_is_and_equals_a_fresh_one(book):
     pd.testing.assert_frame_equal(rolling_leaderboard(reused), rolling_leaderboard(fresh))
     for got, expected in zip(migration(reused), migration(fresh)):
         pd.testing.assert_frame_equal(got, expected)
+    rolled = rolling_tables(book.transactions, origins, **kw, known={"2022-12-31": known})  # one origin at a time
+    pd.testing.assert_frame_equal(rolled["backtest"], rolling_leaderboard(fresh))
+    pd.testing.assert_frame_equal(rolled["migration_paths"], migration(fresh)[0])
+    pd.testing.assert_frame_equal(rolled["migration_summary"], migration(fresh)[1])
+    assert rolled["origins_without_outcomes"] == ["2023-09-30"]
     with pytest.raises(ValueError, match="2023-09-30.*has outcomes"):
         grade_at_origins(book.transactions, origins, **kw, known={"2023-09-30": known})

@@ -14,7 +14,9 @@ quarterly run validates at when its own quarter has no outcome yet).
   customers);
 - ``rolling_leaderboard`` stacks the leaderboard of every origin with a full horizon
   and ranks the methods at each; ``backtest_stability`` says how stable a lead is;
-- ``rolling_backtest`` does both from the transactions in one call.
+- ``rolling_tables`` makes that leaderboard and the tier migration in one pass holding
+  one origin at a time (what ``validate_all`` uses); ``rolling_backtest`` makes the
+  leaderboard from the transactions in one call.
 
 Feature and outcome builders are imported inside the functions, so the metric modules
 do not depend on them.
@@ -24,12 +26,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
 from segment.validation.leaderboard import HEADLINE, leaderboard
-from segment.validation.migration import migration  # noqa: F401  (re-exported: older imports)
+from segment.validation.migration import migration, migration_tables, pair_migration  # noqa: F401
 
 
 @dataclass
@@ -68,6 +70,43 @@ def latest_full_horizon_origin(data_end: Any, horizon_days: int, *, freq: str = 
                     f"window inside the data (which ends {end})")
 
 
+def iter_gradings(transactions: pd.DataFrame, origins: list[str], *, horizon_days: int,
+                  methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
+                  provisional_days: int = 182, customers: pd.DataFrame | None = None,
+                  skipped: list[str] | None = None,
+                  known: dict[str, OriginGrading] | None = None) -> Iterator[OriginGrading]:
+    """The grading at every origin, in date order, one at a time (``grade_at_origins``)."""
+    from segment.features import build_features
+    from segment.outcomes import build_features_and_outcomes
+    from segment.pipeline import fit_methods
+
+    feature_kwargs = {} if feature_kwargs is None else feature_kwargs
+    known = {str(_date(o, "known origin")): g for o, g in (known or {}).items()}
+    data_end = transactions["order_ts"].max().date()
+    skipped = [] if skipped is None else skipped
+    for origin in sorted({str(_date(o, "origin")) for o in origins}):
+        full = _date(origin, "origin") + dt.timedelta(days=horizon_days) <= data_end
+        if origin in known:
+            g = known[origin]
+            if (g.outcomes is not None) != full:
+                raise ValueError(f"the grading passed for origin {origin} {'lacks' if full else 'has'} outcomes, but "
+                                 f"the origin {'has' if full else 'has no'} full {horizon_days}-day window")
+            yield g
+            continue
+        if full:
+            f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
+                                               customers=customers, **feature_kwargs)
+        else:
+            f, o = build_features(transactions, as_of=origin, customers=customers, **feature_kwargs), None
+        context = {"transactions": transactions, "customers": customers, "feature_kwargs": feature_kwargs,
+                   "horizon_days": horizon_days, "as_of": origin}
+        fitted, assigned = fit_methods(f, methods, provisional_days, context, skipped=skipped)
+        g = OriginGrading(origin, o, assigned)
+        del f, fitted, o, assigned  # let go before the next origin is built (a training table each, at millions
+        yield g                     # of rows) ...
+        del g                       # ... and this origin too, unless the caller keeps it
+
+
 def grade_at_origins(transactions: pd.DataFrame, origins: list[str], *, horizon_days: int,
                      methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
                      provisional_days: int = 182, customers: pd.DataFrame | None = None,
@@ -78,50 +117,63 @@ def grade_at_origins(transactions: pd.DataFrame, origins: list[str], *, horizon_
     caller already made with the same methods and definitions, by origin (ISO date); they
     are returned as they are instead of being recomputed, and must have outcomes exactly
     when the origin has a full window."""
-    from segment.features import build_features
-    from segment.outcomes import build_features_and_outcomes
-    from segment.pipeline import fit_methods
-
-    feature_kwargs = {} if feature_kwargs is None else feature_kwargs
-    known = {str(_date(o, "known origin")): g for o, g in (known or {}).items()}
-    data_end = transactions["order_ts"].max().date()
-    out = []
-    skipped = [] if skipped is None else skipped
-    for origin in sorted({str(_date(o, "origin")) for o in origins}):
-        full = _date(origin, "origin") + dt.timedelta(days=horizon_days) <= data_end
-        if origin in known:
-            g = known[origin]
-            if (g.outcomes is not None) != full:
-                raise ValueError(f"the grading passed for origin {origin} {'lacks' if full else 'has'} outcomes, but "
-                                 f"the origin {'has' if full else 'has no'} full {horizon_days}-day window")
-            out.append(g)
-            continue
-        if full:
-            f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
-                                               customers=customers, **feature_kwargs)
-        else:
-            f, o = build_features(transactions, as_of=origin, customers=customers, **feature_kwargs), None
-        context = {"transactions": transactions, "customers": customers, "feature_kwargs": feature_kwargs,
-                   "horizon_days": horizon_days, "as_of": origin}
-        fitted, assigned = fit_methods(f, methods, provisional_days, context, skipped=skipped)
-        out.append(OriginGrading(origin, o, assigned))
-        del f, fitted  # let go before the next origin is built (a training table each, at millions of rows)
-    return out
+    return list(iter_gradings(transactions, origins, horizon_days=horizon_days, methods=methods,
+                              feature_kwargs=feature_kwargs, provisional_days=provisional_days,
+                              customers=customers, skipped=skipped, known=known))
 
 
-def rolling_leaderboard(gradings: list[OriginGrading], *, n_boot: int = 0, random_state: int = 0,
-                        top_share: float = 0.2) -> pd.DataFrame:
-    """The leaderboard at every origin with outcomes: ``origin`` first, ``rank`` of the
-    method at that origin by the headline (1 = best; references not ranked)."""
-    parts = [leaderboard(g.assignments, g.outcomes, n_boot=n_boot, random_state=random_state,
-                         top_share=top_share).assign(origin=g.origin)
-             for g in gradings if g.outcomes is not None and g.assignments]
+def origin_leaderboard(g: OriginGrading, *, n_boot: int = 0, random_state: int = 0,
+                       top_share: float = 0.2) -> pd.DataFrame | None:
+    """One origin's leaderboard with its ``origin`` column; None without outcomes or methods."""
+    if g.outcomes is None or not g.assignments:
+        return None
+    return leaderboard(g.assignments, g.outcomes, n_boot=n_boot, random_state=random_state,
+                       top_share=top_share).assign(origin=g.origin)
+
+
+def ranked_by_origin(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """``origin_leaderboard`` tables stacked: ``origin`` first, ``rank`` of each method at its
+    origin by the headline (1 = best; references not ranked)."""
+    parts = [p for p in parts if p is not None]
     if not parts:
         return pd.DataFrame(columns=["origin", "method", "rank"])
     table = pd.concat(parts, ignore_index=True)
     methods = ~table["reference"].astype(bool)
     table["rank"] = table[methods].groupby("origin")[HEADLINE].rank(ascending=False, method="min")
     return table[["origin", *[c for c in table.columns if c != "origin"]]]
+
+
+def rolling_leaderboard(gradings: list[OriginGrading], *, n_boot: int = 0, random_state: int = 0,
+                        top_share: float = 0.2) -> pd.DataFrame:
+    """The leaderboard at every origin with outcomes (``ranked_by_origin``)."""
+    return ranked_by_origin([origin_leaderboard(g, n_boot=n_boot, random_state=random_state, top_share=top_share)
+                             for g in gradings])
+
+
+def rolling_tables(transactions: pd.DataFrame, origins: list[str], *, horizon_days: int,
+                   methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
+                   provisional_days: int = 182, customers: pd.DataFrame | None = None,
+                   skipped: list[str] | None = None, known: dict[str, OriginGrading] | None = None,
+                   n_boot: int = 0, random_state: int = 0, top_share: float = 0.2) -> dict[str, Any]:
+    """``rolling_leaderboard`` and ``migration`` of ``grade_at_origins`` in one pass that
+    holds one origin's grading at a time: each origin is judged as soon as it is graded, and
+    only its tiers are kept, for the migration to the next origin (at millions of customers
+    every origin's assignments and outcomes held together take gigabytes). Returns
+    {"backtest", "migration_paths", "migration_summary", "origins_without_outcomes"}."""
+    boards, moves, without, previous = [], [], [], None
+    for g in iter_gradings(transactions, origins, horizon_days=horizon_days, methods=methods,
+                           feature_kwargs=feature_kwargs, provisional_days=provisional_days,
+                           customers=customers, skipped=skipped, known=known):
+        boards.append(origin_leaderboard(g, n_boot=n_boot, random_state=random_state, top_share=top_share))
+        if g.outcomes is None:
+            without.append(g.origin)
+        if previous is not None:
+            moves.append(pair_migration(previous, g))
+        previous = OriginGrading(g.origin, None, {name: a[["tier"]] for name, a in g.assignments.items()})
+        del g
+    paths, summary = migration_tables(moves)
+    return {"backtest": ranked_by_origin(boards), "migration_paths": paths, "migration_summary": summary,
+            "origins_without_outcomes": without}
 
 
 def backtest_stability(table: pd.DataFrame, metric: str = HEADLINE) -> pd.DataFrame:
@@ -159,9 +211,8 @@ def rolling_backtest(transactions: pd.DataFrame, origins: list[str], *, horizon_
     usable = [o for o in origins if _date(o, "origin") + window <= data_end]
     skipped = [f"origin {o}: no full {horizon_days}-day outcome window (data end {data_end})"
                for o in origins if o not in usable]
-    gradings = grade_at_origins(transactions, usable, horizon_days=horizon_days, methods=methods,
-                                feature_kwargs=feature_kwargs, provisional_days=provisional_days,
-                                customers=customers, skipped=skipped)
-    table = rolling_leaderboard(gradings, n_boot=n_boot, random_state=random_state, top_share=top_share)
+    table = rolling_tables(transactions, usable, horizon_days=horizon_days, methods=methods,
+                           feature_kwargs=feature_kwargs, provisional_days=provisional_days, customers=customers,
+                           skipped=skipped, n_boot=n_boot, random_state=random_state, top_share=top_share)["backtest"]
     table.attrs["skipped"] = skipped
     return table

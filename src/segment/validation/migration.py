@@ -121,26 +121,37 @@ def transition_matrix(paths: pd.DataFrame, value: str = "customers") -> pd.DataF
                              fill_value=0, sort=False).reindex(index=rows, columns=cols, fill_value=0)
 
 
-def migration(gradings: list) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(paths, summary) over consecutive origins of ``backtest.grade_at_origins`` output,
-    for every method graded at both. paths: origin_from, origin_to, method, then
-    ``tier_migration``'s columns; summary: one row per (origin pair, method)."""
-    paths, summary = [], []
-    for a, b in zip(gradings, gradings[1:]):
-        pair = None
-        for name in b.assignments:
-            if name not in a.assignments:
-                continue
-            earlier, later = a.assignments[name], b.assignments[name]
-            if pair is None or not (earlier.index.equals(pair.earlier) and later.index.equals(pair.later)):
-                pair = _Pair(earlier.index, later.index, b.outcomes)
-            p, s = _tier_paths(earlier["tier"], later["tier"], pair, 0.95)
-            p.insert(0, "method", name)
-            p.insert(0, "origin_to", b.origin)
-            p.insert(0, "origin_from", a.origin)
-            paths.append(p)
-            summary.append({"origin_from": a.origin, "origin_to": b.origin, "method": name, **s})
+def pair_migration(a, b) -> tuple[list[pd.DataFrame], list[dict]]:
+    """The paths and summaries of every method graded at both of two consecutive
+    ``backtest.OriginGrading``s (``a`` earlier; ``b``'s outcomes, if any, are "after")."""
+    paths, summary, pair = [], [], None
+    for name in b.assignments:
+        if name not in a.assignments:
+            continue
+        earlier, later = a.assignments[name], b.assignments[name]
+        if pair is None or not (earlier.index.equals(pair.earlier) and later.index.equals(pair.later)):
+            pair = _Pair(earlier.index, later.index, b.outcomes)
+        p, s = _tier_paths(earlier["tier"], later["tier"], pair, 0.95)
+        p.insert(0, "method", name)
+        p.insert(0, "origin_to", b.origin)
+        p.insert(0, "origin_from", a.origin)
+        paths.append(p)
+        summary.append({"origin_from": a.origin, "origin_to": b.origin, "method": name, **s})
+    return paths, summary
+
+
+def migration_tables(pairs: list[tuple[list[pd.DataFrame], list[dict]]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``pair_migration`` outputs, in origin order, as the (paths, summary) tables."""
+    paths = [p for ps, _ in pairs for p in ps]
+    summary = [s for _, ss in pairs for s in ss]
     cols = ["origin_from", "origin_to", "method"]
     return (pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=[*cols, "tier_from", "tier_to"]),
             pd.DataFrame(summary, columns=[*cols, "customers_in_both", "stable_share", "up_share", "down_share",
                                            "new_customers", "left_customers", "same_tier_labels"]))
+
+
+def migration(gradings: list) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(paths, summary) over consecutive origins of ``backtest.grade_at_origins`` output,
+    for every method graded at both. paths: origin_from, origin_to, method, then
+    ``tier_migration``'s columns; summary: one row per (origin pair, method)."""
+    return migration_tables([pair_migration(a, b) for a, b in zip(gradings, gradings[1:])])

@@ -17,10 +17,9 @@ from typing import Any
 import pandas as pd
 
 from segment.validation.agreement import agreement_matrix, disagreements
-from segment.validation.backtest import OriginGrading, backtest_stability, grade_at_origins, rolling_leaderboard
+from segment.validation.backtest import OriginGrading, backtest_stability, rolling_tables
 from segment.validation.leaderboard import curves, leaderboard_tables
 from segment.validation.metrics import rank_all
-from segment.validation.migration import migration
 from segment.validation.models import tier_models
 from segment.validation.tiers import per_tier_all
 from segment.validation.warning import early_warning, warning_check
@@ -80,17 +79,17 @@ def validate_all(*, config, transactions: pd.DataFrame, customers: pd.DataFrame 
     if origins:
         known = {str(config.as_of): OriginGrading(str(config.as_of), None, current_assignments),
                  str(origin): OriginGrading(str(origin), outcomes, assignments)}  # the same date twice: origin wins
-        gradings = grade_at_origins(transactions, origins, horizon_days=config.horizon_days, methods=config.methods,
-                                    feature_kwargs=config.feature_kwargs, provisional_days=config.provisional_days,
-                                    customers=customers, skipped=notes, known=known)
-        tables["backtest"] = rolling_leaderboard(gradings, n_boot=int(v.get("backtest_n_boot", 0)), random_state=seed,
-                                                 top_share=float(v.get("top_share", 0.2)))
+        rolled = rolling_tables(transactions, origins, horizon_days=config.horizon_days, methods=config.methods,
+                                feature_kwargs=config.feature_kwargs, provisional_days=config.provisional_days,
+                                customers=customers, skipped=notes, known=known,
+                                n_boot=int(v.get("backtest_n_boot", 0)), random_state=seed,
+                                top_share=float(v.get("top_share", 0.2)))
+        tables["backtest"] = rolled["backtest"]
         tables["backtest_stability"] = backtest_stability(tables["backtest"])
-        tables["migration_paths"], tables["migration_summary"] = migration(gradings)
-        skipped = [g.origin for g in gradings if g.outcomes is None]
-        if skipped:
+        tables["migration_paths"], tables["migration_summary"] = rolled["migration_paths"], rolled["migration_summary"]
+        if rolled["origins_without_outcomes"]:
             notes.append(f"backtest origins without a full {config.horizon_days}-day outcome window are used for "
-                         f"migration only: {', '.join(skipped)}")
+                         f"migration only: {', '.join(rolled['origins_without_outcomes'])}")
     ew = [early_warning(a, current_features, max_growth=max_growth, gap_multiple=gap_multiple).assign(method=name)
           for name, a in current_assignments.items()]
     tables["early_warning"] = pd.concat(ew, ignore_index=True)[
