@@ -233,11 +233,14 @@ def connect(data: Mapping[str, Any]) -> Any:
         backend = getattr(ibis, str(data["backend"]), None)
         if backend is None or not hasattr(backend, "connect"):
             raise EngineConfigError(f"ibis has no backend {data['backend']!r} (install ibis-framework[{data['backend']}])")
-        con = backend.connect(**dict(data.get("connect") or {}))
-        if str(data["backend"]) == "duckdb":
+        given = dict(data.get("connect") or {})
+        con = backend.connect(**given)
+        if str(data["backend"]) == "duckdb":  # segment's memory limit and spill folder, unless connect: sets them
+            from segment.features import configure_duckdb
+
             try:
-                con.raw_sql("SET enable_progress_bar = false")  # runs are logged, not interactive
-            except Exception:  # noqa: BLE001 - a read-only or restricted connection may refuse it; harmless
+                configure_duckdb(con, skip=given)
+            except Exception:  # noqa: BLE001 - a read-only or restricted connection may refuse settings
                 pass
         return con
     raise EngineConfigError(f"engine {engine!r} is not a remote engine")

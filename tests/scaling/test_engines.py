@@ -177,3 +177,27 @@ def test_java_version_is_read(tmp_path):
         fake.write_text(f"#!/bin/sh\necho '{text}' >&2\n")
         fake.chmod(0o755)
         assert engines.java_major_version(str(fake)) == major
+
+
+def _setting(con, name):
+    return con.raw_sql(f"SELECT current_setting('{name}')").fetchone()[0]
+
+
+def test_segment_caps_duckdb_memory_and_spills_to_the_temp_folder(monkeypatch, database):
+    import tempfile
+
+    from segment.features import duckdb_connection, duckdb_settings
+
+    settings = duckdb_settings()
+    assert settings["temp_directory"].startswith(tempfile.gettempdir())  # not .tmp in the working directory
+    limit_mib = int(settings["memory_limit"].removesuffix("MiB"))
+    assert 1 <= limit_mib <= 4096
+    con = duckdb_connection()
+    assert _setting(con, "temp_directory") == settings["temp_directory"]
+    assert _setting(con, "memory_limit") != _setting(engines.ibis.duckdb.connect(), "memory_limit")  # not DuckDB's 80 %
+    monkeypatch.setenv("SEGMENT_DUCKDB_MEMORY_LIMIT", "1GB")
+    assert _setting(duckdb_connection(), "memory_limit") in ("953.6 MiB", "1.0 GB", "1000.0 MB")
+    # engine ibis/duckdb: segment's settings unless connect: gives its own
+    assert _setting(engines.connect(ibis_data(database)), "memory_limit") == _setting(duckdb_connection(), "memory_limit")
+    own = engines.connect(ibis_data(database, connect={"database": str(database), "memory_limit": "2GB"}))
+    assert _setting(own, "memory_limit") in ("1.8 GiB", "2.0 GB", "1.9 GiB")
