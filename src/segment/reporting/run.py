@@ -362,7 +362,8 @@ class Reporter:
     """Runs configs into new run folders, sharing identical work and warm kernels.
 
     ``start(config)`` runs the pipeline in the calling thread and queues the notebooks on
-    ``workers`` kernels; ``finish(pending)`` waits for them and closes the run folder.
+    ``workers`` kernels (``keep_shared_work=False``: the last config, the shared work is let
+    go before the notebooks run); ``finish(pending)`` waits for them and closes the run folder.
     Use as a context manager (kernels are shut down on exit)."""
 
     def __init__(self, reports_dir: str | Path = ROOT / "reports", *, progress: Callable[[str], None] = print,
@@ -402,7 +403,7 @@ class Reporter:
     def _say(self, message: str) -> None:
         self.progress(f"[segment] {time.perf_counter() - self._t0:6.1f} s  {message}")
 
-    def start(self, config_path: str | Path) -> _Pending:
+    def start(self, config_path: str | Path, *, keep_shared_work: bool = True) -> _Pending:
         from segment import workcache
 
         config = RunConfig.from_yaml(Path(config_path).resolve())
@@ -422,6 +423,8 @@ class Reporter:
             raise
         pending = _Pending(config, run, manifest(result, started, None, names), names, files, started)
         del result  # the notebooks read it from result.pkl: the pipeline's tables are let go while they run
+        if not keep_shared_work:  # one config: nothing to share any more; let the loaded data go too
+            self.cache.clear()
         release_freed_memory()
         self._say(f"{config.output_name}: queued notebooks {', '.join(names)}")
 
@@ -504,9 +507,7 @@ def run_config(config_path: str | Path, reports_dir: str | Path = ROOT / "report
                progress: Callable[[str], None] = print) -> Path:
     """Execute one config into a new run folder and return its final path."""
     with Reporter(reports_dir, progress=progress) as reporter:
-        pending = reporter.start(config_path)
-        reporter.cache.clear()  # one config: nothing to share any more; let the loaded data go
-        release_freed_memory()
+        pending = reporter.start(config_path, keep_shared_work=False)
         return reporter.finish(pending)
 
 
