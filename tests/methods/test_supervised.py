@@ -174,3 +174,17 @@ def test_the_training_sample_is_drawn_when_the_data_are_given():
     g.attrs = {**f.attrs, "as_of": "2023-06-30"}
     with pytest.raises(RuntimeError, match="set_training"):
         m.fit(g)
+
+
+def test_prediction_in_blocks_is_the_one_matrix_prediction(b2b_tables, monkeypatch):
+    """predict_profit builds the model's input a block of customers at a time (memory at
+    millions of customers); the predictions are those of the whole matrix at once."""
+    from segment.methods import supervised
+
+    graded, _, train_f, train_y = b2b_tables
+    m = ranker(categorical_columns=("industry",)).set_training(train_f, train_y).fit(graded)
+    whole = m.model_.predict(m._design(graded))
+    monkeypatch.setattr(supervised, "PREDICT_BLOCK_ROWS", 7)
+    assert len(graded) > 7 * 3 and len(graded) % 7
+    np.testing.assert_array_equal(m.predict_profit(graded).to_numpy(), whole)
+    assert len(m.predict_profit(graded.iloc[:0])) == 0
