@@ -10,7 +10,7 @@ The CSV format is pandas' ``to_csv`` (UTF-8 with BOM, ``\n`` line ends, floats a
 ``repr``, ``True``/``False``, missing values empty, Python ``csv`` minimal quoting). A table
 of ``FAST_CSV_MIN_ROWS`` rows or more whose columns are all numbers, booleans or text is
 written by DuckDB instead, byte for byte the same (tests/test_export.py checks it against
-pandas): pandas takes 43 s for the 2.36 M-customer tier table, DuckDB 12 s.
+pandas): for the 2.36 M-customer tier table pandas took 43 s, DuckDB 10 s.
 """
 
 from __future__ import annotations
