@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import pandas as pd
 
@@ -143,9 +143,10 @@ def ranked_by_origin(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
     return table[["origin", *[c for c in table.columns if c != "origin"]]]
 
 
-def rolling_leaderboard(gradings: list[OriginGrading], *, n_boot: int = 0, random_state: int = 0,
+def rolling_leaderboard(gradings: Iterable[OriginGrading], *, n_boot: int = 0, random_state: int = 0,
                         top_share: float = 0.2) -> pd.DataFrame:
-    """The leaderboard at every origin with outcomes (``ranked_by_origin``)."""
+    """The leaderboard at every origin with outcomes (``ranked_by_origin``); ``gradings`` may
+    be ``iter_gradings``, judged one origin at a time."""
     return ranked_by_origin([origin_leaderboard(g, n_boot=n_boot, random_state=random_state, top_share=top_share)
                              for g in gradings])
 
@@ -211,8 +212,9 @@ def rolling_backtest(transactions: pd.DataFrame, origins: list[str], *, horizon_
     usable = [o for o in origins if _date(o, "origin") + window <= data_end]
     skipped = [f"origin {o}: no full {horizon_days}-day outcome window (data end {data_end})"
                for o in origins if o not in usable]
-    table = rolling_tables(transactions, usable, horizon_days=horizon_days, methods=methods,
-                           feature_kwargs=feature_kwargs, provisional_days=provisional_days, customers=customers,
-                           skipped=skipped, n_boot=n_boot, random_state=random_state, top_share=top_share)["backtest"]
+    gradings = iter_gradings(transactions, usable, horizon_days=horizon_days, methods=methods,
+                             feature_kwargs=feature_kwargs, provisional_days=provisional_days, customers=customers,
+                             skipped=skipped)
+    table = rolling_leaderboard(gradings, n_boot=n_boot, random_state=random_state, top_share=top_share)
     table.attrs["skipped"] = skipped
     return table
