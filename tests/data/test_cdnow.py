@@ -35,6 +35,14 @@ def test_zero_amount_rows_are_kept_as_orders():
     assert (f.loc[zero_only, "frequency"] >= 1).all()
 
 
+def test_identical_lines_are_kept():
+    # no order id: a repeated line may be a second purchase (docs/DATA.md 5.3); the user-file
+    # reader keeps them too (tests/io/test_io_cdnow.py)
+    m = load_cdnow_master()
+    assert int(m.duplicated().sum()) == 255
+    assert round(m["amount"].sum(), 2) == 2_500_315.63
+
+
 def test_checksum_mismatch_names_the_file(tmp_path):
     bad = tmp_path / "CDNOW_master.txt"
     shutil.copy(load_cdnow_master.__globals__["DATA_DIR"] / "CDNOW_master.txt", bad)

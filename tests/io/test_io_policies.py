@@ -57,6 +57,27 @@ def test_exact_duplicate_rows_are_dropped_once_and_counted(write):
     assert r.excluded_rows["line"].tolist() == [3, 5]
     kept = load(write, rows, header=header, exact_duplicates="keep")
     assert len(kept.transactions) == 4 and kept.excluded == {}
+    assert kept.flagged == {P.DUPLICATE_KEPT_BY_SPEC: 2}  # kept, never silently
+
+
+def test_identical_lines_without_an_order_id_are_kept_and_counted(write):
+    # no order id: two identical lines can be two real purchases (CDNOW: the same CD twice on one day)
+    header = "customer_id,order_ts,amount\n"
+    rows = "A,2024-01-02,5\nA,2024-01-02,5\nA,2024-01-02,5\nB,2024-01-03,7\n"
+    r = load(write, rows, header=header)
+    assert len(r.transactions) == 4 and r.excluded == {}
+    assert r.flagged == {P.DUPLICATE_KEPT: 2}
+    assert "exact duplicate rows kept (identical lines, but no order id to tell them apart" in format_audit(r)
+    dropped = load(write, rows, header=header, exact_duplicates="drop")
+    assert len(dropped.transactions) == 2 and dropped.excluded == {P.EXACT_DUPLICATE: 2}
+    assert dropped.excluded_rows["line"].tolist() == [3, 4]
+
+
+def test_identical_lines_whose_order_id_is_missing_are_kept(write):
+    # the order id column exists, but these lines have none: nothing proves them one line written twice
+    r = load(write, "A,O1,2024-01-02,5\nA,O1,2024-01-02,5\nA,,2024-01-03,5\nA,,2024-01-03,5\n")
+    assert r.excluded == {P.EXACT_DUPLICATE: 1} and r.excluded_rows["line"].tolist() == [3]
+    assert r.flagged == {P.DUPLICATE_KEPT: 1} and len(r.transactions) == 3
 
 
 def test_order_lines_share_their_order_timestamp(write):
@@ -153,6 +174,8 @@ def test_all_identical_rows_collapse_to_one(write):
     r = load(write, "A,O1,2024-01-02,5\n" * 50)
     assert len(r.transactions) == 1 and r.excluded == {P.EXACT_DUPLICATE: 49}
     assert "every amount is 5" in format_audit(r)
+    no_order_id = load(write, "A,2024-01-02,5\n" * 50, header="customer_id,order_ts,amount\n")
+    assert len(no_order_id.transactions) == 50 and no_order_id.flagged[P.DUPLICATE_KEPT] == 49
 
 
 def test_all_identical_values_in_distinct_rows(write):
@@ -195,7 +218,8 @@ def test_loader_never_mutates_the_callers_frame():
     before = df.copy(deep=True)
     r = load_transactions_frame(df)
     pd.testing.assert_frame_equal(df, before)
-    assert r.rows_read == 5 and r.excluded[P.MISSING_ID] == 1 and r.excluded[P.EXACT_DUPLICATE] == 1
+    # the two identical returns of A are kept (no order id), then excluded: nothing to net them against
+    assert r.rows_read == 5 and r.excluded == {P.MISSING_ID: 1, P.ORPHAN_RETURN: 2} and r.flagged == {}
     assert r.transactions["customer_id"].tolist()[:2] == ["001", "17850"]
 
 

@@ -12,6 +12,11 @@ Zero amounts: the master log has 80 rows with a dollar value of 0 (the sample ha
 too). They are kept as orders with zero revenue — a purchase event did happen, and
 dropping them would change frequency and recency — and ``zero_amount_rows`` counts them.
 
+Identical lines: the master log has 255 lines that repeat an earlier line exactly. With no
+order id nothing tells a repeated line from a second purchase of the same CD on the same day,
+so they are kept, as the user-file reader keeps them (docs/DATA.md 5.3): reading
+``CDNOW_master.txt`` with ``segment.io.load_transactions`` (5.9) gives exactly this table.
+
 The file's SHA-256 is checked before parsing; a mismatch is an error naming the file.
 """
 

@@ -45,6 +45,11 @@ DEFAULT_CURRENCY_SYMBOLS: tuple[str, ...] = ("¥", "￥", "$", "US$", "€", "£
 DEFAULT_NA_VALUES: tuple[str, ...] = ("", "na", "n/a", "#n/a", "null", "none", "nan", "nat", "-")
 FORMATS = ("csv", "parquet", "sql", "frame")
 WHITESPACE = "whitespace"
+#: what to do with rows identical in every column of the source to an earlier row
+#: (docs/DATA.md 5.3): drop them only when an order id says they are one line written twice
+#: (default), always drop them, or keep them all. Without an order id identical lines can be
+#: two real purchases (CDNOW: two identical CDs bought on one day), so they are kept and counted.
+EXACT_DUPLICATE_POLICIES: tuple[str, ...] = ("drop_if_order_id", "drop", "keep")
 
 
 class InputSpecError(ValueError):
@@ -110,7 +115,7 @@ class CustomerSpec(TableSpec):
 class InputSpec(TableSpec):
     """The transaction source, how to read it, and (optionally) the customer table."""
 
-    exact_duplicates: str = "drop"  # drop | keep (rows identical in every column of the source)
+    exact_duplicates: str = "drop_if_order_id"  # drop_if_order_id | drop | keep (EXACT_DUPLICATE_POLICIES)
     payment_terms_days: int | None = None  # due_date = order date + terms when no due_date column
     customers: CustomerSpec | None = None
     origin: str = "<dict>"  # where the spec came from, for messages
@@ -222,8 +227,9 @@ def _check(spec: TableSpec, origin: str) -> None:
     if not isinstance(spec.max_errors_shown, int) or spec.max_errors_shown < 1:
         raise InputSpecError(f"{origin}: max_errors_shown must be a positive integer")
     if isinstance(spec, InputSpec):
-        if spec.exact_duplicates not in ("drop", "keep"):
-            raise InputSpecError(f"{origin}: exact_duplicates must be 'drop' or 'keep', got {spec.exact_duplicates!r}")
+        if spec.exact_duplicates not in EXACT_DUPLICATE_POLICIES:
+            raise InputSpecError(f"{origin}: exact_duplicates must be one of {list(EXACT_DUPLICATE_POLICIES)}, "
+                                 f"got {spec.exact_duplicates!r}")
         if spec.payment_terms_days is not None and (not isinstance(spec.payment_terms_days, int) or spec.payment_terms_days < 0):
             raise InputSpecError(f"{origin}: payment_terms_days must be a whole number of days >= 0")
         if spec.columns.get("cost") and spec.columns.get("margin"):

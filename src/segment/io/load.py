@@ -118,7 +118,7 @@ def _load(raw: RawTable, spec: InputSpec) -> LoadResult:
 
     typed = pd.DataFrame({col: p.values for col, p in parsed.items()})
     typed = _derive_payment(typed, spec)
-    outcome = apply_transaction_policies(typed, raw.row_hash, drop_duplicates=spec.exact_duplicates == "drop",
+    outcome = apply_transaction_policies(typed, raw.row_hash, duplicate_policy=spec.exact_duplicates,
                                          orders_span_times=report.orders_span_times)
 
     kept = outcome.kept

@@ -6,7 +6,12 @@ a fixed order, so ``rows_read == rows kept + sum(excluded)`` always holds:
 
 1. ``missing customer_id`` — blank, whitespace only or an NA text ("NULL", "nan", ...).
 2. ``exact duplicate row`` — identical in every column of the source to an earlier row
-   (the first is kept). Rows that merely share an order id are order lines, not duplicates.
+   (the first is kept), *when an order id makes it one order line written twice*
+   (``exact_duplicates: drop_if_order_id``, the default). Without an order id two identical
+   lines can be two real purchases (CDNOW: the same CD bought twice on one day), so they are
+   kept and counted in ``flagged``; that is also what the bundled CDNOW loader reads, so
+   both paths give the same transactions. ``drop`` drops them regardless, ``keep`` never.
+   Rows that merely share an order id are order lines, not duplicates.
 3. ``return with no earlier purchase to net against`` — a negative amount that has neither
    its order (by order id) nor an earlier purchase of the same customer in the data.
 
@@ -32,6 +37,8 @@ RETURN_TO_PREVIOUS = "return netted against the customer's latest earlier purcha
 ORDER_REDATED = "order line re-dated to the first timestamp of its order"
 ORDER_ID_FILLED = "order_id missing: one order per customer and calendar day assumed"
 ZERO_AMOUNT = "zero amount (kept as an order line with zero revenue)"
+DUPLICATE_KEPT = "exact duplicate rows kept (identical lines, but no order id to tell them apart: each line counts)"
+DUPLICATE_KEPT_BY_SPEC = "exact duplicate rows kept (exact_duplicates: keep)"
 RETURN_LINES = "negative amount (return), kept and netted"
 
 
@@ -62,9 +69,11 @@ def exact_duplicates(frame: pd.DataFrame, row_hash: np.ndarray, candidates: np.n
     return pos[dup]
 
 
-def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, drop_duplicates: bool = True,
+def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *,
+                               duplicate_policy: str = "drop_if_order_id",
                                orders_span_times: bool = True) -> PolicyOutcome:
     """``frame``: parsed transactions (every value valid, ``customer_id`` may be missing).
+    ``duplicate_policy``: the spec's ``exact_duplicates`` (``EXACT_DUPLICATE_POLICIES``).
     ``orders_span_times=False`` (known from ``order_conflicts``) skips the re-dating pass."""
     n = len(frame)
     out = PolicyOutcome(kept=frame)
@@ -73,9 +82,18 @@ def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, dro
     missing_id = frame["customer_id"].isna().to_numpy()
     _exclude(out, keep, MISSING_ID, np.flatnonzero(missing_id))
 
-    if drop_duplicates:
-        dups = exact_duplicates(frame, row_hash, np.flatnonzero(keep))
-        _exclude(out, keep, EXACT_DUPLICATE, dups)
+    dups = exact_duplicates(frame, row_hash, np.flatnonzero(keep))
+    if duplicate_policy == "drop":
+        drop = dups
+    elif duplicate_policy == "drop_if_order_id" and "order_id" in frame.columns:
+        # identical rows share their order id: drop those that have one, keep those that do not
+        drop = dups[frame["order_id"].notna().to_numpy()[dups]]
+    elif duplicate_policy in ("drop_if_order_id", "keep"):
+        drop = dups[:0]
+    else:
+        raise ValueError(f"duplicate_policy={duplicate_policy!r} is not one of drop_if_order_id, drop, keep")
+    _exclude(out, keep, EXACT_DUPLICATE, drop)
+    kept_duplicates = np.setdiff1d(dups, drop)  # kept, but never silently: counted below if they stay
 
     tx = frame if keep.all() else frame.loc[keep]  # ``frame`` is the loader's own parsed copy
     has_order_id = "order_id" in tx.columns
@@ -94,7 +112,9 @@ def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, dro
             out.excluded[ORPHAN_RETURN] = len(orphans)
             out.excluded_positions[ORPHAN_RETURN] = np.asarray(orphans, dtype="int64")
             tx = tx.loc[keep_mask]
-        out.flagged[RETURN_LINES] = int((tx["amount"] < 0).sum())
+        netted = int((tx["amount"] < 0).sum())
+        if netted:
+            out.flagged[RETURN_LINES] = netted
 
     if has_order_id and orders_span_times:
         redated = _redate_order_lines(tx)
@@ -105,6 +125,10 @@ def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *, dro
     if zero:
         out.flagged[ZERO_AMOUNT] = zero
     out.kept_positions = tx.index.to_numpy(dtype="int64")
+    if len(kept_duplicates):
+        still_kept = int(np.isin(kept_duplicates, out.kept_positions).sum())  # an orphan return may have gone
+        if still_kept:
+            out.flagged[DUPLICATE_KEPT_BY_SPEC if duplicate_policy == "keep" else DUPLICATE_KEPT] = still_kept
     out.kept = tx.reset_index(drop=True)
     return out
 

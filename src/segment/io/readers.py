@@ -16,6 +16,12 @@ CSV, in two passes, neither of which writes to the input:
    the whole row. Whitespace-separated files (``delimiter: whitespace``) are read with the
    pandas C engine instead (``dtype=str``).
 
+Column names are the source's own: the CSV header as the file writes it (read with the
+spec's encoding and delimiter, surrounding spaces ignored), the Parquet schema's names, the
+query's column names. A name given to two columns is an error naming them, and so is a
+mapping to a name the source does not have: the readers' own renaming (DuckDB reads a second
+``amount`` as ``amount_1``, pandas as ``amount.1``) never becomes a column anyone can map.
+
 Line numbers: the header is line 1. When the file has exactly one physical line per record
 (no blank lines, no line breaks inside quoted values) row ``i`` is line ``i + 2``; otherwise
 the exact start line of every record is recovered with Python's csv module, only when a
@@ -29,6 +35,7 @@ import csv
 import difflib
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -116,6 +123,23 @@ def _file_problem(label: str, message: str) -> DataContractError:
 # ---------------------------------------------------------------- column mapping
 
 
+def duplicate_names(names: Sequence[str], label: str, where: str) -> list[Problem]:
+    """A problem naming every name that ``where`` (e.g. "the header") gives to more than one
+    column, with the columns' 1-based positions; empty when every name is unique."""
+    positions: dict[str, list[int]] = {}
+    for i, name in enumerate(names, 1):
+        if name != "":  # unnamed columns (a trailing delimiter) cannot be mapped, so cannot be confused
+            positions.setdefault(name, []).append(i)
+    twice = {name: pos for name, pos in positions.items() if len(pos) > 1}
+    if not twice:
+        return []
+    listed = ", ".join(f"{name!r} (columns {', '.join(map(str, pos[:-1]))} and {pos[-1]})" for name, pos in twice.items())
+    return [Problem(label, None, None, None,
+                    f"duplicate column names in {where}: {listed}; every column needs a name of its own, so rename "
+                    f"them in the source (a reader would silently rename the second, e.g. to "
+                    f"'{next(iter(twice))}_1', and one of them would be read in place of the other)")]
+
+
 def resolve_columns(spec: TableSpec, available: Sequence[str], wanted: Sequence[str], required: Sequence[str],
                     label: str) -> dict[str, str]:
     """internal -> source column; a missing required or explicitly mapped column is a
@@ -128,12 +152,17 @@ def resolve_columns(spec: TableSpec, available: Sequence[str], wanted: Sequence[
         source = spec.columns.get(internal, internal)
         if source is None:
             continue
-        if source in have:
+        if source in have and source != "":
             mapping[internal] = source
         elif explicit or internal in required:
-            close = difflib.get_close_matches(source, have, n=3, cutoff=0.6)
-            close += [c for c in have if c.strip().lower() == source.strip().lower() and c not in close]
+            names = list(dict.fromkeys(have))  # a duplicated name is suggested once
+            close = difflib.get_close_matches(source, names, n=3, cutoff=0.6)
+            close += [c for c in names if c.strip().lower() == source.strip().lower() and c not in close]
             hint = f"; closest: {close}" if close else ""
+            renamed = re.fullmatch(r"(.+)[._]\d+", source)
+            if renamed and have.count(renamed.group(1)) > 1:
+                hint += (f" ({source!r} is how a reader renames a second {renamed.group(1)!r} column; "
+                         "the source itself has no column of that name)")
             how = "mapped in the input spec" if explicit else "required; map it with columns: {" + internal + ": <name>}"
             problems.append(Problem(label, None, None, None,
                                     f"column {source!r} for {internal} ({how}) is not in the source; it has {have}{hint}"))
@@ -261,11 +290,12 @@ def read_csv(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], ex
         raise _file_problem(label, "the file is empty: not even a header line (expected a header naming the columns, "
                                    "then one line per transaction)")
     try:
+        header = read_header(path, spec)
         if spec.delimiter == WHITESPACE:
-            frame, row_hash, available, mapping = _read_whitespace(path, spec, wanted, required, label, extras)
+            frame, row_hash, available, mapping = _read_whitespace(path, spec, header, wanted, required, label, extras)
         else:
-            frame, row_hash, available, mapping = _read_csv_duckdb(scan.utf8_path or path, spec, wanted, required,
-                                                                  label, extras)
+            frame, row_hash, available, mapping = _read_csv_duckdb(scan.utf8_path or path, spec, header, wanted,
+                                                                  required, label, extras)
     finally:
         if scan.utf8_path is not None:
             os.unlink(scan.utf8_path)
@@ -276,6 +306,34 @@ def read_csv(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], ex
     info = {"file": label, "path": str(Path(path).resolve()), "format": "csv", "encoding": spec.encoding,
             "delimiter": spec.delimiter, "size_bytes": scan.size, "sha256": scan.sha256, "lines": physical}
     return RawTable(frame, row_hash, mapping, available, locator, info, label)
+
+
+def _text_encoding(spec: TableSpec) -> str:
+    """How Python opens the file: a UTF-8 spec skips a BOM (as the readers do)."""
+    return "utf-8-sig" if codecs.lookup(spec.encoding).name in ("utf-8", "utf-8-sig") else spec.encoding
+
+
+def read_header(path: str, spec: TableSpec) -> list[str]:
+    """The column names exactly as the file's header (its first record) writes them, read with
+    the spec's encoding, delimiter and quote: a name written twice comes back twice, an empty
+    name comes back empty (the readers would rename them). Called after the strict decode
+    pass, so the bytes are known to decode."""
+    if spec.delimiter == WHITESPACE:  # the same tokenizer as the data, without its header logic
+        head = pd.read_csv(path, sep=r"\s+", engine="c", header=None, nrows=1, dtype=str, keep_default_na=False,
+                           na_filter=False, encoding=_text_encoding(spec), quotechar=spec.quote)
+        return [str(v) for v in head.iloc[0]] if len(head) else []
+    with open(path, encoding=_text_encoding(spec), newline="") as fh:
+        for record in csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote):
+            if record:  # the readers skip blank lines before the header too
+                return record
+    return []
+
+
+def _by_position(label: str, header: Sequence[str], reader_names: Sequence[str]) -> None:
+    if len(header) != len(reader_names):  # not expected: both read the same first record
+        raise _file_problem(label, f"the header line has {len(header)} column names {list(header)}, but the CSV "
+                                   f"reader found {len(reader_names)} columns {list(reader_names)}; check the "
+                                   "delimiter and quoting of the header")
 
 
 def _duck_error(label: str, exc: Exception) -> DataContractError:
@@ -310,17 +368,26 @@ def _ragged_records(path: str, spec: TableSpec, label: str, limit: int) -> DataC
     return DataContractError(label, problems, {(None, problems[0].check): count}, max_shown=limit)
 
 
-def _read_csv_duckdb(path: str, spec: TableSpec, wanted: Sequence[str], required: Sequence[str], label: str,
+def _read_csv_duckdb(path: str, spec: TableSpec, header: Sequence[str], wanted: Sequence[str],
+                     required: Sequence[str], label: str,
                      extras: bool) -> tuple[pd.DataFrame, np.ndarray, list[str], dict[str, str]]:
+    """``header``: the file's own column names; the mapping is resolved against them (spaces
+    around a name are ignored, as DuckDB ignores them) and DuckDB's columns are then taken by
+    position, so its renamed duplicates ('amount_1') and invented names ('column5') are never
+    mappable."""
     con = _connect()
     try:
         src = _csv_source(path, spec)
         try:
-            available = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
+            reader_names = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         except duckdb.Error as exc:
             raise (_ragged_records(path, spec, label, spec.max_errors_shown) or _duck_error(label, exc)) from None
-        mapping = _mapping_with_extras(spec, available, wanted, required, label, extras)
-        select = ", ".join(f"t.{_ident(src_col)} AS {_ident(internal)}" for internal, src_col in mapping.items())
+        available = [name.strip() for name in header]
+        _by_position(label, available, reader_names)
+        mapping = _mapping_with_extras(spec, available, wanted, required, label, extras, "the header")
+        position = {name: i for i, name in enumerate(available)}  # unique: duplicates were an error
+        select = ", ".join(f"t.{_ident(reader_names[position[src_col]])} AS {_ident(internal)}"
+                           for internal, src_col in mapping.items())
         try:
             table = con.sql(f"SELECT {select}, hash(t) AS {_HASH} FROM {src} t").to_arrow_table()
         except duckdb.Error as exc:
@@ -332,12 +399,21 @@ def _read_csv_duckdb(path: str, spec: TableSpec, wanted: Sequence[str], required
 
 
 def _mapping_with_extras(spec: TableSpec, available: Sequence[str], wanted: Sequence[str], required: Sequence[str],
-                         label: str, extras: bool) -> dict[str, str]:
-    mapping = resolve_columns(spec, available, wanted, required, label)
+                         label: str, extras: bool, where: str) -> dict[str, str]:
+    """internal -> source column. ``available`` are the source's own column names (``where``
+    says whose: "the header", "the Parquet schema", ...); a name used twice there and a
+    mapping to a name not there are reported together."""
+    problems = duplicate_names(available, label, where)
+    try:
+        mapping = resolve_columns(spec, available, wanted, required, label)
+    except DataContractError as exc:
+        raise DataContractError(label, problems + exc.problems) from None
+    if problems:
+        raise DataContractError(label, problems)
     if extras:  # customer tables: other columns become text attributes
         listed = getattr(spec, "extra_columns", None)
         used = set(mapping.values())
-        names = [c for c in available if c not in used] if listed is None else list(listed)
+        names = [c for c in available if c not in used and c != ""] if listed is None else list(listed)
         missing = [c for c in names if c not in available]
         if missing:
             raise _file_problem(label, f"extra_columns {missing} are not in the source; it has {list(available)}")
@@ -361,27 +437,31 @@ def _types_mapper(t: pa.DataType) -> Any:
     return None
 
 
-def _read_whitespace(path: str, spec: TableSpec, wanted: Sequence[str], required: Sequence[str], label: str,
+def _read_whitespace(path: str, spec: TableSpec, header: Sequence[str], wanted: Sequence[str],
+                     required: Sequence[str], label: str,
                      extras: bool) -> tuple[pd.DataFrame, np.ndarray, list[str], dict[str, str]]:
-    encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name in ("utf-8", "utf-8-sig") else spec.encoding
+    """Like the DuckDB path: mapped against the file's ``header``, pandas' columns taken by
+    position (pandas renames a second 'amount' to 'amount.1')."""
     try:
         full = pd.read_csv(path, sep=r"\s+", engine="c", dtype=str, keep_default_na=False, na_filter=False,
-                           encoding=encoding, quotechar=spec.quote)
+                           encoding=_text_encoding(spec), quotechar=spec.quote)
     except (pd.errors.ParserError, ValueError) as exc:
         raise _file_problem(label, f"the whitespace-separated reader rejected the file: {exc}") from None
-    available = [str(c) for c in full.columns]
-    mapping = _mapping_with_extras(spec, available, wanted, required, label, extras)
+    available = list(header)
+    _by_position(label, available, [str(c) for c in full.columns])
+    mapping = _mapping_with_extras(spec, available, wanted, required, label, extras, "the header")
+    position = {name: i for i, name in enumerate(available)}
     row_hash = pd.util.hash_pandas_object(full, index=False).to_numpy()
-    frame = pd.DataFrame({internal: full[src] for internal, src in mapping.items()}).reset_index(drop=True)
+    frame = pd.DataFrame({internal: full.iloc[:, position[src]] for internal, src in mapping.items()}
+                         ).reset_index(drop=True)
     return frame, row_hash, available, mapping
 
 
 def _record_start_lines(path: str, spec: TableSpec) -> np.ndarray:
     """The 1-based start line of every data record, for files where records and physical lines
     differ (blank lines, line breaks inside quoted values). Slow; only used for messages."""
-    encoding = "utf-8-sig" if codecs.lookup(spec.encoding).name in ("utf-8", "utf-8-sig") else spec.encoding
     starts: list[int] = []
-    with open(path, encoding=encoding, newline="") as fh:
+    with open(path, encoding=_text_encoding(spec), newline="") as fh:
         if spec.delimiter == WHITESPACE:
             starts = [i for i, line in enumerate(fh, 1) if line.strip()]
         else:
@@ -407,7 +487,7 @@ def read_parquet(spec: TableSpec, wanted: Sequence[str], required: Sequence[str]
         available = list(pq.ParquetFile(path).schema_arrow.names)
     except (pa.ArrowInvalid, OSError) as exc:
         raise _file_problem(label, f"not a readable Parquet file: {exc}") from None
-    mapping = _mapping_with_extras(spec, available, wanted, required, label, extras)
+    mapping = _mapping_with_extras(spec, available, wanted, required, label, extras, "the Parquet schema")
     table = pq.read_table(path, columns=list(dict.fromkeys(mapping.values())))
     frame = pd.DataFrame({internal: table.column(src).to_pandas(types_mapper=_types_mapper)
                           for internal, src in mapping.items()})
@@ -436,7 +516,7 @@ def read_sql(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], ex
             available = list(con.sql(query).columns)
         except duckdb.Error as exc:
             raise _file_problem(label, f"the SQL query failed in DuckDB: {str(exc).splitlines()[0]}") from None
-        mapping = _mapping_with_extras(spec, available, wanted, required, label, extras)
+        mapping = _mapping_with_extras(spec, available, wanted, required, label, extras, "the query's result")
         select = ", ".join(f"q.{_ident(src)} AS {_ident(internal)}" for internal, src in mapping.items())
         try:
             table = con.sql(f"SELECT {select}, hash(q) AS {_HASH} FROM ({query}) q").to_arrow_table()
@@ -455,8 +535,9 @@ def read_frame(df: pd.DataFrame, spec: TableSpec, wanted: Sequence[str], require
                extras: bool = False) -> RawTable:
     """An in-memory table; the caller's frame is only read (selected columns are copies)."""
     label = "<DataFrame>"
-    labels = {str(c): c for c in df.columns}
-    mapping = _mapping_with_extras(spec, list(labels), wanted, required, label, extras)
+    names = [str(c) for c in df.columns]  # 1 and "1" are one name here: a duplicate too
+    mapping = _mapping_with_extras(spec, names, wanted, required, label, extras, "the DataFrame's columns")
+    labels = dict(zip(names, df.columns))
     frame = pd.DataFrame({internal: df[labels[src]].to_numpy(copy=True) if df[labels[src]].dtype == object
                           else df[labels[src]].copy(deep=True) for internal, src in mapping.items()})
     frame = frame.reset_index(drop=True)
