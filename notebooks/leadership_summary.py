@@ -41,7 +41,7 @@ display(Markdown(leadership.data_banner(result)))
 display(Markdown(leadership.headline(result, min_tier_size)))
 
 # %%
-display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], title="How much of the next period's profit each grading's top 20 % made", source=source, labels=leadership.METHOD_NAMES))
+display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], title="How much of the next period's profit each grading's top 20 % made", source=source, labels=leadership.method_names()))
 
 # %% [markdown]
 # ## The tiers of the recommended grading: size and worth
@@ -53,7 +53,7 @@ display(Markdown(leadership.tier_summary_intro(result, method, min_tier_size)))
 display(leadership.tier_summary(result, method, min_tier_size))
 
 # %%
-display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source, label=leadership.METHOD_NAMES.get(method)))
+display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source, label=leadership.method_names().get(method)))
 
 # %% [markdown]
 # ## Early warning

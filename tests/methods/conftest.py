@@ -10,46 +10,40 @@
   method whose module does not exist yet is *skipped* with a clear reason (only that:
   any other import error fails), so the contract covers every method once it lands.
 
-To add a method to the contract: register it in ``segment.methods.registry``; add small,
-fast constructor kwargs to ``CONTRACT_PARAMS``; if it needs more than the feature table,
-add a hook to ``PREPARE``; declare documented degenerate-input errors in
-``DEGENERATE_ERRORS``.
+A method joins the contract by being registered in ``segment.methods.registry``: its small,
+fast test parameters (``test_params``) and its documented degenerate-input errors
+(``degenerate_errors``) are read from the class.
 """
 
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from segment.methods.registry import METHODS, make_method
+from segment.errors import CannotGrade
+from segment.methods.registry import METHODS, describe, make_method
 
 AS_OF = pd.Timestamp("2022-12-31")
 TREND_WINDOW_DAYS = 182
 MONEY_COLUMNS = ("monetary_total", "avg_order_value", "profit", "recent_revenue", "prior_revenue", "overdue_amount",
                  "credit_limit")
 
-#: per-method keyword arguments for the contract tests (small and fast)
-CONTRACT_PARAMS: dict[str, dict[str, Any]] = {
-    "kmeans": {"n_clusters": 4, "random_state": 0},
-    "supervised": {"max_iter": 30, "random_state": 0},
-}
 #: extra kwargs for the degenerate-input tests (one customer, all-equal values)
 DEGENERATE_PARAMS: dict[str, dict[str, Any]] = {
     "kmeans": {"n_clusters": None},
 }
-#: documented clear errors on degenerate input: name -> case -> (exception, message regex)
-DEGENERATE_ERRORS: dict[str, dict[str, tuple[type[Exception], str]]] = {
-    # the Gamma-Gamma spend model needs repeat buyers
-    "bgnbd": {"one_customer": (ValueError, "at least three customers")},
-}
+
+
+def degenerate_errors(name: str) -> dict[str, tuple[type[Exception], str]]:
+    """The documented clear errors of a method on degenerate input (its ``degenerate_errors``)."""
+    return {case: (CannotGrade, regex) for case, regex in describe(name).degenerate_errors.items()}
+
 
 ALL_METHODS = sorted(METHODS)
-#: the six rule-based methods of this package part (no randomness, no extra context)
-RULE_METHODS = ("abc_profit", "abc_revenue", "kaism", "lifecycle", "pyramid", "rfm", "weighted")
 
 
 def make_feature_table(n: int = 500, random_state: int = 0, *, id_prefix: str = "C", as_of=AS_OF) -> pd.DataFrame:
@@ -148,10 +142,10 @@ def training(b2b):
     return f, o["profit_outcome"]
 
 
-#: name -> hook(method, request) that gives a method the context it needs before fit
-PREPARE: dict[str, Callable[[Any, pytest.FixtureRequest], None]] = {
-    "supervised": lambda m, request: m.set_training(*request.getfixturevalue("training")),
-}
+def prepare(method: Any, request: pytest.FixtureRequest) -> None:
+    """Give a method that needs history (``set_training``) the earlier-origin training data."""
+    if hasattr(method, "set_training"):
+        method.set_training(*request.getfixturevalue("training"))
 
 
 def skip_if_not_written(name: str) -> None:
@@ -165,9 +159,8 @@ def skip_if_not_written(name: str) -> None:
 def make(request):
     def factory(name: str, **params):
         skip_if_not_written(name)
-        method = make_method(name, **{**CONTRACT_PARAMS.get(name, {}), **params})
-        if name in PREPARE:
-            PREPARE[name](method, request)
+        method = make_method(name, **{**describe(name).test_params, **params})
+        prepare(method, request)
         return method
 
     return factory

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from segment.methods.base import codes_from_thresholds, rank_order, thresholds_from_shares
-from tests.methods.conftest import ALL_METHODS, DEGENERATE_ERRORS, DEGENERATE_PARAMS, make_feature_table
+from tests.methods.conftest import ALL_METHODS, DEGENERATE_PARAMS, degenerate_errors, make_feature_table
 
 # documented and tested in test_rfm: realistic frequencies tie, and RFM says so
 pytestmark = pytest.mark.filterwarnings("ignore::segment.methods.rfm.ScoreRangeWarning")
@@ -36,8 +36,8 @@ def check_output(out: pd.DataFrame, features: pd.DataFrame, method) -> None:
 def degenerate(make, name: str, case: str, table: pd.DataFrame):
     """fit_assign on degenerate input: a well-formed result, or the documented clear error."""
     m = make(name, **DEGENERATE_PARAMS.get(name, {}))
-    if case in DEGENERATE_ERRORS.get(name, {}):
-        exc, match = DEGENERATE_ERRORS[name][case]
+    if case in degenerate_errors(name):
+        exc, match = degenerate_errors(name)[case]
         with pytest.raises(exc, match=match):
             m.fit(table)
         return None

@@ -39,21 +39,52 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from segment.methods.params import param
+
 
 class NotFittedError(RuntimeError):
     """``assign`` was called before ``fit``."""
 
 
+#: what a method can promise (``GradingMethod.promises``); the property tests check each
+#: promise over every registered method that makes it (tests/methods/test_properties.py)
+PROMISES = {
+    "row_order": "the order of the rows changes no tier and no score",
+    "money_scale": "multiplying every money column by the same positive number changes no tier",
+}
+
+
 @dataclass
 class GradingMethod:
-    """Base class; see the module docstring for the contract."""
+    """Base class; see the module docstring for the contract.
 
-    provisional_days: int = 182
+    Every method describes itself (``segment.methods.registry.describe`` reads it; the config
+    check, the reports, docs/METHODS.md and the property tests use it): ``display_name`` and
+    ``description`` (one plain sentence a leadership reader understands), its parameters
+    (dataclass fields declared with ``segment.methods.params.param``: type, allowed values,
+    default, help), ``simplicity`` (1 = simplest; breaks ties between methods that judge
+    about as well), ``promises`` (keys of ``PROMISES``) and ``monotone_in`` (feature columns
+    whose increase never lowers a customer's tier)."""
+
+    provisional_days: int = param(182, low=0, help="customers with a shorter tenure (days) get a provisional grade")
 
     #: columns of the feature table the method needs (checked with a clear error)
     required_features: ClassVar[tuple[str, ...]] = ()
-    #: short human description for reports
+    #: plain name for reports (what a reader who did not build it understands)
+    display_name: ClassVar[str] = ""
+    #: one plain sentence: what the method ranks customers by (leadership reads it)
     description: ClassVar[str] = ""
+    #: 1 = simplest to explain and run; among methods that are about as good, the simplest is preferred
+    simplicity: ClassVar[int] = 99
+    #: invariants the method promises (keys of ``PROMISES``)
+    promises: ClassVar[frozenset[str]] = frozenset()
+    #: feature columns whose increase never lowers a customer's tier (refitted or not)
+    monotone_in: ClassVar[tuple[str, ...]] = ()
+    #: small, fast parameters for the contract and property tests
+    test_params: ClassVar[dict[str, Any]] = {}
+    #: documented ``CannotGrade`` errors on degenerate input: case -> message regex
+    #: (cases of tests/methods/test_contract.py: ``one_customer``, ``all_equal``)
+    degenerate_errors: ClassVar[dict[str, str]] = {}
 
     # ----------------------------------------------------------------- public API
     def get_params(self) -> dict[str, Any]:
@@ -67,6 +98,7 @@ class GradingMethod:
     def fit(self, features: pd.DataFrame) -> "GradingMethod":
         self.fitted_ = False  # a failed refit must not leave the previous fit looking current
         self.__dict__.pop("_assigned_at_fit", None)
+        self._check_params()
         self._check_features(features)
         if len(features) == 0:
             raise ValueError(f"{type(self).__name__}.fit needs at least one customer; the feature table is empty")
@@ -131,6 +163,19 @@ class GradingMethod:
         if not features.index.is_unique:
             dup = features.index[features.index.duplicated()][:5].tolist()
             raise ValueError(f"the feature table's index (customer_id) has duplicates, e.g. {dup}; one row per customer")
+
+    def param_problems(self) -> list[str]:
+        """The rule between parameters that their declarations cannot say (e.g. one label per
+        tier) that these parameters break, as messages; the config check reports them before
+        any work, from the same ``_check_params`` that ``fit`` runs."""
+        try:
+            self._check_params()
+        except (ValueError, TypeError) as exc:
+            return [str(exc)]
+        return []
+
+    def _check_params(self) -> None:
+        """Raise ValueError when the parameters break a rule between them (override)."""
 
     def required_features_for_params(self) -> tuple[str, ...]:
         """Feature columns needed with the current parameters (override when it depends)."""

@@ -32,7 +32,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, codes_from_thresholds, thresholds_from_shares
+from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
+from segment.methods.params import param
 from segment.methods.clv_models import (
     bgnbd_expected_purchases,
     bgnbd_prob_alive,
@@ -44,17 +45,26 @@ from segment.methods.clv_models import (
 
 @dataclass
 class BGNBDGrading(GradingMethod):
-    #: prediction horizon of the expected value (days after as_of)
-    horizon_days: int = 365
-    #: the model's time unit in days (7 = weeks, FHL's choice; only the scale of alpha changes)
-    time_unit_days: float = 7.0
-    tier_shares: tuple[float, ...] = (0.2, 0.5)
-    tier_labels: tuple[str, ...] = ("A", "B", "C")
+    horizon_days: int = param(365, low=0, help="prediction horizon of the expected value (days after the grading date)")
+    time_unit_days: float = param(7.0, low=0, low_open=True,
+                                  help="the model's time unit in days (7 = weeks; only the scale of alpha changes)")
+    tier_shares: tuple[float, ...] = param((0.2, 0.5), low=0, low_open=True, high=1,
+                                           help="cumulative customer shares closing A, B, ... by expected revenue")
+    tier_labels: tuple[str, ...] = param(("A", "B", "C"), help="tier labels, best first")
 
     required_features: ClassVar[tuple[str, ...]] = (
         "frequency", "first_order_date", "last_order_date", "tenure_days", "avg_order_value",
     )
-    description: ClassVar[str] = "BG/NBD + Gamma-Gamma: expected revenue over the horizon (predictive benchmark)"
+    display_name: ClassVar[str] = "purchase-probability model (BG/NBD)"
+    description: ClassVar[str] = ("estimates from each customer's buying rhythm how much they are likely to buy next, "
+                                  "so recent, regular buyers rank above customers who have probably stopped")
+    simplicity: ClassVar[int] = 9
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order"})
+    degenerate_errors: ClassVar[dict[str, str]] = {"one_customer": "at least three customers"}
+
+    def _check_params(self) -> None:
+        check_shares(self.tier_shares)
+        check_labels(self, len(self.tier_shares) + 1, "one more than tier_shares")
 
     def _inputs(self, features: pd.DataFrame) -> tuple[np.ndarray, ...]:
         if features.attrs.get("lookback_months") is not None:

@@ -1,7 +1,11 @@
 """Clustering: k-means on transformed, scaled features; clusters ordered into tiers.
 
-Transform: every feature goes through a signed log1p, sign(v)·log(1 + |v|) (money,
-counts and days are heavily right-skewed; the sign keeps loss-making customers apart
+Transform: a money feature (``MONEY_FEATURES``) is first divided by its money unit learned
+in fit, the median of its non-zero absolute values on the fit sample (1 when all are zero),
+so that the money unit (dollars, cents, another currency) changes no tier: the signed log
+below is not scale-invariant, and taking it of raw cents gave other clusters and another k
+than of dollars. Then every feature goes through a signed log1p, sign(v)·log(1 + |v|)
+(money, counts and days are heavily right-skewed; the sign keeps loss-making customers apart
 from break-even ones), then standard scaling learned in fit (a constant column is left
 unscaled). NaN in a clustering feature is an error.
 
@@ -23,7 +27,7 @@ coordinates. The order therefore does not depend on k-means' arbitrary cluster n
 so labels are stable across runs and seeds.
 
 Learned state: ``k_``, ``labels_``, ``silhouettes_`` (k -> silhouette; empty when k was
-given), ``mean_``/``scale_`` (the scaling), ``centers_`` (scaled space, tier order) and
+given), ``money_unit_`` (per feature: the divisor, 1 for non-money), ``mean_``/``scale_`` (the scaling), ``centers_`` (scaled space, tier order) and
 ``profiles_`` (per tier: customers, share, and the mean of every clustering feature and
 the value column, over the calibration table) for the report.
 
@@ -48,6 +52,11 @@ from sklearn.metrics import pairwise_distances_argmin, silhouette_score
 from threadpoolctl import threadpool_limits
 
 from segment.methods.base import GradingMethod, check_columns
+from segment.methods.params import param
+
+#: feature columns in money: divided by their learned money unit before the signed log
+MONEY_FEATURES = frozenset({"monetary_total", "avg_order_value", "profit", "recent_revenue", "prior_revenue",
+                            "overdue_amount", "credit_limit"})
 
 
 #: with n_threads=None, k-means on fewer points than this runs on one thread: thread
@@ -59,27 +68,38 @@ def signed_log1p(x: np.ndarray) -> np.ndarray:
     return np.sign(x) * np.log1p(np.abs(x))
 
 
+def _money_unit(values: pd.Series) -> float:
+    """The median of the non-zero absolute values (1.0 when there is none): money / unit does not
+    depend on the unit money is counted in."""
+    v = np.abs(values.to_numpy(dtype=float))
+    v = v[(v > 0) & np.isfinite(v)]
+    return float(np.median(v)) if len(v) else 1.0
+
+
 @dataclass
 class ClusterGrading(GradingMethod):
-    #: clustering features (signed-log1p transformed, then standardised)
-    features: tuple[str, ...] = ("recency_days", "frequency", "monetary_total", "profit")
-    #: number of clusters; None = chosen by silhouette over ``k_range``
-    n_clusters: int | None = None
-    k_range: tuple[int, ...] = (3, 4, 5, 6)
-    #: clusters are ordered into tiers by the mean of this column, best (highest) first
-    value_column: str = "profit"
-    #: k-means is fitted on a seeded sample of at most this many customers
-    fit_sample: int = 200_000
-    #: customers the silhouette of each k is computed on (it is quadratic in this)
-    silhouette_sample: int = 5_000
-    n_init: int = 4
-    random_state: int = 0
-    #: threads for scikit-learn's OpenMP/BLAS; None = its default (all cores), but one
-    #: thread below 20,000 rows. Centroids agree to ~1e-13 whatever the count; on a
-    #: shared machine 1 is often faster
-    n_threads: int | None = None
+    features: tuple[str, ...] = param(("recency_days", "frequency", "monetary_total", "profit"),
+                                      help="clustering features (money in its learned unit, signed-log1p "
+                                           "transformed, then standardised)")
+    n_clusters: int | None = param(None, low=1, high=26, help="number of clusters; none = chosen by silhouette "
+                                                              "over k_range")
+    k_range: tuple[int, ...] = param((3, 4, 5, 6), low=2, high=26, help="numbers of clusters the silhouette "
+                                                                       "chooses from")
+    value_column: str = param("profit", help="clusters are ordered into tiers by the mean of this column, "
+                                             "best (highest) first")
+    fit_sample: int = param(200_000, low=1, help="k-means is fitted on a seeded sample of at most this many customers")
+    silhouette_sample: int = param(5_000, low=2, help="customers the silhouette of each k is computed on "
+                                                      "(it is quadratic in this)")
+    n_init: int = param(4, low=1, help="k-means restarts")
+    random_state: int = param(0, low=0, help="seed of the samples and of k-means")
+    n_threads: int | None = param(None, low=1, help="threads for scikit-learn; none = its default (all cores), "
+                                                    "but one below 20,000 rows (the centroids agree to ~1e-13)")
 
-    description: ClassVar[str] = "k-means clusters on log-scaled RFM and profit, ordered by mean profit"
+    display_name: ClassVar[str] = "data-driven clusters (k-means)"
+    description: ClassVar[str] = "groups customers with similar buying patterns and ranks the groups by profit"
+    simplicity: ClassVar[int] = 8
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    test_params: ClassVar[dict] = {"n_clusters": 4, "random_state": 0}
 
     def required_features_for_params(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.features, self.value_column, "tenure_days")))
@@ -105,7 +125,7 @@ class ClusterGrading(GradingMethod):
         if np.isnan(values).any():
             bad = [c for c in self.features if features[c].isna().any()]
             raise ValueError(f"ClusterGrading features {bad} have missing values; fill or drop them first")
-        return signed_log1p(values)
+        return signed_log1p(values / self.money_unit_)
 
     def _matrix(self, features: pd.DataFrame) -> np.ndarray:
         return (self._transformed(features) - self.mean_) / self.scale_
@@ -124,14 +144,15 @@ class ClusterGrading(GradingMethod):
 
     def _fit_threads(self, features: pd.DataFrame) -> None:
         check_columns(features, self.features, "ClusterGrading features")
-        self._check_params()
         n = len(features)
         if n == 0:
             raise ValueError("ClusterGrading needs at least one customer")
         features = features.sort_index()  # the sample and k-means++ must not depend on row order
         rng = np.random.default_rng(self.random_state)
         idx = np.sort(rng.choice(n, size=min(n, self.fit_sample), replace=False))
-        z = self._transformed(features.iloc[idx])
+        sample = features.iloc[idx]
+        self.money_unit_ = np.array([_money_unit(sample[c]) if c in MONEY_FEATURES else 1.0 for c in self.features])
+        z = self._transformed(sample)
         self.mean_ = z.mean(axis=0)
         sd = z.std(axis=0)
         self.scale_ = np.where(sd > 0, sd, 1.0)

@@ -30,6 +30,8 @@ import numpy as np
 from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
+from segment.errors import CannotGrade
+
 _LOG_BOUND = 10.0
 
 
@@ -197,7 +199,7 @@ def fit_bgnbd(x, t_x, T) -> BGNBDParams:
     if len(x) == 0:
         raise ValueError("BG/NBD needs at least one customer")
     if not np.any(x > 0):
-        raise ValueError("BG/NBD: no customer has a repeat purchase, so the dropout process cannot be estimated")
+        raise CannotGrade("BG/NBD: no customer has a repeat purchase, so the dropout process cannot be estimated")
     scale = float(T.mean()) if T.mean() > 0 else 1.0
     fun, n = _bgnbd_objective(x, t_x / scale, T / scale)
     logp, value = _minimise(fun, BGNBD_STARTS)
@@ -355,7 +357,7 @@ def fit_gamma_gamma(n, m) -> GammaGammaParams:
         raise ValueError("n and m must be one-dimensional and of equal length")
     keep = (n > 0) & (m > 0) & np.isfinite(m)
     if keep.sum() < 3:
-        raise ValueError("Gamma-Gamma needs at least three customers with purchases and positive spend")
+        raise CannotGrade("Gamma-Gamma needs at least three customers with purchases and positive spend")
     scale = float(np.mean(m[keep]))  # gamma scales with the currency unit; p and q do not
     fun, total = _gamma_gamma_objective(n[keep], m[keep] / scale)
     logp, value = _minimise(fun, ((1.0, 1.0, 1.0), (2.0, 3.0, 2.0)))

@@ -32,7 +32,7 @@ median (see ``normalise``); ``n_missing_`` counts them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -40,33 +40,39 @@ import pandas as pd
 
 from segment.methods import normalise
 from segment.methods.base import GradingMethod, check_columns, check_labels
+from segment.methods.params import param
 
 AXES = ("attractiveness", "position")
 
 
 @dataclass
 class KAISMMatrix(GradingMethod):
-    #: attractiveness axis: column -> weight
-    attractiveness: dict[str, float] = field(default_factory=lambda: {"growth_trend": 0.5, "monetary_total": 0.5})
-    #: position axis: column -> weight
-    position: dict[str, float] = field(
-        default_factory=lambda: {"frequency": 1 / 3, "tenure_days": 1 / 3, "recency_days": 1 / 3}
-    )
-    #: quantile of each axis (attractiveness, position) where it splits into low / high
-    split_quantiles: tuple[float, float] = (0.5, 0.5)
-    normalisation: str = "rank"
-    lower_is_better: tuple[str, ...] = normalise.LOWER_IS_BETTER
-    tier_labels: tuple[str, ...] = ("key", "development", "maintenance", "opportunity")
+    attractiveness: dict[str, float] = param(default_factory=lambda: {"growth_trend": 0.5, "monetary_total": 0.5},
+                                             low=0, help="attractiveness axis: feature column -> weight")
+    position: dict[str, float] = param(
+        default_factory=lambda: {"frequency": 1 / 3, "tenure_days": 1 / 3, "recency_days": 1 / 3},
+        low=0, help="position (relationship strength) axis: feature column -> weight")
+    split_quantiles: tuple[float, float] = param((0.5, 0.5), low=0, low_open=True, high=1,
+                                                 help="quantile of each axis (attractiveness, position) where it "
+                                                      "splits into low / high (inside 0 to 1)")
+    normalisation: str = param("rank", choices=normalise.METHODS, help="rank (percentile), minmax or robust_z")
+    lower_is_better: tuple[str, ...] = param(normalise.LOWER_IS_BETTER,
+                                             help="columns where a lower value is better (negated before normalising)")
+    tier_labels: tuple[str, ...] = param(("key", "development", "maintenance", "opportunity"),
+                                         help="the four quadrants' labels, best first")
 
-    description: ClassVar[str] = "KAISM: attractiveness x position 2x2 -> key, development, maintenance, opportunity"
+    display_name: ClassVar[str] = "key-account matrix (KAISM)"
+    description: ClassVar[str] = "places customers on attractiveness against relationship strength"
+    simplicity: ClassVar[int] = 7
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
 
     def required_features_for_params(self) -> tuple[str, ...]:
         return ("tenure_days",)
 
-    def _axes(self) -> dict[str, dict[str, float]]:
-        return {"attractiveness": dict(self.attractiveness), "position": dict(self.position)}
+    def indicator_columns(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys([*self.attractiveness, *self.position]))
 
-    def _fit(self, features: pd.DataFrame) -> None:
+    def _check_params(self) -> None:
         check_labels(self, 4, "key, development, maintenance, opportunity")
         q = np.asarray(self.split_quantiles, dtype=float)
         if q.shape != (2,) or np.any(q <= 0) or np.any(q >= 1):
@@ -74,6 +80,12 @@ class KAISMMatrix(GradingMethod):
         for name, axis in self._axes().items():
             if not axis or any(not np.isfinite(float(v)) or float(v) < 0 for v in axis.values()) or sum(axis.values()) <= 0:
                 raise ValueError(f"KAISM {name} weights must be non-negative with a positive sum, got {axis!r}")
+
+    def _axes(self) -> dict[str, dict[str, float]]:
+        return {"attractiveness": dict(self.attractiveness), "position": dict(self.position)}
+
+    def _fit(self, features: pd.DataFrame) -> None:
+        for name, axis in self._axes().items():
             check_columns(features, axis, f"KAISM {name} axis")
         cols = list(dict.fromkeys([*self.attractiveness, *self.position]))
         self.norm_ = {
@@ -83,6 +95,7 @@ class KAISMMatrix(GradingMethod):
         self.normalisation_summary_ = {c: normalise.summary(s) for c, s in self.norm_.items()}
         self.n_missing_ = {c: int(features[c].isna().sum()) for c in cols}
         axes = self.axis_values(features)
+        q = np.asarray(self.split_quantiles, dtype=float)
         self.split_ = {a: float(np.quantile(axes[a].to_numpy(), qa)) for a, qa in zip(AXES, q)}
 
     def axis_values(self, features: pd.DataFrame) -> pd.DataFrame:

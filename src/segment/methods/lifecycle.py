@@ -30,31 +30,36 @@ import numpy as np
 import pandas as pd
 
 from segment.methods.base import GradingMethod, check_labels, column_values
+from segment.methods.params import param
 
 
 @dataclass
 class LifecycleStatus(GradingMethod):
-    #: first order less than this many days ago = new; None = provisional_days
-    new_days: int | None = None
-    #: last order at most this many days ago = active
-    active_days: int = 90
-    #: last order at most this many days ago = lapsing (beyond: lost)
-    lapsing_days: int = 180
-    tier_labels: tuple[str, ...] = ("active", "new", "lapsing", "lost")
+    new_days: int | None = param(None, low=0, help="first order less than this many days ago = new; "
+                                                   "none = provisional_days")
+    active_days: int = param(90, low=0, low_open=True, help="last order at most this many days ago = active")
+    lapsing_days: int = param(180, low=0, low_open=True,
+                              help="last order at most this many days ago = lapsing (beyond: lost)")
+    tier_labels: tuple[str, ...] = param(("active", "new", "lapsing", "lost"), help="the four labels, best first")
 
     required_features: ClassVar[tuple[str, ...]] = ("recency_days", "tenure_days")
-    description: ClassVar[str] = "Lifecycle: active, new (provisional), lapsing, lost by recency and tenure"
+    display_name: ClassVar[str] = "customer lifecycle status"
+    description: ClassVar[str] = "sorts customers into new, active, lapsing and lost by when they last bought"
+    simplicity: ClassVar[int] = 2
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+
+    def _check_params(self) -> None:
+        check_labels(self, 4, "active, new, lapsing, lost")
+        if not 0 < self.active_days <= self.lapsing_days:
+            raise ValueError(f"need 0 < active_days <= lapsing_days, got {self.active_days}, {self.lapsing_days}")
+        if self.effective_new_days < 0:
+            raise ValueError(f"new_days must be >= 0, got {self.effective_new_days}")
 
     @property
     def effective_new_days(self) -> int:
         return self.provisional_days if self.new_days is None else self.new_days
 
     def _fit(self, features: pd.DataFrame) -> None:
-        check_labels(self, 4, "active, new, lapsing, lost")
-        if not 0 < self.active_days <= self.lapsing_days:
-            raise ValueError(f"need 0 < active_days <= lapsing_days, got {self.active_days}, {self.lapsing_days}")
-        if self.effective_new_days < 0:
-            raise ValueError(f"new_days must be >= 0, got {self.effective_new_days}")
         codes, _ = self._assign(features)
         self.tier_counts_ = {label: int((codes == i).sum()) for i, label in enumerate(self.tier_labels)}
 

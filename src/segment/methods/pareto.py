@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, column_values
+from segment.methods.params import param
 
 BASIS_COLUMNS = {"revenue": "monetary_total", "profit": "profit"}
 #: tolerance on cumulative shares (a fraction of the total)
@@ -53,14 +54,30 @@ SHARE_TOLERANCE = 1e-9
 
 @dataclass
 class ParetoABC(GradingMethod):
-    #: "revenue" (monetary_total) or "profit" (profit)
-    basis: str = "revenue"
-    #: cumulative shares of the positive total that close A, B, ... (increasing, in (0, 1])
-    cut_shares: tuple[float, ...] = (0.8, 0.95)
-    #: one label per cut, one for the rest (value >= 0), one for loss-makers, best first
-    tier_labels: tuple[str, ...] = ("A", "B", "C", "loss")
+    basis: str = param("revenue", choices=tuple(BASIS_COLUMNS),
+                       help="grade by revenue (monetary_total) or by profit (profit)")
+    cut_shares: tuple[float, ...] = param((0.8, 0.95), low=0, low_open=True, high=1,
+                                          help="cumulative shares of the positive total that close A, B, ... (increasing)")
+    tier_labels: tuple[str, ...] = param(("A", "B", "C", "loss"),
+                                         help="one label per cut, one for the rest (value >= 0), one for loss-makers, "
+                                              "best first")
 
-    description: ClassVar[str] = "Pareto/ABC: A = customers making the first 80 % of the total, B up to 95 %, C the rest"
+    simplicity: ClassVar[int] = 1
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+
+    # one class, two registry names (abc_revenue, abc_profit): what it says depends on ``basis``
+    @property
+    def display_name(self) -> str:  # type: ignore[override]
+        return f"ABC by {self.basis} (Pareto 80/20)"
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return ("ranks customers by what they spent so far" if self.basis == "revenue"
+                else "ranks customers by the profit they brought so far")
+
+    @property
+    def monotone_in(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (BASIS_COLUMNS.get(self.basis, "monetary_total"),)
 
     @property
     def value_column(self) -> str:
@@ -68,12 +85,15 @@ class ParetoABC(GradingMethod):
             raise ValueError(f"basis must be one of {sorted(BASIS_COLUMNS)}, got {self.basis!r}")
         return BASIS_COLUMNS[self.basis]
 
+    def _check_params(self) -> None:
+        self.value_column
+        check_shares(self.cut_shares)
+        check_labels(self, len(self.cut_shares) + 2, "one per cut, one for the rest, one for loss-makers")
+
     def required_features_for_params(self) -> tuple[str, ...]:
         return (self.value_column, "tenure_days")
 
     def _fit(self, features: pd.DataFrame) -> None:
-        check_shares(self.cut_shares)
-        check_labels(self, len(self.cut_shares) + 2, "one per cut, one for the rest, one for loss-makers")
         v = column_values(features, self.value_column, type(self).__name__)
         sorted_pos = np.sort(np.clip(v, 0.0, None))[::-1]  # tie order cannot matter: thresholds are values
         total = float(sorted_pos.sum())

@@ -39,29 +39,38 @@ from segment.methods.base import (
     column_values,
     thresholds_from_shares,
 )
+from segment.methods.params import param
 
 
 @dataclass
 class CustomerPyramid(GradingMethod):
-    #: the value the pyramid is built on (profit: customer profitability)
-    value_column: str = "profit"
-    #: cumulative customer-count shares closing each level but the last
-    cut_shares: tuple[float, ...] = (0.01, 0.20, 0.50)
-    #: best first; one more than cut_shares (重要, 次要, 普通, 小客户)
-    tier_labels: tuple[str, ...] = ("important", "secondary", "ordinary", "small")
-    #: how many top levels are the "key customers" (关键客户)
-    n_key_levels: int = 2
+    value_column: str = param("profit", help="the value the pyramid is built on (profit: customer profitability)")
+    cut_shares: tuple[float, ...] = param((0.01, 0.20, 0.50), low=0, low_open=True, high=1,
+                                          help="cumulative customer-count shares closing each level but the last")
+    tier_labels: tuple[str, ...] = param(("important", "secondary", "ordinary", "small"),
+                                         help="best first; one more than cut_shares (重要, 次要, 普通, 小客户)")
+    n_key_levels: int = param(2, low=1, help='how many top levels are the "key customers" (关键客户)')
 
-    description: ClassVar[str] = "Customer pyramid: important / secondary / ordinary / small by profit"
+    display_name: ClassVar[str] = "customer pyramid by profit"
+    description: ClassVar[str] = ("ranks customers by the profit they brought so far, with a small top level "
+                                  "of the most important ones")
+    simplicity: ClassVar[int] = 3
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+
+    @property
+    def monotone_in(self) -> tuple[str, ...]:  # type: ignore[override]
+        return (self.value_column,)
+
+    def _check_params(self) -> None:
+        check_shares(self.cut_shares)
+        check_labels(self, len(self.cut_shares) + 1, "one more than cut_shares")
+        if not 1 <= self.n_key_levels <= len(self.tier_labels):
+            raise ValueError(f"n_key_levels must be in 1..{len(self.tier_labels)}, got {self.n_key_levels}")
 
     def required_features_for_params(self) -> tuple[str, ...]:
         return (self.value_column, "tenure_days")
 
     def _fit(self, features: pd.DataFrame) -> None:
-        check_shares(self.cut_shares)
-        check_labels(self, len(self.cut_shares) + 1, "one more than cut_shares")
-        if not 1 <= self.n_key_levels <= len(self.tier_labels):
-            raise ValueError(f"n_key_levels must be in 1..{len(self.tier_labels)}, got {self.n_key_levels}")
         v = column_values(features, self.value_column, type(self).__name__)
         self.thresholds_ = thresholds_from_shares(v, self.cut_shares)
         codes = codes_from_thresholds(v, self.thresholds_)

@@ -43,13 +43,14 @@ cell's segment. Missing values are a ValueError.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from segment.methods.base import GradingMethod, check_labels, column_values
+from segment.methods.params import param
 
 
 class ScoreRangeWarning(UserWarning):
@@ -147,18 +148,33 @@ def segment_cube(rules: Any, n_bins: int) -> tuple[np.ndarray, list[str]]:
 
 @dataclass
 class RFMGrading(GradingMethod):
-    #: scores per dimension (5 = quintiles)
-    n_bins: int = 5
-    #: (score ranges -> segment) rule table; see the module docstring
-    segment_rules: tuple[dict[str, Any], ...] = DEFAULT_SEGMENT_RULES
-    #: segment -> tier label
-    tier_map: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_TIER_MAP))
-    tier_labels: tuple[str, ...] = ("A", "B", "C")
-    recency_column: str = "recency_days"
-    frequency_column: str = "frequency"
-    monetary_column: str = "monetary_total"
+    n_bins: int = param(5, low=2, high=20, help="scores per dimension (5 = quintiles)")
+    segment_rules: tuple[dict[str, Any], ...] = param(DEFAULT_SEGMENT_RULES,
+                                                      help="(score ranges -> segment) rule table; see the module "
+                                                           "docstring of segment.methods.rfm")
+    tier_map: dict[str, str] = param(default_factory=lambda: dict(DEFAULT_TIER_MAP), help="segment -> tier label")
+    tier_labels: tuple[str, ...] = param(("A", "B", "C"), help="tier labels, best first")
+    recency_column: str = param("recency_days", help="feature column scored for recency (lower is better)")
+    frequency_column: str = param("frequency", help="feature column scored for frequency")
+    monetary_column: str = param("monetary_total", help="feature column scored for money")
 
-    description: ClassVar[str] = "RFM: recency, frequency, monetary quintile scores -> named segments -> tiers"
+    display_name: ClassVar[str] = "RFM score (recency, frequency, spend)"
+    description: ClassVar[str] = "scores customers on how recently, how often and how much they bought"
+    simplicity: ClassVar[int] = 5
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+
+    def _check_params(self) -> None:
+        if int(self.n_bins) != self.n_bins or self.n_bins < 2:
+            raise ValueError(f"n_bins must be an integer >= 2, got {self.n_bins!r}")
+        check_labels(self, len(self.tier_labels), "tiers named in tier_map")
+        _, names = segment_cube(self.segment_rules, self.n_bins)
+        unmapped = [s for s in names if s not in self.tier_map]
+        bad = {s: t for s, t in self.tier_map.items() if s in names and t not in self.tier_labels}
+        if unmapped or bad:
+            raise ValueError(
+                f"tier_map must map every segment to one of {self.tier_labels}; "
+                f"unmapped segments {unmapped}, unknown tiers {bad}"
+            )
 
     @property
     def columns(self) -> dict[str, str]:
@@ -168,17 +184,7 @@ class RFMGrading(GradingMethod):
         return (*self.columns.values(), "tenure_days")
 
     def _fit(self, features: pd.DataFrame) -> None:
-        if int(self.n_bins) != self.n_bins or self.n_bins < 2:
-            raise ValueError(f"n_bins must be an integer >= 2, got {self.n_bins!r}")
-        check_labels(self, len(self.tier_labels), "tiers named in tier_map")
         cube, names = segment_cube(self.segment_rules, self.n_bins)
-        unmapped = [s for s in names if s not in self.tier_map]
-        bad = {s: t for s, t in self.tier_map.items() if s in names and t not in self.tier_labels}
-        if unmapped or bad:
-            raise ValueError(
-                f"tier_map must map every segment to one of {self.tier_labels}; "
-                f"unmapped segments {unmapped}, unknown tiers {bad}"
-            )
         self._segment_cube, self.segments_ = cube, names  # private: a lookup array, not for reports
         qs = np.arange(1, self.n_bins) / self.n_bins
         self.edges_ = {

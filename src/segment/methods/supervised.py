@@ -45,7 +45,9 @@ import pandas as pd
 from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
-from segment.methods.base import GradingMethod, codes_from_thresholds, thresholds_from_shares
+from segment.errors import CannotGrade
+from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
+from segment.methods.params import param
 
 MAX_CATEGORIES = 255  # HistGradientBoosting's limit (max_bins)
 #: with n_threads=None, fewer rows than this run on one thread: OpenMP start-up costs
@@ -76,7 +78,7 @@ def training_frame(
     origin = to_date(as_of) - dt.timedelta(days=horizon_days)
     first = pd.Timestamp(transactions["order_ts"].min()).date()
     if first > origin:
-        raise ValueError(
+        raise CannotGrade(
             f"supervised benchmark: the training origin {origin} (as_of − {horizon_days} days) is before "
             f"the first transaction ({first}); there is no earlier history to learn from"
         )
@@ -87,29 +89,33 @@ def training_frame(
 
 @dataclass
 class SupervisedProfitRanker(GradingMethod):
-    #: length of the training outcome window; None = the run's horizon (given to ``prepare``).
-    #: The training origin is as_of minus this, so there must be history before it.
-    training_horizon_days: int | None = None
-    #: train on a seeded sample of at most this many customers (None = all): the model
-    #: learns a smooth function of a dozen features, a few hundred thousand rows suffice
-    max_train_rows: int | None = 300_000
-    #: boosting rounds (fixed: no early stopping)
-    max_iter: int = 100
-    #: leaves per tree; small trees generalise better on noisy profit and predict fast
-    max_leaf_nodes: int = 15
-    learning_rate: float = 0.1
-    #: text columns to use as categorical inputs (opt-in: numeric columns only by default)
-    categorical_columns: tuple[str, ...] = ()
-    tier_shares: tuple[float, ...] = (0.2, 0.5)
-    tier_labels: tuple[str, ...] = ("A", "B", "C")
-    random_state: int = 0
-    #: OpenMP threads for training and prediction; None = scikit-learn's default (all
-    #: cores), but one below 20,000 rows. Predictions are identical whatever the count;
-    #: on a shared machine 1 is often faster
-    n_threads: int | None = None
+    training_horizon_days: int | None = param(None, low=1, help="length of the training outcome window (days); none = "
+                                                                "the run's horizon. The training origin is the grading "
+                                                                "date minus this, so there must be history before it")
+    max_train_rows: int | None = param(300_000, low=2, help="train on a seeded sample of at most this many customers "
+                                                            "(none = all)")
+    max_iter: int = param(100, low=1, help="boosting rounds (fixed: no early stopping)")
+    max_leaf_nodes: int = param(15, low=2, help="leaves per tree; small trees generalise better on noisy profit")
+    learning_rate: float = param(0.1, low=0, low_open=True, high=1, help="boosting learning rate")
+    categorical_columns: tuple[str, ...] = param((), help="text columns to use as categorical inputs (opt-in: numeric "
+                                                          "columns only by default)")
+    tier_shares: tuple[float, ...] = param((0.2, 0.5), low=0, low_open=True, high=1,
+                                           help="cumulative customer shares closing A, B, ... by predicted profit")
+    tier_labels: tuple[str, ...] = param(("A", "B", "C"), help="tier labels, best first")
+    random_state: int = param(0, low=0, help="seed of the training sample and the model")
+    n_threads: int | None = param(None, low=1, help="OpenMP threads; none = scikit-learn's default (all cores), but "
+                                                    "one below 20,000 rows (predictions are identical)")
 
     required_features: ClassVar[tuple[str, ...]] = ("tenure_days",)
-    description: ClassVar[str] = "Gradient boosting on an earlier origin, ranking by predicted future profit"
+    display_name: ClassVar[str] = "profit prediction model (machine learning)"
+    description: ClassVar[str] = ("predicts each customer's next-period profit from how similar customers "
+                                  "behaved before")
+    simplicity: ClassVar[int] = 10
+    test_params: ClassVar[dict] = {"max_iter": 30, "random_state": 0}
+
+    def _check_params(self) -> None:
+        check_shares(self.tier_shares)
+        check_labels(self, len(self.tier_shares) + 1, "one more than tier_shares")
 
     def __getstate__(self) -> dict[str, Any]:
         """Pickled (a run's ``result.pkl``) without the training table: reports read the fit,
@@ -213,7 +219,8 @@ class SupervisedProfitRanker(GradingMethod):
         self.train_outcome_end_ = None if outcome_end is None else str(outcome_end.date())
         self.n_train_ = len(train_f)
         if self.n_train_ < 2:
-            raise ValueError("the supervised benchmark needs at least two training customers")
+            raise CannotGrade(f"the supervised benchmark needs at least two training customers at the training "
+                              f"origin {origin}, and has {self.n_train_}")
         self._select_columns(features, train_f)
         if not self.columns_:
             raise ValueError("the training and graded feature tables share no usable column")

@@ -36,13 +36,14 @@ is constant). An indicator column with no value at all is a ValueError.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
 from segment.methods import normalise
+from segment.methods.params import param
 from segment.methods.base import (
     GradingMethod,
     check_columns,
@@ -63,24 +64,47 @@ DEFAULT_WEIGHTS = {"monetary_total": 0.3, "profit": 0.4, "growth_trend": 0.3}
 
 @dataclass
 class WeightedScore(GradingMethod):
-    #: indicator or feature column -> weight (non-negative, positive sum; used relative to the sum)
-    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
-    #: named indicators -> the feature columns they average
-    indicators: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(TEXTBOOK_INDICATORS))
-    #: columns where a lower value is better (negated before normalising)
-    lower_is_better: tuple[str, ...] = normalise.LOWER_IS_BETTER
-    #: "rank" (percentile), "minmax" or "robust_z"; learned in fit
-    normalisation: str = "rank"
-    #: cumulative customer shares closing A, B, ... (ignored when tier_cuts is given)
-    tier_shares: tuple[float, ...] = (0.2, 0.5)
-    #: fixed score thresholds, best first (e.g. (0.7, 0.4)); None = learn from tier_shares
-    tier_cuts: tuple[float, ...] | None = None
-    tier_labels: tuple[str, ...] = ("A", "B", "C")
+    weights: dict[str, float] = param(default_factory=lambda: dict(DEFAULT_WEIGHTS), low=0,
+                                      help="indicator or feature column -> weight (non-negative, positive sum; "
+                                           "used relative to the sum)")
+    indicators: dict[str, tuple[str, ...]] = param(default_factory=lambda: dict(TEXTBOOK_INDICATORS),
+                                                   help="named indicators -> the feature columns they average")
+    lower_is_better: tuple[str, ...] = param(normalise.LOWER_IS_BETTER,
+                                             help="columns where a lower value is better (negated before normalising)")
+    normalisation: str = param("rank", choices=normalise.METHODS,
+                               help="rank (percentile), minmax or robust_z; learned in fit")
+    tier_shares: tuple[float, ...] = param((0.2, 0.5), low=0, low_open=True, high=1,
+                                           help="cumulative customer shares closing A, B, ... (ignored when tier_cuts "
+                                                "is given)")
+    tier_cuts: tuple[float, ...] | None = param(None, help="fixed score thresholds, best first (e.g. [0.7, 0.4]); "
+                                                           "none = learn them from tier_shares")
+    tier_labels: tuple[str, ...] = param(("A", "B", "C"), help="tier labels, best first")
 
-    description: ClassVar[str] = "Weighted score: normalised indicators x analyst weights, A = top 20 %, B = next 30 %"
+    display_name: ClassVar[str] = "weighted score of several indicators"
+    description: ClassVar[str] = "combines several indicators (spend, profit, growth, ...) with set weights"
+    simplicity: ClassVar[int] = 6
+    promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    monotone_in: ClassVar[tuple[str, ...]] = ("profit", "monetary_total")
+    test_params: ClassVar[dict] = {
+        "weights": {"monetary_total": 0.2, "profit": 0.4, "growth_trend": 0.1, "credit_status": 0.3}}
 
     def required_features_for_params(self) -> tuple[str, ...]:
         return ("tenure_days",)
+
+    def indicator_columns(self) -> tuple[str, ...]:
+        """The feature columns the weights name (a weight on a column the data lacks is an error)."""
+        return tuple(dict.fromkeys(c for name in self.weights for c in self.columns_of(name)))
+
+    def _check_params(self) -> None:
+        self._validated_weights()
+        if self.tier_cuts is not None:
+            cuts = np.asarray(self.tier_cuts, dtype=float)
+            if cuts.ndim != 1 or len(cuts) == 0 or np.any(np.diff(cuts) >= 0):
+                raise ValueError(f"tier_cuts must be decreasing score values, best first, got {self.tier_cuts!r}")
+            check_labels(self, len(cuts) + 1, "one more than tier_cuts")
+        else:
+            check_shares(self.tier_shares)
+            check_labels(self, len(self.tier_shares) + 1, "one more than tier_shares")
 
     # ------------------------------------------------------------------ checks
     def _validated_weights(self) -> dict[str, float]:
@@ -108,14 +132,6 @@ class WeightedScore(GradingMethod):
     # --------------------------------------------------------------------- fit
     def _fit(self, features: pd.DataFrame) -> None:
         w = self._validated_weights()
-        if self.tier_cuts is not None:
-            cuts = np.asarray(self.tier_cuts, dtype=float)
-            if cuts.ndim != 1 or len(cuts) == 0 or np.any(np.diff(cuts) >= 0):
-                raise ValueError(f"tier_cuts must be decreasing score values, best first, got {self.tier_cuts!r}")
-            check_labels(self, len(cuts) + 1, "one more than tier_cuts")
-        else:
-            check_shares(self.tier_shares)
-            check_labels(self, len(self.tier_shares) + 1, "one more than tier_shares")
         self._check_data(features, w)
         columns = list(dict.fromkeys(c for name in w for c in self.columns_of(name)))
         self.norm_ = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from segment.methods.registry import METHODS, describe, display_name
 from segment.pipeline import PipelineResult
 
 #: the sources' policy per tier position (DOMAIN.md, "Per-tier policy")
@@ -23,38 +24,14 @@ POLICIES = {
 }
 
 
-#: plain names for the grading methods (registry name -> what a reader who did not build it understands)
-METHOD_NAMES = {
-    "abc_revenue": "ABC by revenue (Pareto 80/20)",
-    "abc_profit": "ABC by profit (Pareto 80/20)",
-    "pyramid": "customer pyramid by profit",
-    "rfm": "RFM score (recency, frequency, spend)",
-    "kmeans": "data-driven clusters (k-means)",
-    "weighted": "weighted score of several indicators",
-    "kaism": "key-account matrix (KAISM)",
-    "lifecycle": "customer lifecycle status",
-    "supervised": "profit prediction model (machine learning)",
-    "bgnbd": "purchase-probability model (BG/NBD)",
-}
-#: what each method ranks customers by, in one plain sentence (for "why")
-METHOD_BASIS = {
-    "abc_revenue": "ranks customers by what they spent so far",
-    "abc_profit": "ranks customers by the profit they brought so far",
-    "pyramid": "ranks customers by the profit they brought so far",
-    "rfm": "scores customers on how recently, how often and how much they bought",
-    "kmeans": "groups customers with similar buying patterns and ranks the groups by profit",
-    "weighted": "combines several indicators (spend, profit, growth, ...) with set weights",
-    "kaism": "places customers on attractiveness against relationship strength",
-    "lifecycle": "sorts customers into new, active, lapsing and lost",
-    "supervised": "predicts each customer's next-period profit from how similar customers behaved before",
-    "bgnbd": "estimates from each customer's buying rhythm how much they are likely to buy next, "
-             "so recent, regular buyers rank above customers who have probably stopped",
-}
+def method_names() -> dict[str, str]:
+    """Registry name -> plain name, from each method's own description (``registry.describe``)."""
+    return {name: display_name(name) for name in METHODS}
 
 
 def plain(method: str) -> str:
     """A method's plain name, with its code name for cross-reference with the analyst reports."""
-    return f"{METHOD_NAMES[method]} (`{method}`)" if method in METHOD_NAMES else f"`{method}`"
+    return f"{display_name(method)} (`{method}`)" if method in METHODS else f"`{method}`"
 
 
 def data_banner(result: PipelineResult) -> str:
@@ -93,7 +70,7 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     what = ("the customers of the CDNOW online music store (its real purchase log)"
             if str(source.get("dataset", "")).startswith("cdnow")
             else ("the customers in the data" if source.get("real_data") else "the SYNTHETIC test customers"))
-    text = [f"**Recommendation: grade customers with the {plain(m)}.** It {METHOD_BASIS.get(m, 'ranks customers')}."]
+    text = [f"**Recommendation: grade customers with the {plain(m)}.** It {describe(m).description if m in METHODS else 'ranks customers'}."]
     why = (f"**Why:** we graded {what} as they stood on {result.origin} and then watched the next "
            f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r['capture'])}** of all profit "
            f"in that time (95 % interval {pct(r['ci_low'])} to {pct(r['ci_high'])}); a random 20 % would make "
@@ -106,10 +83,10 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     bullets = [why]
     if r["not_clearly_worse"]:
         bullets.append("**Equally good within the interval** (choose among these on simplicity): "
-                       + ", ".join(METHOD_NAMES.get(x, x) for x in r["not_clearly_worse"]) + ".")
+                       + ", ".join(display_name(x) for x in r["not_clearly_worse"]) + ".")
     if r["clearly_worse"]:
         bullets.append("**Clearly worse** (the gap to the recommendation is beyond the interval): "
-                       + ", ".join(METHOD_NAMES.get(x, x) for x in r["clearly_worse"]) + ".")
+                       + ", ".join(display_name(x) for x in r["clearly_worse"]) + ".")
     a = result.assignments[m]
     labels = list(a["tier"].cat.categories)
     n_top, n = int((a["tier"].cat.codes == 0).sum()), len(a)
