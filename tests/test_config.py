@@ -27,19 +27,19 @@ def test_minimal_config_round_trips():
 @pytest.mark.parametrize("key", ["output_name", "data", "as_of", "horizon_days", "methods"])
 def test_required_keys(key):
     raw = {k: v for k, v in MINIMAL.items() if k != key}
-    with pytest.raises(ConfigError, match=f"'{key}' is required"):
+    with pytest.raises(ConfigError, match=f"^q.yaml: {key}: is required$"):
         RunConfig.from_dict(raw, source="q.yaml")
 
 
 @pytest.mark.parametrize(
     "patch, message",
     [
-        ({"as_of": "1997-13-01"}, "as_of='1997-13-01' is not a date"),
-        ({"horizon_days": -5}, "horizon_days must be a positive integer"),
-        ({"methods": {"nope": {}}}, "methods.nope is not a registered method"),
-        ({"data": {"dataset": "x"}}, "data.dataset='x'"),
-        ({"data": {}}, "'data' is required"),
-        ({"wieghts": {}}, r"unknown key\(s\) \['wieghts'\]"),
+        ({"as_of": "1997-13-01"}, "^q.yaml: as_of: '1997-13-01' is not a date"),
+        ({"horizon_days": -5}, r"^q.yaml: horizon_days: -5 is out of range \(allowed: >= 1\)"),
+        ({"methods": {"nope": {}}}, "^q.yaml: methods.nope: not a registered method"),
+        ({"data": {"dataset": "x"}}, "^q.yaml: data.dataset: 'x' is not one of"),
+        ({"data": {}}, "^q.yaml: data: is required"),
+        ({"wieghts": {}}, r"^q.yaml: wieghts: unknown key \(allowed: output_name, data, as_of"),
     ],
 )
 def test_bad_values_are_named(patch, message):

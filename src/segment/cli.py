@@ -5,57 +5,78 @@
     segment check-data orders.csv --encoding gb18030     # the data contract and audit of a user file
 
 One ``build_parser()`` with a subparser per command and one ``cmd_<name>`` function each.
+
+One error path (``main``): a problem with the user's input (``segment.errors.UserError``: the
+config, the input spec, the data contract, a method that cannot grade, the reports folder) is
+printed one line per problem, naming the file and the key or row and column, with exit
+status 2 and no traceback; anything else is a fault of ours: exit status 1, a one-line
+message and, with ``--debug``, the traceback (a run folder keeps it in ``error.txt``). The
+config is read and checked before anything heavy is imported or started.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from segment.errors import EXIT_FAULT, EXIT_USER, UserError
+from segment.paths import CONFIG_DIR, REPORTS_DIR
+
 CDNOW_CONFIGS = ("cdnow_backtest.yaml", "cdnow_1997q1.yaml", "cdnow_1997q2.yaml", "cdnow_1997q3.yaml",
                  "cdnow_1997q4.yaml", "cdnow_1998q1.yaml", "cdnow_1998q2.yaml")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="segment", description="Customer grading, validated out of time.")
+    from segment import __version__
+
+    parser = argparse.ArgumentParser(prog="segment", description="Customer grading, validated out of time. Exit "
+                                     "status: 0 done, 2 a problem with your input (config, data, reports folder; "
+                                     "one line each, no traceback), 1 a fault of segment or a failing report.")
+    parser.add_argument("--version", action="version", version=f"segment {__version__}")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", help="on an error, also print the Python traceback")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="execute the report notebooks for one config into a new run folder",
+    run = sub.add_parser("run", parents=[common], help="execute the report notebooks for one config into a new run folder",
                          description="Run one config: grade, validate, execute the notebooks with papermill and write "
                                      "HTML reports, tier tables (CSV/Parquet), validation tables and manifest.json "
                                      "into a NEW folder reports/<output_name>-<timestamp>/ (never overwriting).")
     run.add_argument("--config", required=True, type=Path, help="run config (YAML), e.g. configs/cdnow_backtest.yaml")
-    run.add_argument("--reports-dir", type=Path, default=ROOT / "reports",
+    run.add_argument("--reports-dir", type=Path, default=REPORTS_DIR,
                      help="parent folder of the run folder (default: reports/ in the repo)")
-    run.add_argument("--quiet", action="store_true", help="print only the final index path")
+    run.add_argument("--as-of", metavar="YYYY-MM-DD", help="grading date, instead of the config's as_of")
+    run.add_argument("--output-name", metavar="NAME", help="run folder prefix, instead of the config's output_name")
+    run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
+                     help="set a config key (dotted, any depth; the value is read as YAML), e.g. --set "
+                          "methods.weighted.weights.recency_days=0.2; checked exactly as the file is (repeatable)")
+    run.add_argument("--quiet", action="store_true", help="no progress lines on stderr; print only the final index path")
     run.set_defaults(func=cmd_run)
 
-    allr = sub.add_parser("report-all", help="run every bundled CDNOW config (what `make report` does)",
+    allr = sub.add_parser("report-all", parents=[common], help="run every bundled CDNOW config (what `make report` does)",
                           description="Run the bundled CDNOW configs (or --configs) and print each index page. One "
                                       "process: work that configs share (same data, date and parameters) is computed "
                                       "once, and one config's notebooks execute while the next config computes; "
                                       "every config still gets its own new run folder.")
-    allr.add_argument("--configs", nargs="*", type=Path, default=[ROOT / "configs" / c for c in CDNOW_CONFIGS],
+    allr.add_argument("--configs", nargs="*", type=Path, default=[CONFIG_DIR / c for c in CDNOW_CONFIGS],
                       help="configs to run (default: the CDNOW backtest and quarterly configs)")
-    allr.add_argument("--reports-dir", type=Path, default=ROOT / "reports", help="parent folder of the run folders")
-    allr.add_argument("--quiet", action="store_true", help="print only the index paths")
+    allr.add_argument("--reports-dir", type=Path, default=REPORTS_DIR, help="parent folder of the run folders")
+    allr.add_argument("--quiet", action="store_true", help="no progress lines on stderr; print only the index paths")
     allr.set_defaults(func=cmd_report_all)
 
-    add_check_data_parser(sub)
+    add_check_data_parser(sub, common)
     return parser
 
 
-def add_check_data_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+def add_check_data_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
     check = sub.add_parser(
-        "check-data", help="run the data contract on a user file and print the audit",
+        "check-data", parents=[common], help="run the data contract on a user file and print the audit",
         description="Read a transaction file (CSV, Parquet) or a DuckDB query with the input spec, run the data "
                     "contract (every problem listed with file, line, column and value) and print the audit: rows "
                     "read, rows excluded and changed by reason, customers, date range and the checks that passed. "
-                    "Exit status: 0 the data passes, 1 it breaks the contract, 2 the spec is invalid. "
-                    "Options given here override the spec from --config. See docs/DATA.md.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                    "Exit status: 0 the data passes, 2 it breaks the contract or the spec is invalid (every "
+                    "problem listed). Options given here override the spec from --config. See docs/DATA.md.")
     check.add_argument("file", nargs="?", type=Path, help="transaction file (CSV or Parquet); or give --query")
     check.add_argument("--config", type=Path, help="YAML: a run config (its data: section is used) or an input spec")
     check.add_argument("--query", help="DuckDB SQL returning the transactions, instead of a file")
@@ -73,28 +94,64 @@ def add_check_data_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentP
     check.add_argument("--as-of", help="also count the rows after this date (they are kept: outcomes use them)")
     check.add_argument("--max-errors", type=int, help="offending values listed per check (the rest are counted)")
     check.add_argument("--show-excluded", type=int, default=0, metavar="N",
-                       help="also list the first N excluded rows with their line numbers")
+                       help="also list the first N excluded rows with their line numbers (default: none)")
     check.set_defaults(func=cmd_check_data)
     return check
 
 
 def _progress(quiet: bool):
-    return (lambda message: None) if quiet else (lambda message: print(message, flush=True))
+    """Progress lines go to stderr (stdout carries only the index paths), none with --quiet."""
+    return (lambda message: None) if quiet else (lambda message: print(message, file=sys.stderr, flush=True))
+
+
+def _overrides(args: argparse.Namespace) -> list[tuple[str, object]]:
+    """``--as-of``, ``--output-name`` and every ``--set KEY=VALUE`` as (dotted key, value)."""
+    from segment.config import ConfigError, load_yaml_text
+    from segment.errors import Problem
+
+    out: list[tuple[str, object]] = []
+    for item in args.overrides:
+        key, sep, text = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError([Problem("--set", item, "expected KEY=VALUE, e.g. methods.rfm.n_bins=4")])
+        try:
+            value = load_yaml_text(text) if text.strip() else ""
+        except Exception as exc:  # noqa: BLE001 -- any YAML error is the user's
+            raise ConfigError([Problem("--set", key.strip(), f"the value {text!r} is not valid YAML: {exc}")]) from None
+        out.append((key.strip(), value))
+    if args.as_of is not None:
+        out.append(("as_of", args.as_of))
+    if args.output_name is not None:
+        out.append(("output_name", args.output_name))
+    return out
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from segment.config import RunConfig
+
+    config = RunConfig.from_yaml(args.config, _overrides(args))  # checked whole before anything heavy starts
     from segment.reporting.run import NotebookFailed, run_config
 
     try:
-        final = run_config(args.config, args.reports_dir, progress=_progress(args.quiet))
+        final = run_config(config, args.reports_dir, progress=_progress(args.quiet))
     except NotebookFailed as exc:
         print(f"segment run: FAILED: {exc}", file=sys.stderr)
-        return 1
+        return EXIT_FAULT
     print(final / "index.html")
     return 0
 
 
 def cmd_report_all(args: argparse.Namespace) -> int:
+    from segment.config import ConfigError, RunConfig
+
+    problems = []
+    for cfg in args.configs:  # every config checked before any runs
+        try:
+            RunConfig.from_yaml(cfg)
+        except ConfigError as exc:
+            problems += exc.problems
+    if problems:
+        raise ConfigError(problems)
     from segment.reporting.run import run_configs
 
     def done(cfg: Path, final: Path | None, error: BaseException | None) -> None:
@@ -102,9 +159,14 @@ def cmd_report_all(args: argparse.Namespace) -> int:
             print(final / "index.html", flush=True)
         else:  # report it, go on with the other configs, exit non-zero
             print(f"segment report-all: {cfg} FAILED: {error}", file=sys.stderr, flush=True)
+            if args.debug and not isinstance(error, UserError):
+                traceback.print_exception(error, file=sys.stderr)
 
     outcomes = run_configs(args.configs, args.reports_dir, progress=_progress(args.quiet), on_done=done)
-    return 1 if any(error is not None for _, _, error in outcomes) else 0
+    errors = [error for _, _, error in outcomes if error is not None]
+    if not errors:
+        return 0
+    return EXIT_USER if all(isinstance(e, UserError) for e in errors) else EXIT_FAULT
 
 
 def _check_data_spec(args: argparse.Namespace) -> dict:
@@ -160,10 +222,10 @@ def cmd_check_data(args: argparse.Namespace) -> int:
     except DataContractError as exc:
         print(exc)
         print("segment check-data: FAILED: the data breaks the contract", file=sys.stderr)
-        return 1
-    except FileNotFoundError as exc:
+        return EXIT_USER
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
         print(f"segment check-data: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_USER
     print(format_audit(result, as_of=args.as_of))
     if args.show_excluded and len(result.excluded_rows):
         print("")
@@ -174,14 +236,25 @@ def cmd_check_data(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from segment.config import ConfigError
-    from segment.io import InputSpecError
-
+    debug = getattr(args, "debug", False)
     try:
         return args.func(args)
-    except (ConfigError, InputSpecError) as exc:
-        print(f"segment: {exc}", file=sys.stderr)
-        return 2
+    except UserError as exc:
+        for line in str(exc).splitlines():
+            print(line, file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("segment: interrupted; an unfinished run folder is left hidden (.<name>-<time>.partial)", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 -- a fault of ours: one line, the traceback with --debug
+        print(f"segment: internal error ({type(exc).__name__}: {exc}); this is a fault of segment, not of your "
+              "input: please report it (rerun with --debug for the traceback; a run folder keeps it in error.txt)",
+              file=sys.stderr)
+        if debug:
+            traceback.print_exc()
+        return EXIT_FAULT
 
 
 if __name__ == "__main__":

@@ -22,19 +22,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from segment.methods.registry import METHODS
+from segment.errors import ConfigError, Problem
+from segment.methods.params import check_params, check_value
 
 DATASETS = ("cdnow_master", "cdnow_sample", "synthetic_b2b")
+#: ``output_name``: a plain name, so the run folder is always inside the reports folder
+OUTPUT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+PROFIT_KEYS = ("gross_margin", "cost_per_order")
 
-
-class ConfigError(ValueError):
-    """The run configuration is invalid; the message names the file and the key."""
+__all__ = ["ConfigError", "RunConfig", "apply_overrides", "check_config", "parse_date"]
 
 
 @dataclass(frozen=True)
@@ -57,64 +60,18 @@ class RunConfig:
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], source: str = "<dict>") -> "RunConfig":
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{source}: a run config must be a mapping, got {type(raw).__name__}")
-        names = {f.name for f in dataclasses.fields(cls)} - {"source"}
-        unknown = sorted(set(raw) - names)
-        if unknown:
-            raise ConfigError(f"{source}: unknown key(s) {unknown}; allowed: {sorted(names)}")
-        for key in ("output_name", "data", "as_of", "horizon_days", "methods"):
-            if raw.get(key) in (None, "", {}):
-                raise ConfigError(f"{source}: '{key}' is required")
-        values = dict(raw)
-        for key in ("as_of",):
-            values[key] = _date_string(values[key], source, key)
-        values["backtest_origins"] = tuple(
-            _date_string(d, source, "backtest_origins") for d in values.get("backtest_origins", ())
-        )
-        if not isinstance(values["horizon_days"], int) or values["horizon_days"] <= 0:
-            raise ConfigError(f"{source}: horizon_days must be a positive integer, got {values['horizon_days']!r}")
-        methods = values["methods"]
-        if not isinstance(methods, dict):
-            raise ConfigError(f"{source}: methods must map a method name to its parameters")
-        for name, params in methods.items():
-            if name not in METHODS:
-                raise ConfigError(f"{source}: methods.{name} is not a registered method; known: {sorted(METHODS)}")
-            if params is not None and not isinstance(params, dict):
-                raise ConfigError(f"{source}: methods.{name} must be a mapping of parameters")
-        values["methods"] = {k: dict(v or {}) for k, v in methods.items()}
-        if values.get("tuning") is not None:  # weight tuning (issue 7): validated by segment.tuning.settings
-            from segment.tuning.settings import validate_tuning
-
-            values["tuning"] = validate_tuning(values["tuning"], source=source, horizon_days=values["horizon_days"],
-                                               methods=values["methods"])
-        data = values["data"]
-        if isinstance(data, dict) and data.get("engine", "duckdb") != "duckdb":  # spark / ibis: segment.engines
-            from segment.engines import EngineConfigError, check_engine_spec
-
-            try:
-                check_engine_spec(data, source)
-            except EngineConfigError as exc:
-                raise ConfigError(str(exc)) from None
-            if values.get("tuning") is not None:
-                raise ConfigError(f"{source}: tuning reads the transactions in memory and does not run with "
-                                  f"data.engine {data['engine']} yet; tune on an extract with the default engine")
-            return cls(**values, source=source)
-        if not isinstance(data, dict) or ("dataset" in data) == ("path" in data):
-            raise ConfigError(f"{source}: data must give exactly one of 'dataset' ({', '.join(DATASETS)}) or 'path'")
-        if "dataset" in data and data["dataset"] not in DATASETS:
-            raise ConfigError(f"{source}: data.dataset={data['dataset']!r} is not one of {DATASETS}")
+        """The checked config; every problem at every depth is reported at once (``check_config``)."""
+        values = check_config(raw, source)
         return cls(**values, source=source)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "RunConfig":
+    def from_yaml(cls, path: str | Path, overrides: list[tuple[str, Any]] = ()) -> "RunConfig":
+        """Read and check ``path``; ``overrides`` ((dotted key, value), e.g. from ``--set``) are
+        applied to the file's mapping first and checked exactly as the file is."""
         p = Path(path)
-        try:
-            raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"{p}: config file not found") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: not valid YAML: {exc}") from None
+        raw = read_yaml(p)
+        if overrides:
+            raw = apply_overrides(raw, overrides, str(p))
         return cls.from_dict(raw, source=str(p))
 
     def to_dict(self) -> dict[str, Any]:
@@ -134,16 +91,312 @@ class RunConfig:
 
     @property
     def profit_kwargs(self) -> dict[str, Any]:
-        unknown = set(self.profit) - {"gross_margin", "cost_per_order"}
-        if unknown:
-            raise ConfigError(f"{self.source}: unknown profit key(s) {sorted(unknown)}")
         return {"gross_margin": self.profit.get("gross_margin"), "cost_per_order": float(self.profit.get("cost_per_order", 0.0))}
 
 
-def _date_string(value: Any, source: str, key: str) -> str:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.strftime("%Y-%m-%d")
+class _Loader(yaml.SafeLoader):
+    """YAML's safe loader with dates left as text: ``as_of: 1998-13-30`` is then a config problem
+    naming its key (``parse_date``), not a traceback from inside the YAML library."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml_text(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a SafeLoader subclass
+
+
+def read_yaml(path: Path) -> Any:
     try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
-        raise ConfigError(f"{source}: {key}={value!r} is not a date (YYYY-MM-DD)") from None
+        return load_yaml_text(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), "", "config file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError([Problem(str(path), "", "is a folder, not a config file")]) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError([Problem(str(path), "", f"not UTF-8 text ({exc.reason} at byte {exc.start})")]) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        raise ConfigError([Problem(str(path), where, f"not valid YAML: {getattr(exc, 'problem', None) or exc}")]) from None
+
+
+def apply_overrides(raw: Any, overrides: list[tuple[str, Any]], source: str) -> dict[str, Any]:
+    """A copy of ``raw`` with each dotted key set (``methods.weighted.weights.recency_days``);
+    intermediate mappings are created. Setting inside a value that is not a mapping is an error."""
+    import copy
+
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(source, "", f"a run config must be a mapping, got {type(raw).__name__}")])
+    out = copy.deepcopy(raw)
+    for key, value in overrides:
+        parts = [k for k in str(key).split(".")]
+        if not all(parts):
+            raise ConfigError([Problem(source, str(key), "--set needs a dotted key such as methods.rfm.n_bins")])
+        node = out
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ConfigError([Problem(source, ".".join(parts[:i + 1]),
+                                           f"is {child!r}, not a mapping: cannot set {key} inside it")])
+            node = child
+        node[parts[-1]] = value
+    return out
+
+
+def parse_date(value: Any) -> str:
+    """``YYYY-MM-DD`` of a date (YAML gives dates as ``datetime.date``) or an ISO date string;
+    ValueError otherwise. The one date rule of a config (run dates, backtest and tuning origins)."""
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return dt.date.fromisoformat(value.strip()).isoformat()
+    raise ValueError(value)
+
+
+class _Problems:
+    """Collects the problems of one config file."""
+
+    def __init__(self, source: str) -> None:
+        self.source, self.items = source, []
+
+    def add(self, key: str, message: str) -> None:
+        self.items.append(Problem(self.source, key, message))
+
+    def add_message(self, text: str) -> None:
+        """A message from a sub-check that already starts with the file name (tuning, input spec)."""
+        prefix = f"{self.source}: "
+        text = str(text)
+        body = text[len(prefix):] if text.startswith(prefix) else text
+        key, sep, rest = body.partition(": ")
+        if sep and " " not in key:
+            self.add(key, rest)
+        else:
+            self.add("", body)
+
+
+#: top-level keys: (type, low bound, help); methods, data, validation, report and tuning have their own checks
+TOP_LEVEL: dict[str, tuple[Any, float | None]] = {
+    "horizon_days": (int, 1),
+    "lookback_months": (int | None, 1),
+    "trend_window_days": (int, 1),
+    "provisional_days": (int, 0),
+}
+
+
+def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
+    """Check a run config whole (every key at every depth, types, ranges, dates) and return its
+    normalised values; a ``ConfigError`` lists every problem, one line each
+    (``<file>: <key>: <message>``). Nothing here reads the data: the checks that need it run
+    right after loading (``segment.pipeline``)."""
+    problems = _Problems(source)
+    if not isinstance(raw, dict):
+        raise ConfigError([Problem(source, "", f"a run config must be a mapping, got {type(raw).__name__}")])
+    names = [f.name for f in dataclasses.fields(RunConfig) if f.name != "source"]
+    for key in raw:
+        if key not in names:
+            problems.add(str(key), f"unknown key (allowed: {', '.join(names)})")
+    for key in ("output_name", "data", "as_of", "horizon_days", "methods"):
+        if raw.get(key) in (None, "", {}):
+            problems.add(key, "is required")
+    values = {k: v for k, v in raw.items() if k in names}
+
+    name = raw.get("output_name")
+    if name not in (None, "") and (not isinstance(name, str) or not OUTPUT_NAME.fullmatch(name)):
+        problems.add("output_name", f"{name!r} is not a plain name (letters, digits, '.', '_', '-', not starting "
+                                    "with '.'): the run folder must stay inside the reports folder")
+    if raw.get("as_of") not in (None, ""):
+        values["as_of"] = _date(raw["as_of"], "as_of", problems)
+    origins = raw.get("backtest_origins", ())
+    if not isinstance(origins, (list, tuple)):
+        problems.add("backtest_origins", f"expected a list of dates, got {origins!r}")
+        origins = ()
+    values["backtest_origins"] = tuple(_date(d, f"backtest_origins[{i}]", problems) for i, d in enumerate(origins))
+    for key, (tp, low) in TOP_LEVEL.items():
+        if key in raw and not (key == "horizon_days" and raw[key] in (None, "")):
+            for k, message in check_value(raw[key], tp, key):
+                problems.add(k, message)
+            if isinstance(raw[key], int) and not isinstance(raw[key], bool) and low is not None and raw[key] < low:
+                problems.add(key, f"{raw[key]!r} is out of range (allowed: >= {low})")
+    _check_profit(raw.get("profit", {}), problems)
+    values["methods"] = _check_methods(raw.get("methods"), problems, raw.get("provisional_days", 182))
+    _check_validation(raw.get("validation", {}), problems)
+    _check_report(raw.get("report", {}), problems, bool(raw.get("tuning")))
+    _check_data(raw.get("data"), problems, tuning=raw.get("tuning") is not None)
+    if raw.get("tuning") is not None and not problems.items:  # its own check, on a config that is otherwise sound
+        from segment.tuning.settings import validate_tuning
+
+        try:
+            values["tuning"] = validate_tuning(raw["tuning"], source=source, horizon_days=raw["horizon_days"],
+                                               methods=values["methods"])
+        except ConfigError as exc:
+            for p in exc.problems:
+                problems.add_message(str(p))
+    if problems.items:
+        raise ConfigError(problems.items)
+    return values
+
+
+def _date(value: Any, key: str, problems: _Problems) -> str:
+    try:
+        return parse_date(value)
+    except (ValueError, TypeError):
+        problems.add(key, f"{value!r} is not a date (YYYY-MM-DD)")
+        return str(value)
+
+
+def _check_profit(profit: Any, problems: _Problems) -> None:
+    if not isinstance(profit, dict):
+        problems.add("profit", f"expected a mapping (gross_margin, cost_per_order), got {profit!r}")
+        return
+    for key in profit:
+        if key not in PROFIT_KEYS:
+            problems.add(f"profit.{key}", f"unknown key (allowed: {', '.join(PROFIT_KEYS)})")
+    margin = profit.get("gross_margin")
+    if margin is not None:
+        if isinstance(margin, bool) or not isinstance(margin, (int, float)) or not 0 <= margin <= 1:
+            problems.add("profit.gross_margin", f"{margin!r} must be a share between 0 and 1 (0.25 = 25 %)")
+    cost = profit.get("cost_per_order", 0.0)
+    if isinstance(cost, bool) or not isinstance(cost, (int, float)) or cost < 0:
+        problems.add("profit.cost_per_order", f"{cost!r} must be a number >= 0 (money per order)")
+
+
+def _check_methods(methods: Any, problems: _Problems, provisional_days: Any) -> dict[str, dict[str, Any]]:
+    from segment.methods.registry import DEFAULT_PARAMS, METHODS, make_method, method_class
+
+    if methods in (None, "", {}):
+        return {}
+    if not isinstance(methods, dict):
+        problems.add("methods", "must map a method name to its parameters, e.g. {abc_revenue: {}}")
+        return {}
+    out = {}
+    for name, params in methods.items():
+        key = f"methods.{name}"
+        if name not in METHODS:
+            problems.add(key, f"not a registered method (known: {', '.join(sorted(METHODS))})")
+            continue
+        if params is not None and not isinstance(params, dict):
+            problems.add(key, f"must be a mapping of parameters, got {params!r}")
+            continue
+        params = dict(params or {})
+        out[name] = params
+        found = check_params(method_class(name), params, key)
+        for k, message in found:
+            problems.add(k, message)
+        if found:
+            continue
+        extra = {} if "provisional_days" in params or not isinstance(provisional_days, int) else {
+            "provisional_days": provisional_days}
+        try:
+            method = make_method(name, **{**DEFAULT_PARAMS.get(name, {}), **extra, **params})
+        except (TypeError, ValueError) as exc:
+            problems.add(key, str(exc))
+            continue
+        for message in method.param_problems():
+            problems.add(key, message)
+    return out
+
+
+def _check_validation(validation: Any, problems: _Problems) -> None:
+    from segment.validation.settings import ValidationSettings
+
+    if not isinstance(validation, dict):
+        problems.add("validation", f"expected a mapping, got {validation!r}")
+        return
+    for key, message in check_params(ValidationSettings, validation, "validation"):
+        problems.add(key, message.replace("unknown parameter", "unknown setting"))
+
+
+def _check_report(report: Any, problems: _Problems, has_tuning: bool) -> None:
+    """``report.notebooks`` (which reports to make) and every other key against the parameters
+    cells of the notebooks that run (``segment.reporting.notebook_params``)."""
+    from segment.reporting.notebook_params import report_parameters, type_matches
+    from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
+
+    if not isinstance(report, dict):
+        problems.add("report", f"expected a mapping, got {report!r}")
+        return
+    chosen = report.get("notebooks")
+    if chosen is not None:
+        if not isinstance(chosen, (list, tuple)) or not chosen:
+            problems.add("report.notebooks", f"expected a list of notebook names ({', '.join(NOTEBOOKS)})")
+            chosen = None
+        else:
+            for nb in chosen:
+                if nb not in NOTEBOOKS:
+                    problems.add("report.notebooks", f"{nb!r} is not a report notebook (known: {', '.join(NOTEBOOKS)})")
+    names = [n for n in (chosen or default_notebooks(has_tuning)) if n in NOTEBOOKS]
+    declared = report_parameters(names)
+    for key, value in report.items():
+        if key == "notebooks":
+            continue
+        if key not in declared:
+            known = sorted(set(report_parameters(list(NOTEBOOKS))))
+            problems.add(f"report.{key}", "not a parameter of the report notebooks that run "
+                                          f"(allowed: notebooks, {', '.join(known)})")
+            continue
+        for p in declared[key]:
+            if not type_matches(value, p.type):
+                problems.add(f"report.{key}", f"expected {p.type} ({p.notebook}: {p.help}), got {value!r}")
+                break
+        else:
+            if key == "min_tier_size" and value < 1:
+                problems.add(f"report.{key}", f"{value!r} is out of range (allowed: >= 1)")
+
+
+def _check_data(data: Any, problems: _Problems, *, tuning: bool) -> None:
+    if data in (None, "", {}):
+        return
+    if not isinstance(data, dict):
+        problems.add("data", f"expected a mapping with 'dataset' ({', '.join(DATASETS)}) or 'path', got {data!r}")
+        return
+    engine = data.get("engine", "duckdb")
+    if engine != "duckdb":  # spark / ibis: segment.engines checks the section without connecting
+        from segment.engines import EngineConfigError, check_engine_spec
+
+        try:
+            check_engine_spec(data, problems.source)
+        except EngineConfigError as exc:
+            problems.add_message(str(exc))
+        if tuning:
+            problems.add("tuning", f"tuning reads the transactions in memory and does not run with data.engine "
+                                   f"{engine} yet; tune on an extract with the default engine")
+        return
+    rest = {k: v for k, v in data.items() if k != "engine"}
+    if ("dataset" in rest) == ("path" in rest or "query" in rest):
+        problems.add("data", f"give exactly one of 'dataset' ({', '.join(DATASETS)}) or 'path'")
+        return
+    if "dataset" in rest:
+        name = rest.pop("dataset")
+        if name not in DATASETS:
+            problems.add("data.dataset", f"{name!r} is not one of {', '.join(DATASETS)}")
+        elif name != "synthetic_b2b" and rest:
+            problems.add("data", f"key(s) {', '.join(map(str, rest))} are not used by dataset {name}")
+        elif name == "synthetic_b2b":
+            _check_generator(rest, problems)
+        return
+    from segment.io.config import InputSpec, InputSpecError
+
+    try:
+        InputSpec.from_dict(rest, origin=f"{problems.source}: data")
+    except InputSpecError as exc:
+        for p in exc.problems:
+            problems.add_message(str(p).replace(f"{problems.source}: data: ", f"{problems.source}: data."))
+
+
+def _check_generator(params: dict[str, Any], problems: _Problems) -> None:
+    import inspect
+
+    from segment.data.synthetic import DEFAULTS, generate_b2b
+
+    allowed = [p for p in inspect.signature(generate_b2b).parameters if p != "params"] + list(DEFAULTS)
+    for key in params:
+        if key not in allowed:
+            problems.add(f"data.{key}", f"not a parameter of the synthetic generator (allowed: {', '.join(allowed)})")

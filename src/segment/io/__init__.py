@@ -8,12 +8,25 @@
 See docs/DATA.md for the contract, every option and every policy.
 """
 
-from segment.io.audit import LoadResult, format_audit
-from segment.io.config import CustomerSpec, InputSpec, InputSpecError
-from segment.io.contract import DataContractError, Problem
-from segment.io.load import (TRANSACTION_SCHEMA, load_customers, load_from_config, load_transactions,
-                             load_transactions_frame)
-from segment.io.readers import file_sha256
+import importlib
+
+#: public name -> the submodule that defines it; imported on first use, so that reading an input
+#: spec (segment.io.config, for the config check) does not import DuckDB and pandera
+_WHERE = {
+    "LoadResult": "audit", "format_audit": "audit",
+    "CustomerSpec": "config", "InputSpec": "config", "InputSpecError": "config",
+    "DataContractError": "contract", "Problem": "contract",
+    "TRANSACTION_SCHEMA": "load", "load_customers": "load", "load_from_config": "load", "load_transactions": "load",
+    "load_transactions_frame": "load",
+    "file_sha256": "readers",
+}
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f"segment.io.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'segment.io' has no attribute {name!r}")
+
 
 __all__ = [
     "CustomerSpec",

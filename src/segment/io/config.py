@@ -32,6 +32,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from segment.errors import UserError
+
 #: internal transaction columns a file can provide (``days_late`` is turned into ``paid_date``)
 TRANSACTION_INPUTS: tuple[str, ...] = (
     "customer_id", "order_ts", "amount", "order_id", "quantity", "cost", "margin",
@@ -52,7 +54,7 @@ WHITESPACE = "whitespace"
 EXACT_DUPLICATE_POLICIES: tuple[str, ...] = ("drop_if_order_id", "drop", "keep")
 
 
-class InputSpecError(ValueError):
+class InputSpecError(UserError, ValueError):
     """The input specification is invalid; the message names the source and the key."""
 
 

@@ -27,6 +27,8 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from segment.errors import UserError
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -60,7 +62,7 @@ def _show(value: Any) -> str:
     return f"value {text!r}"
 
 
-class DataContractError(ValueError):
+class DataContractError(UserError, ValueError):
     """The input breaks the data contract. ``problems`` lists every offending value found
     (up to ``max_shown`` per check are kept; ``counts`` has the full number per check).
     Raised before any computation; the message is the full report."""
@@ -71,7 +73,9 @@ class DataContractError(ValueError):
         self.problems = list(problems)
         self.counts = dict(counts) if counts else _count(self.problems)
         self.max_shown = max_shown
-        super().__init__(self._message())
+        message = self._message()
+        super().__init__(message)
+        self.problems = list(problems)  # the contract's own Problem rows (UserError set one from the message)
 
     @property
     def total(self) -> int:

@@ -34,13 +34,13 @@ import pandas as pd
 
 from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
 from segment.methods.params import param
-from segment.methods.clv_models import (
-    bgnbd_expected_purchases,
-    bgnbd_prob_alive,
-    fit_bgnbd,
-    fit_gamma_gamma,
-    gamma_gamma_expected_spend,
-)
+
+
+def _clv():
+    """The model functions (scipy), imported when fitting: reading the class's description stays cheap."""
+    from segment.methods import clv_models
+
+    return clv_models
 
 
 @dataclass
@@ -87,18 +87,18 @@ class BGNBDGrading(GradingMethod):
         x, t_x, T, m = self._inputs(features)
         if len(x) == 0:
             raise ValueError("BGNBDGrading needs at least one customer")
-        self.bgnbd_ = fit_bgnbd(x, t_x, T)
-        self.gamma_gamma_ = fit_gamma_gamma(x + 1, m)
+        self.bgnbd_ = _clv().fit_bgnbd(x, t_x, T)
+        self.gamma_gamma_ = _clv().fit_gamma_gamma(x + 1, m)
         self.thresholds_ = thresholds_from_shares(self.expected_value(features)["expected_value"], self.tier_shares)
 
     def expected_value(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer: P(alive), expected purchases and spend per purchase over the
         horizon, and their product (expected revenue)."""
         x, t_x, T, m = self._inputs(features)
-        n = bgnbd_expected_purchases(self.bgnbd_, self.horizon_days / self.time_unit_days, x, t_x, T)
-        spend = gamma_gamma_expected_spend(self.gamma_gamma_, x + 1, m)
+        n = _clv().bgnbd_expected_purchases(self.bgnbd_, self.horizon_days / self.time_unit_days, x, t_x, T)
+        spend = _clv().gamma_gamma_expected_spend(self.gamma_gamma_, x + 1, m)
         return pd.DataFrame(
-            {"prob_alive": bgnbd_prob_alive(self.bgnbd_, x, t_x, T), "expected_purchases": n,
+            {"prob_alive": _clv().bgnbd_prob_alive(self.bgnbd_, x, t_x, T), "expected_purchases": n,
              "expected_spend": spend, "expected_value": n * spend},
             index=features.index,
         )

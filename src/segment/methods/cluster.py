@@ -47,8 +47,6 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
-from sklearn.metrics import pairwise_distances_argmin, silhouette_score
 from threadpoolctl import threadpool_limits
 
 from segment.methods.base import GradingMethod, check_columns
@@ -130,7 +128,9 @@ class ClusterGrading(GradingMethod):
     def _matrix(self, features: pd.DataFrame) -> np.ndarray:
         return (self._transformed(features) - self.mean_) / self.scale_
 
-    def _kmeans(self, zs: np.ndarray, k: int) -> KMeans:
+    def _kmeans(self, zs: np.ndarray, k: int):
+        from sklearn.cluster import KMeans  # imported when fitting: reading the class's description stays cheap
+
         return KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(zs)
 
     def _fit(self, features: pd.DataFrame) -> None:
@@ -160,7 +160,9 @@ class ClusterGrading(GradingMethod):
         distinct = len(np.unique(zs, axis=0))
 
         self.silhouettes_: dict[int, float] = {}
-        fitted: dict[int, KMeans] = {}
+        from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+
+        fitted: dict = {}
         if self.n_clusters is not None:
             k = int(self.n_clusters)
             if k > distinct:
@@ -205,5 +207,7 @@ class ClusterGrading(GradingMethod):
         self.profiles_ = prof
 
     def _assign(self, features: pd.DataFrame):
+        from sklearn.metrics import pairwise_distances_argmin
+
         with self._threads(len(features)):
             return pairwise_distances_argmin(self._matrix(features), self.centers_), None

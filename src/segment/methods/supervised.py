@@ -42,7 +42,6 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from sklearn.ensemble import HistGradientBoostingRegressor
 from threadpoolctl import threadpool_limits
 
 from segment.errors import CannotGrade
@@ -225,6 +224,8 @@ class SupervisedProfitRanker(GradingMethod):
         if not self.columns_:
             raise ValueError("the training and graded feature tables share no usable column")
         is_cat = np.array([c in self.categories_ for c in self.columns_])
+        from sklearn.ensemble import HistGradientBoostingRegressor  # when fitting: the class's description stays cheap
+
         model = HistGradientBoostingRegressor(
             max_iter=self.max_iter, max_leaf_nodes=self.max_leaf_nodes, learning_rate=self.learning_rate,
             early_stopping=False, categorical_features=is_cat if is_cat.any() else None,
