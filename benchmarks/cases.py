@@ -294,6 +294,10 @@ CASES: dict[str, Case] = {c.name: c for c in [
     Case("cdnow7m_segment_run", f"`segment run` of the cdnow_backtest config on {_CDNOW_DATA} through "
          "`data: {path: <parquet>}` (peak: this process and its kernels)", report_cases.cdnow7m_run, ("cdnow_x100",),
          (Target("seconds_max", 300), Target("peak_mb_max", 6 * GB))),
+    # issue 14 (the analyst's loop): a broken config's message, from the command's start
+    Case("config_error_seconds", "`segment run` of a config with three mistakes, in a fresh process: start-up, "
+         "imports and the whole config check until the exit-2 message", report_cases.config_error, (),
+         (Target("seconds_max", 2),)),
     # issue 8 (scaling): the whole run at 30 M rows, k-means' sample strategy, Spark local (benchmarks/scaling_cases.py)
     Case("b2b30m_segment_run", "`segment run` of configs/b2b_synthetic.yaml (every method, 3 backtest origins, "
          "notebooks + HTML) on synthetic B2B, 30 M rows, through `data: {path: <parquet>}`, DuckDB engine "

@@ -136,3 +136,25 @@ def cdnow7m_run(inputs) -> dict:
     return {"seconds": seconds, "peak_mb": mem.peak, "peak_mb_parent": _vmhwm_mb(),
             "rows_read": record.get("rows_read"), "customers_graded": record.get("customers_graded"),
             "timings": record.get("timings_seconds"), "progress": log}
+
+
+def config_error(inputs) -> dict:
+    """Issue 14: from the command's start to the one-line message of a broken config (a method
+    parameter typo, a bad date and an unknown report key), as a user runs it: a fresh
+    ``segment run`` process, start-up and imports included. Exit status 2 is checked."""
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "broken.yaml"
+        text = (REPO / "configs" / "quick_cdnow_sample.yaml").read_text(encoding="utf-8")
+        config.write_text(text.replace("weights:", "weigths:").replace("as_of: 1997-09-30", "as_of: 1997-13-30")
+                          .replace("min_tier_size", "min_tier_sze"), encoding="utf-8")
+        segment = Path(sys.executable).with_name("segment")
+        t = time.perf_counter()
+        done = subprocess.run([str(segment), "run", "--config", str(config), "--reports-dir", str(Path(tmp) / "r")],
+                              capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+    if done.returncode != 2 or len(done.stderr.strip().splitlines()) != 3:
+        raise RuntimeError(f"expected exit 2 and three lines, got {done.returncode}: {done.stderr}")
+    return {"seconds": seconds, "lines": 3}
