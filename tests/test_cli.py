@@ -41,7 +41,7 @@ def test_check_data_prints_the_audit(tmp_path, capsys):
 def test_check_data_reports_contract_problems(tmp_path, capsys):
     path = tmp_path / "bad.csv"
     path.write_text("customer_id,order_ts,amount\nA,2024-02-30,1\n", encoding="utf-8")
-    assert main(["check-data", str(path)]) == 1
+    assert main(["check-data", str(path)]) == 2  # the user's input: exit 2
     out = capsys.readouterr().out
     assert "bad.csv, line 2, column 'order_ts': value '2024-02-30'" in out
 

@@ -32,6 +32,7 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
+from segment.errors import CannotGrade
 from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
 from segment.methods.params import param
 
@@ -87,9 +88,16 @@ class BGNBDGrading(GradingMethod):
         x, t_x, T, m = self._inputs(features)
         if len(x) == 0:
             raise ValueError("BGNBDGrading needs at least one customer")
+        if not np.any(T > 0):
+            raise CannotGrade("BG/NBD: every customer's first order is on the grading date (no time observed), "
+                              "so no buying rhythm can be estimated")
         self.bgnbd_ = _clv().fit_bgnbd(x, t_x, T)
         self.gamma_gamma_ = _clv().fit_gamma_gamma(x + 1, m)
-        self.thresholds_ = thresholds_from_shares(self.expected_value(features)["expected_value"], self.tier_shares)
+        try:
+            value = self.expected_value(features)["expected_value"]
+        except FloatingPointError as exc:  # the fit ran to the optimiser's bounds: the data do not identify it
+            raise CannotGrade(f"BG/NBD: the model cannot be estimated on this data ({exc})") from None
+        self.thresholds_ = thresholds_from_shares(value, self.tier_shares)
 
     def expected_value(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer: P(alive), expected purchases and spend per purchase over the
