@@ -27,12 +27,21 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 # %%
 from IPython.display import Markdown, display
 
+from segment.methods.reference import methods_table
 from segment.reporting import plots, views
 
 result = views.load_or_run(run_dir, config)
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; graded at {result.config.as_of}"
 sizes = views.tier_sizes(result)
 display(Markdown(views.data_banner(result)))
+
+# %% [markdown]
+# ## The methods compared
+# Each method's plain name and what it ranks customers by, as the method describes itself
+# (`docs/METHODS.md` has every parameter); simplicity 1 is the simplest to explain and run.
+
+# %%
+display(methods_table(list(result.config.methods), getattr(result, "not_graded", {})))
 
 # %% [markdown]
 # ## Tier sizes and value at the grading date

@@ -176,6 +176,21 @@ def method_section(info: registry.MethodInfo) -> list[str]:
     return lines
 
 
+def methods_table(names, not_graded: dict[str, str] | None = None):
+    """The methods of a run as the grading comparison lists them: registry name, plain name, what
+    it ranks by, simplicity and whether it graded this data (``not graded: <reason>``)."""
+    import pandas as pd
+
+    not_graded = not_graded or {}
+    rows = []
+    for name in registry.by_simplicity(names):
+        info = registry.describe(name)
+        rows.append({"method": name, "plain name": info.display_name, "what it ranks by": info.description,
+                     "simplicity": info.simplicity,
+                     "graded": f"not graded: {not_graded[name]}" if name in not_graded else "yes"})
+    return pd.DataFrame(rows, columns=["method", "plain name", "what it ranks by", "simplicity", "graded"])
+
+
 def main() -> None:
     out = sys.stdout
     if hasattr(out, "reconfigure"):  # the help texts are not all ASCII (the pyramid's Chinese terms)
