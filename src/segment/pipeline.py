@@ -18,11 +18,12 @@ import datetime as dt
 import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import pandas as pd
 
 from segment.config import RunConfig
+from segment.errors import CannotGrade, ConfigError, NothingGraded, Problem
 from segment.features import build_features, to_date
 from segment.methods.base import GradingMethod
 from segment.methods.registry import make_method
@@ -107,19 +108,158 @@ def validation_origin(as_of: Any, horizon_days: int, data_end: Any) -> tuple[str
     )
 
 
+def data_problems(config: RunConfig, loaded: LoadedData) -> list[Problem]:
+    """What in ``config`` the loaded data cannot serve, found right after loading and before
+    any feature is built (each a ``Problem`` on the config key, in the config check's format):
+
+    - ``as_of`` after the last transaction (every customer would come out lost) or before the
+      first (no customer to grade);
+    - a ``backtest_origins`` date outside the data;
+    - an outcome horizon the data cannot hold (no validation origin has a full window);
+    - a method parameter naming a feature column the feature table will not have (a weight on
+      ``monetary_totl``, or on ``credit_status`` in data without payment dates).
+
+    Nothing here scans the rows: the first and last dates are the loaded table's summary
+    (also on Spark / Ibis engines), the feature columns those of the lazy feature expression."""
+    src = config.source
+    tx = loaded.transactions
+    problems: list[Problem] = []
+    first_ts, last_ts = tx["order_ts"].min(), tx["order_ts"].max()
+    if pd.isna(first_ts) or pd.isna(last_ts):  # no rows: the data contract reports that
+        return problems
+    first, last = pd.Timestamp(first_ts).date(), pd.Timestamp(last_ts).date()
+    as_of = to_date(config.as_of)
+    if as_of > last:
+        problems.append(Problem(src, "as_of", f"{as_of} is after the last transaction ({last}): every customer "
+                                              "would come out lost"))
+    elif as_of < first:
+        problems.append(Problem(src, "as_of", f"{as_of} is before the first transaction ({first}): there is no "
+                                              "customer to grade"))
+    for i, value in enumerate(config.backtest_origins):
+        origin = to_date(value, f"backtest_origins[{i}]")
+        if origin > last:
+            problems.append(Problem(src, f"backtest_origins[{i}]", f"{origin} is after the last transaction "
+                                                                  f"({last}): every customer would come out lost"))
+        elif origin < first:
+            problems.append(Problem(src, f"backtest_origins[{i}]", f"{origin} is before the first transaction "
+                                                                  f"({first}): there is no customer to grade"))
+    try:
+        origin = to_date(validation_origin(config.as_of, config.horizon_days, last)[0])
+    except ValueError:
+        origin = None
+    if origin is None or origin < first:  # no origin inside the data has a full outcome window after it
+        problems.append(Problem(src, "horizon_days", (
+            f"an outcome horizon the data cannot hold: no quarter end on or before the grading date {as_of} "
+            f"has {config.horizon_days} days of data after it (the data runs from {first} to {last})")))
+    problems += feature_column_problems(config, loaded)
+    return problems
+
+
+def feature_columns(loaded: LoadedData, as_of: Any, feature_kwargs: dict[str, Any]) -> list[str]:
+    """The columns the feature table at ``as_of`` will have (customer attributes included), from
+    the lazy feature expression: nothing is computed (also on Spark / Ibis engines, whose
+    ``LazyTransactions`` give the expression their table)."""
+    from segment.features import feature_expr
+
+    expr = feature_expr(loaded.transactions, as_of=as_of, **feature_kwargs)
+    columns = [c for c in expr.columns if c != "customer_id"]
+    if loaded.customers is not None:
+        columns += [c for c in loaded.customers.columns if c != "customer_id" and c not in columns]
+    return columns
+
+
+def feature_column_problems(config: RunConfig, loaded: LoadedData) -> list[Problem]:
+    """A problem per method parameter naming a feature column the data will not have (the
+    columns each method needs with its parameters: ``required_features_for_params`` and, for
+    methods over named indicators, ``indicator_columns``)."""
+    try:
+        available = feature_columns(loaded, config.as_of, config.feature_kwargs)
+    except ValueError:  # e.g. no profit rule for this data: building the features says so, a moment later
+        return []
+    have = set(available)
+    listed = ", ".join(available)
+    problems: list[Problem] = []
+    for name, params in config.methods.items():
+        try:
+            method = make_method(name, **{"provisional_days": config.provisional_days, **params})
+        except (TypeError, ValueError):  # the config check's domain (it has reported them already)
+            continue
+        reported: set[str] = set()
+        weights = getattr(method, "weights", None)
+        if isinstance(weights, dict) and hasattr(method, "columns_of"):  # weights on named indicators or columns
+            indicators = getattr(method, "indicators", {}) or {}
+            for weight_name in weights:
+                columns = method.columns_of(weight_name)
+                missing = [c for c in columns if c not in have]
+                if not missing:
+                    continue
+                reported.update(missing)
+                key = f"methods.{name}.weights.{weight_name}"
+                if weight_name in indicators:
+                    message = (f"the indicator {weight_name} needs {', '.join(columns)}, and this data lacks "
+                               f"{', '.join(missing)} (available: {listed})")
+                else:
+                    message = f"no such feature column in this data (available: {listed})"
+                problems.append(Problem(config.source, key, message))
+        needed = list(method.required_features_for_params())
+        if hasattr(method, "indicator_columns"):
+            needed += list(method.indicator_columns())
+        for column in dict.fromkeys(needed):
+            if column in have or column in reported:
+                continue
+            reported.add(column)
+            problems.append(Problem(config.source, _param_key(name, params, method.get_params(), column),
+                                    f"no such feature column in this data (available: {listed})"))
+    return problems
+
+
+def _param_key(name: str, given: dict[str, Any], effective: dict[str, Any], column: str) -> str:
+    """The config key of the parameter that names ``column``: in what the config gave first,
+    then in the defaults; the method itself when no parameter names it."""
+    for params in (given, effective):
+        for pname, value in params.items():
+            if isinstance(value, dict):
+                if column in value:
+                    return f"methods.{name}.{pname}.{column}"
+                for k, v in value.items():
+                    if v == column or (isinstance(v, (list, tuple)) and column in v):
+                        return f"methods.{name}.{pname}.{k}"
+            elif isinstance(value, (list, tuple)) and column in value:
+                return f"methods.{name}.{pname}"
+            elif isinstance(value, str) and value == column:
+                return f"methods.{name}.{pname}"
+    return f"methods.{name}"
+
+
+def check_data(config: RunConfig, loaded: LoadedData) -> None:
+    """Raise ``ConfigError`` listing every ``data_problems`` at once (none: return)."""
+    problems = data_problems(config, loaded)
+    if problems:
+        raise ConfigError(problems)
+
+
 def fit_methods(
     features: pd.DataFrame,
     methods: dict[str, dict[str, Any]],
     provisional_days: int,
     context: dict[str, Any],
     skipped: list[str] | None = None,
+    not_graded: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> tuple[dict[str, GradingMethod], dict[str, pd.DataFrame]]:
     """Fit every configured method on ``features`` and assign it (same table).
 
-    A method that needs history (``prepare``) and has none before this date raises —
-    unless a ``skipped`` list is given (backtests at early origins), where the method is
-    left out at this date and the reason appended to ``skipped``.
+    A method that cannot grade this data raises ``CannotGrade`` (from ``prepare``, e.g. no
+    history before its training origin, or from ``fit``, e.g. BG/NBD with no repeat buyer).
+    Without ``skipped`` or ``not_graded`` that error propagates; with ``skipped`` (backtests
+    at early origins) the method is left out at this date and the reason appended to the
+    list; with ``not_graded`` (the run's grading date and validation origin) it is left out
+    and its reason recorded there (method -> the method's own words). Any other exception
+    propagates: it is a fault, never hidden. ``progress(message)``: a line before and after
+    each method.
     """
+    import time
+
     from segment import workcache  # reuse of identical fits across runs in one process (segment.workcache)
     from segment.methods.registry import method_class
 
@@ -128,27 +268,37 @@ def fit_methods(
         cache = None  # millions of customers: fits are not kept (segment.workcache), so not hashed either
     features_key = None if cache is None else workcache.frame_fingerprint(features)  # once per table, not per method
     fitted, assigned = {}, {}
-    for name, params in methods.items():
+    for i, (name, params) in enumerate(methods.items(), start=1):
         def compute(name: str = name, params: dict[str, Any] = params) -> "workcache.FitOutcome":
             method = make_method(name, **{"provisional_days": provisional_days, **params})
-            prepare = getattr(method, "prepare", None)
-            if prepare is not None:  # methods that need more than the feature table (history)
-                try:
+            try:
+                prepare = getattr(method, "prepare", None)
+                if prepare is not None:  # methods that need more than the feature table (history)
                     prepare(**context)
-                except ValueError as exc:
-                    return workcache.FitOutcome(error=exc)
-            return workcache.FitOutcome(method, method.fit_assign(features))
+                return workcache.FitOutcome(method, method.fit_assign(features))
+            except CannotGrade as exc:  # only this: any other error is a fault and propagates
+                return workcache.FitOutcome(error=exc)
 
+        if progress is not None:
+            progress(f"grading {name} ({i} of {len(methods)})")
+        t = time.perf_counter()
         if cache is None:
             out = compute()
         else:
             needs_history = hasattr(method_class(name), "prepare")
             out = cache.fit(name, params, provisional_days, features_key, context if needs_history else None, compute)
         if out.error is not None:
-            if skipped is None:
+            if progress is not None:
+                progress(f"{name} cannot grade this data: {out.error}")
+            if skipped is not None:
+                skipped.append(f"{name} left out at {context.get('as_of')}: {out.error}")
+            elif not_graded is not None:
+                not_graded[name] = str(out.error)
+            else:
                 raise out.error
-            skipped.append(f"{name} left out at {context.get('as_of')}: {out.error}")
             continue
+        if progress is not None:
+            progress(f"{name} graded in {time.perf_counter() - t:.1f} s")
         assigned[name] = out.assignment
         fitted[name] = out.method
     return fitted, assigned
@@ -172,6 +322,10 @@ class PipelineResult:
     tuning: Any = None
     #: plain-language notes on how a method behaved on this data (e.g. RFM scores lost to ties)
     method_notes: list[str] = field(default_factory=list)
+    #: configured methods that cannot grade this data (``CannotGrade`` at the grading date or the
+    #: validation origin), in config order: method -> the reason in plain words. They are in no
+    #: other field (no tiers, no validation) and show as "not graded: <reason>" in the leaderboard
+    not_graded: dict[str, str] = field(default_factory=dict)
 
     def save(self, path: Path) -> Path:
         from segment.export import atomic_write
@@ -194,7 +348,12 @@ def load_result(path: str | Path) -> PipelineResult:
 
 
 def run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineResult:
-    """Run everything the reports show. ``progress(message)`` is called between stages.
+    """Run everything the reports show. ``progress(message)`` is called between stages, before
+    and after each method's grading and before each validation step (None: silent).
+
+    Right after loading, what the config asks of the data is checked (``data_problems``): all
+    problems at once, as a ``ConfigError``. A method that cannot grade the data (``CannotGrade``)
+    is left out and named in ``result.not_graded``; when none can, ``NothingGraded``.
 
     A method's warning that its scores lost range (RFM's ``ScoreRangeWarning``: heavily
     tied values) is not printed: it is stated in plain words in ``result.method_notes``
@@ -244,6 +403,7 @@ def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineR
     loaded = load_data(cfg) if cache is None else cache.loaded(
         {"data": cfg.data, "config_dir": str(Path(cfg.source).resolve().parent)}, lambda: load_data(cfg))
     timings["load"] = time.perf_counter() - t0
+    check_data(cfg, loaded)  # what the config asks of this data, before any feature is built
     fkw = cfg.feature_kwargs
 
     def features_at(as_of: str) -> pd.DataFrame:
@@ -264,8 +424,12 @@ def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineR
 
     say(f"grading with {len(cfg.methods)} methods")
     t = time.perf_counter()
-    fitted, assignments = fit_methods(features, cfg.methods, cfg.provisional_days, {**context, "as_of": cfg.as_of})
+    not_graded: dict[str, str] = {}
+    fitted, assignments = fit_methods(features, cfg.methods, cfg.provisional_days, {**context, "as_of": cfg.as_of},
+                                      not_graded=not_graded, progress=progress)
     timings["grade"] = time.perf_counter() - t
+    if not fitted:
+        raise nothing_graded(cfg, not_graded)
 
     origin, note = validation_origin(cfg.as_of, cfg.horizon_days, loaded.data_end)
     notes = [note]
@@ -274,9 +438,17 @@ def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineR
     else:
         say(f"refitting at the validation origin {origin}")
         origin_features = features_at(origin)
+        at_origin: dict[str, str] = {}
         origin_fitted, origin_assignments = fit_methods(
-            origin_features, cfg.methods, cfg.provisional_days, {**context, "as_of": origin}
-        )
+            origin_features, {name: p for name, p in cfg.methods.items() if name in fitted}, cfg.provisional_days,
+            {**context, "as_of": origin}, not_graded=at_origin,
+            progress=None if progress is None else (lambda message: progress(f"at {origin}: {message}")))
+        for name, reason in at_origin.items():  # cannot be judged, so not offered: left out at the grading date too
+            not_graded[name] = f"{reason} (at the validation origin {origin})"
+            del fitted[name], assignments[name]
+        if not fitted:
+            raise nothing_graded(cfg, not_graded)
+    not_graded = {name: not_graded[name] for name in cfg.methods if name in not_graded}  # config order
     outcomes = build_outcomes(
         loaded.transactions, as_of=origin, horizon_days=cfg.horizon_days, data_end=loaded.data_end, **cfg.profit_kwargs
     )
@@ -294,8 +466,11 @@ def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineR
         fitted=origin_fitted,
         current_features=features,
         current_assignments=assignments,
+        not_graded=not_graded,
+        progress=progress,
     )
     timings["validate"] = time.perf_counter() - t
+    say(f"validated in {timings['validate']:.1f} s")
 
     tuning = None
     if cfg.tuning:  # weight tuning (segment.tuning): its own fold origins and judged origin, from the config
@@ -310,8 +485,14 @@ def _run_pipeline(config: RunConfig | str | Path, *, progress=None) -> PipelineR
         config=cfg, loaded=loaded, features=features, fitted=fitted, assignments=assignments, origin=origin,
         origin_features=origin_features, outcomes=outcomes, origin_assignments=origin_assignments, tuning=tuning,
         validation=validation, notes=notes + validation.get("notes", []), timings=timings,
-        method_notes=score_range_notes({cfg.as_of: fitted, origin: origin_fitted}),
+        method_notes=score_range_notes({cfg.as_of: fitted, origin: origin_fitted}), not_graded=not_graded,
     )
+
+
+def nothing_graded(config: RunConfig, not_graded: dict[str, str]) -> NothingGraded:
+    """The error of a run where no configured method can grade the data, with every reason."""
+    reasons = "; ".join(f"{name}: {not_graded[name]}" for name in config.methods if name in not_graded)
+    return NothingGraded([Problem(config.source, "methods", f"no method can grade this data: {reasons}")])
 
 
 def params_of(result: PipelineResult) -> dict[str, dict[str, Any]]:

@@ -12,7 +12,10 @@ from segment.validation.leaderboard import (
     curves,
     leaderboard,
     leaderboard_tables,
+    method_rows,
+    not_graded_of,
     poisson_weights,
+    with_not_graded,
 )
 from tests.validation.conftest import assignments_from_codes, outcomes_from, population, tiers_from_values
 
@@ -116,3 +119,29 @@ def test_curves_have_references_and_end_at_one(board_case):
     board = leaderboard(methods, o, n_boot=0).set_index("method")
     assert at20["oracle"] == pytest.approx(board.loc["oracle", "top20_profit_capture"])
     assert (at20.drop([RANDOM, PERFECT]) <= at20[PERFECT] + 1e-12).all()
+
+
+def test_not_graded_rows(board_case, tmp_path):
+    """A method that could not grade the data gets a row with no figures and a note; the graded
+    rows get an empty note; without such a method the table is the same object, bytes unchanged."""
+    from segment.export import write_csv
+
+    methods, o = board_case
+    board = leaderboard(methods, o, n_boot=20)
+    assert with_not_graded(board, {}) is board and "note" not in board
+    out = with_not_graded(board, {"bgnbd": "BG/NBD: no customer has a repeat purchase"})
+    assert list(out.columns) == [*board.columns, "note"]
+    assert list(out["method"]) == [*board["method"].iloc[:-2], "bgnbd", RANDOM, PERFECT]
+    row = out.set_index("method").loc["bgnbd"]
+    assert row["note"] == "not graded: BG/NBD: no customer has a repeat purchase" and not row["reference"]
+    assert pd.isna(row["top20_profit_capture"]) and pd.isna(row["customers"]) and pd.isna(row["churn_monotone"])
+    assert (out.loc[out["method"] != "bgnbd", "note"] == "").all()
+    for c in board.columns:  # every column keeps its kind (counts stay integers, flags stay flags)
+        assert out[c].dtype == board[c].dtype or (str(out[c].dtype) == "Int64" and board[c].dtype.kind == "i"), c
+    pd.testing.assert_frame_equal(method_rows(out).drop(columns="note").reset_index(drop=True),
+                                  method_rows(board).reset_index(drop=True), check_dtype=False)
+    assert not_graded_of(out) == {"bgnbd": "BG/NBD: no customer has a repeat purchase"} and not_graded_of(board) == {}
+    write_csv(out, tmp_path / "leaderboard.csv", index=False)
+    read = pd.read_csv(tmp_path / "leaderboard.csv", encoding="utf-8-sig")
+    assert read.loc[read["method"] == "bgnbd", "note"].iloc[0].startswith("not graded: ")
+    assert str(int(board["customers"].iloc[0])) in (tmp_path / "leaderboard.csv").read_text(encoding="utf-8-sig")

@@ -9,11 +9,15 @@ group can be singled out.
 
 from __future__ import annotations
 
+import html
+import re
+
 import numpy as np
 import pandas as pd
 
 from segment.methods.registry import METHODS, describe, display_name
 from segment.pipeline import PipelineResult
+from segment.validation.leaderboard import method_rows, not_graded_of
 
 #: the sources' policy per tier position (DOMAIN.md, "Per-tier policy")
 POLICIES = {
@@ -48,8 +52,10 @@ def pct(x: float) -> str:
 
 
 def recommendation(result: PipelineResult) -> dict:
+    """The leaderboard's best graded method and who is (not) clearly worse; methods that could
+    not grade the data (``not_graded``) have no figures and are in none of these."""
     board = result.validation["tables"]["leaderboard"]
-    methods = board[~board["reference"].astype(bool)].sort_values("top20_profit_capture", ascending=False)
+    methods = method_rows(board).sort_values("top20_profit_capture", ascending=False)
     worse_flag = methods["clearly_worse_than_best"].astype(bool)
     best = methods.iloc[0]
     ceiling = board.loc[board["method"] == "perfect hindsight (reference)", "top20_profit_capture"].iloc[0]
@@ -58,7 +64,43 @@ def recommendation(result: PipelineResult) -> dict:
     return {"method": best["method"], "capture": best["top20_profit_capture"], "ci_low": best["top20_capture_ci_low"],
             "ci_high": best["top20_capture_ci_high"], "churn_auc": best["churn_auc"], "ceiling": ceiling,
             "not_clearly_worse": tied, "clearly_worse": worse,
-            "revenue_abc": methods.set_index("method")["top20_profit_capture"].get("abc_revenue")}
+            "revenue_abc": methods.set_index("method")["top20_profit_capture"].get("abc_revenue"),
+            "not_graded": not_graded(result)}
+
+
+def not_graded(result: PipelineResult) -> dict[str, str]:
+    """method -> reason of the configured methods that could not grade this data (the run's
+    ``not_graded``; for a result saved before that field, the leaderboard's notes)."""
+    recorded = getattr(result, "not_graded", None)
+    return dict(recorded) if recorded is not None else not_graded_of(result.validation["tables"]["leaderboard"])
+
+
+def not_graded_sentence(reasons: dict[str, str]) -> str:
+    """One plain sentence naming the methods that could not grade this data and why (empty
+    text when every method graded), with their plain names."""
+    if not reasons:
+        return ""
+    parts = [(display_name(m), _plain_reason(why)) for m, why in reasons.items()]
+    (first, why), rest = parts[0], parts[1:]
+    text = f"**Not graded:** the {first} could not grade this data, because {why}"
+    text += "".join(f"; nor could the {name}, because {why}" for name, why in rest)
+    return text + "."
+
+
+def _plain_reason(reason: str) -> str:
+    """A method's reason without its own short label ("BG/NBD: no customer ..." -> "no customer ...")
+    and the final full stop, to sit inside a sentence."""
+    text = str(reason).strip()
+    label, sep, rest = text.partition(": ")
+    if sep and rest and len(label) <= 30 and len(label.split()) <= 3:
+        text = rest
+    return _markdown_text(text.rstrip(". "))
+
+
+def _markdown_text(text: str) -> str:
+    """``text`` shown as it is inside Markdown (the reason may quote a library's message): HTML
+    escaped, and Markdown's markup characters backslash-escaped."""
+    return re.sub(r"([\\`*_{}\[\]#|~])", r"\\\1", html.escape(text, quote=False))
 
 
 def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
@@ -87,6 +129,8 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     if r["clearly_worse"]:
         bullets.append("**Clearly worse** (the gap to the recommendation is beyond the interval): "
                        + ", ".join(display_name(x) for x in r["clearly_worse"]) + ".")
+    if r["not_graded"]:
+        bullets.append(not_graded_sentence(r["not_graded"]))
     a = result.assignments[m]
     labels = list(a["tier"].cat.categories)
     n_top, n = int((a["tier"].cat.codes == 0).sum()), len(a)

@@ -118,15 +118,18 @@ def capture_curves(curves: pd.DataFrame, *, title: str, source: str, methods: li
 
 def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str, labels: dict[str, str] | None = None):
     """Top-20 % profit capture per method with its 95 % bootstrap interval (``labels``:
-    method -> name shown, e.g. plain names for leadership)."""
-    b = board[~board["reference"]].sort_values("top20_profit_capture")
+    method -> name shown, e.g. plain names for leadership). Methods that could not grade the
+    data (a "not graded" row, no figures) are not drawn."""
+    from segment.validation.leaderboard import method_rows
+
+    b = method_rows(board).sort_values("top20_profit_capture")
     fig, ax = plt.subplots(figsize=(6.5, 0.35 * len(b) + 1.5))
     y = np.arange(len(b))
     ax.errorbar(b["top20_profit_capture"] * 100, y,
                 xerr=[(b["top20_profit_capture"] - b["top20_capture_ci_low"]) * 100,
                       (b["top20_capture_ci_high"] - b["top20_profit_capture"]) * 100], fmt="o", capsize=3)
     ax.set_yticks(y, [(labels or {}).get(m, m) for m in b["method"]])
-    refs = board[board["reference"]].set_index("method")["top20_profit_capture"]
+    refs = board[board["reference"].astype(bool)].set_index("method")["top20_profit_capture"]
     for name, v in refs.items():
         ax.axvline(v * 100, ls="--", color="grey", lw=1)
         ax.text(v * 100, len(b) - 0.5, name, fontsize=7, rotation=90, va="top", ha="right")

@@ -131,11 +131,13 @@ LEADERBOARD_COLUMNS = [
     "method", "top20_profit_capture", "top20_capture_ci_low", "top20_capture_ci_high", "diff_vs_best",
     "diff_vs_best_ci_low", "diff_vs_best_ci_high", "clearly_worse_than_best", "top_tier_share",
     "top_tier_profit_capture", "top_tier_lift", "churn_auc", "gini_profit", "churn_monotone", "churn_trend_p",
-    "profit_monotone", "profit_trend_p",
+    "profit_monotone", "profit_trend_p", "note",
 ]
 
 
 def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
+    """The leaderboard's columns a reader needs, rounded; a method that could not grade the data
+    keeps its row, with no figures and its ``note`` ("not graded: <reason>")."""
     cols = [c for c in LEADERBOARD_COLUMNS if c in board.columns]
     return board[cols].round(3)
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -74,8 +74,10 @@ def iter_gradings(transactions: pd.DataFrame, origins: list[str], *, horizon_day
                   methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
                   provisional_days: int = 182, customers: pd.DataFrame | None = None,
                   skipped: list[str] | None = None,
-                  known: dict[str, OriginGrading] | None = None) -> Iterator[OriginGrading]:
-    """The grading at every origin, in date order, one at a time (``grade_at_origins``)."""
+                  known: dict[str, OriginGrading] | None = None,
+                  progress: Callable[[str], None] | None = None) -> Iterator[OriginGrading]:
+    """The grading at every origin, in date order, one at a time (``grade_at_origins``);
+    ``progress(message)`` is called before each origin."""
     from segment.features import build_features
     from segment.outcomes import build_features_and_outcomes
     from segment.pipeline import fit_methods
@@ -84,15 +86,19 @@ def iter_gradings(transactions: pd.DataFrame, origins: list[str], *, horizon_day
     known = {str(_date(o, "known origin")): g for o, g in (known or {}).items()}
     data_end = transactions["order_ts"].max().date()
     skipped = [] if skipped is None else skipped
-    for origin in sorted({str(_date(o, "origin")) for o in origins}):
+    say = progress or (lambda message: None)
+    ordered = sorted({str(_date(o, "origin")) for o in origins})
+    for i, origin in enumerate(ordered, start=1):
         full = _date(origin, "origin") + dt.timedelta(days=horizon_days) <= data_end
         if origin in known:
+            say(f"backtest: origin {origin} ({i} of {len(ordered)}), the run's own grading of that date")
             g = known[origin]
             if (g.outcomes is not None) != full:
                 raise ValueError(f"the grading passed for origin {origin} {'lacks' if full else 'has'} outcomes, but "
                                  f"the origin {'has' if full else 'has no'} full {horizon_days}-day window")
             yield g
             continue
+        say(f"backtest: origin {origin} ({i} of {len(ordered)}), grading {len(methods)} methods")
         if full:
             f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
                                                customers=customers, **feature_kwargs)
@@ -155,20 +161,26 @@ def rolling_tables(transactions: pd.DataFrame, origins: list[str], *, horizon_da
                    methods: dict[str, dict[str, Any]], feature_kwargs: dict[str, Any] | None = None,
                    provisional_days: int = 182, customers: pd.DataFrame | None = None,
                    skipped: list[str] | None = None, known: dict[str, OriginGrading] | None = None,
-                   n_boot: int = 0, random_state: int = 0, top_share: float = 0.2) -> dict[str, Any]:
+                   n_boot: int = 0, random_state: int = 0, top_share: float = 0.2,
+                   progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """``rolling_leaderboard`` and ``migration`` of ``grade_at_origins`` in one pass that
     holds one origin's grading at a time: each origin is judged as soon as it is graded, and
     only its tiers are kept, for the migration to the next origin (at millions of customers
     every origin's assignments and outcomes held together take gigabytes). Returns
-    {"backtest", "migration_paths", "migration_summary", "origins_without_outcomes"}."""
+    {"backtest", "migration_paths", "migration_summary", "origins_without_outcomes"}.
+    ``progress(message)`` is called before each origin's grading, judging and migration."""
+    say = progress or (lambda message: None)
     boards, moves, without, previous = [], [], [], None
     for g in iter_gradings(transactions, origins, horizon_days=horizon_days, methods=methods,
                            feature_kwargs=feature_kwargs, provisional_days=provisional_days,
-                           customers=customers, skipped=skipped, known=known):
+                           customers=customers, skipped=skipped, known=known, progress=progress):
+        if g.outcomes is not None and g.assignments:
+            say(f"backtest: judging at {g.origin}" + (f" ({n_boot} bootstrap replicates)" if n_boot else ""))
         boards.append(origin_leaderboard(g, n_boot=n_boot, random_state=random_state, top_share=top_share))
         if g.outcomes is None:
             without.append(g.origin)
         if previous is not None:
+            say(f"migration: tiers from {previous.origin} to {g.origin}")
             moves.append(pair_migration(previous, g))
         previous = OriginGrading(g.origin, None, {name: a[["tier"]] for name, a in g.assignments.items()})
         del g

@@ -281,3 +281,51 @@ def curves(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, *, poin
     parts.append(pd.DataFrame({"customer_share": share, "value_share": share, "lorenz_share": share, "method": RANDOM}))
     table = pd.concat(parts, ignore_index=True)
     return table[["method", "customer_share", "value_share", "lorenz_share"]]
+
+
+#: the start of a not-graded row's ``note``
+NOT_GRADED = "not graded: "
+
+
+def with_not_graded(board: pd.DataFrame, not_graded: dict[str, str]) -> pd.DataFrame:
+    """``board`` with one row per method that could not grade the data (method -> reason):
+    ``method`` its name, no figures (NaN / NA), ``reference`` False and ``note`` = "not graded:
+    <reason>", after the graded methods and before the references; the graded rows get an
+    empty ``note``. Without ``not_graded`` the board is returned as it is (no ``note``
+    column), so a run where every method grades keeps its table byte for byte."""
+    if not not_graded:
+        return board
+    board = board.copy()
+    for c in board.columns:  # integer columns stay integer (not 2357.0) next to the rows without figures
+        if pd.api.types.is_integer_dtype(board[c].dtype) and not pd.api.types.is_extension_array_dtype(board[c].dtype):
+            board[c] = board[c].astype("Int64")
+    board["note"] = ""
+    rows = pd.DataFrame({"method": list(not_graded), "reference": False,
+                         "note": [NOT_GRADED + str(reason) for reason in not_graded.values()]})
+    refs = board["reference"].astype(bool)
+    out = pd.concat([board[~refs], rows, board[refs]], ignore_index=True)
+    for c in board.columns:  # concat with the missing figures gives object columns: back to each column's type
+        if out[c].dtype != board[c].dtype and pd.api.types.is_extension_array_dtype(board[c].dtype):
+            out[c] = out[c].astype(board[c].dtype)
+    return out[list(board.columns)]
+
+
+def not_graded_mask(board: pd.DataFrame) -> pd.Series:
+    """True on the rows of methods that could not grade the data (``with_not_graded``)."""
+    if "note" not in board.columns:
+        return pd.Series(False, index=board.index)
+    return board["note"].fillna("").astype(str).str.startswith(NOT_GRADED)
+
+
+def method_rows(board: pd.DataFrame) -> pd.DataFrame:
+    """The rows of graded methods: neither a reference nor a not-graded method (what every
+    figure, ranking and plot reads)."""
+    return board[~board["reference"].astype(bool) & ~not_graded_mask(board)]
+
+
+def not_graded_of(board: pd.DataFrame) -> dict[str, str]:
+    """method -> reason of the board's not-graded rows."""
+    if "note" not in board.columns:
+        return {}
+    rows = board[not_graded_mask(board)]
+    return {str(m): str(n)[len(NOT_GRADED):] for m, n in zip(rows["method"], rows["note"])}
