@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,10 +30,9 @@ import yaml
 
 from segment.errors import ConfigError, Problem
 from segment.methods.params import check_params, check_value
+from segment.runs import plain_name_problem
 
 DATASETS = ("cdnow_master", "cdnow_sample", "synthetic_b2b")
-#: ``output_name``: a plain name, so the run folder is always inside the reports folder
-OUTPUT_NAME = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
 PROFIT_KEYS = ("gross_margin", "cost_per_order")
 
 __all__ = ["ConfigError", "RunConfig", "apply_overrides", "check_config", "parse_date"]
@@ -209,9 +207,8 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
     values = {k: v for k, v in raw.items() if k in names}
 
     name = raw.get("output_name")
-    if name not in (None, "") and (not isinstance(name, str) or not OUTPUT_NAME.fullmatch(name)):
-        problems.add("output_name", f"{name!r} is not a plain name (letters, digits, '.', '_', '-', not starting "
-                                    "with '.'): the run folder must stay inside the reports folder")
+    if name not in (None, "") and plain_name_problem(name) is not None:  # the run folder stays in the reports folder
+        problems.add("output_name", plain_name_problem(name))
     if raw.get("as_of") not in (None, ""):
         values["as_of"] = _date(raw["as_of"], "as_of", problems)
     origins = raw.get("backtest_origins", ())

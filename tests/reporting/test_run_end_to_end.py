@@ -48,6 +48,7 @@ def test_manifest_fields(two_runs):
     assert m["rows_read"] == 6919 and m["customers_graded"] == 2357
     assert set(m["git"]) >= {"commit", "dirty"}
     assert m["method_parameters"]["abc_revenue"]["cut_shares"] == [0.8, 0.95]
+    assert m["status"] == "ok" and isinstance(m["not_graded"], dict)
 
 
 def test_a_rerun_never_overwrites(two_runs):
@@ -113,6 +114,10 @@ def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monke
     assert len(failed) == 1 and not list(reports.glob("quick-cdnow-sample-2*[0-9]"))
     kept = nbformat.read(failed[0] / "notebooks" / "leadership_summary.ipynb", as_version=4)
     assert any(o.get("ename") == "RuntimeError" for c in kept.cells for o in c.get("outputs", []))
+    error = (failed[0] / "error.txt").read_text()  # the message (naming the kept folder), then the traceback
+    assert "planted failure" in error and str(failed[0]) in error and "Traceback (most recent call last)" in error
+    m = json.loads((failed[0] / "manifest.json").read_text())
+    assert m["status"] == "failed" and "planted failure" in m["error"] and m["rows_read"] == 6919
     assert main(["run", "--config", str(CONFIG), "--reports-dir", str(reports), "--quiet"]) == 1
 
 

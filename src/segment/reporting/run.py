@@ -5,7 +5,8 @@ Order of work (each step's files land in the run folder's temporary name first):
    ``artifacts/result.pkl`` so every notebook draws the same numbers.
 2. Tables: ``tiers.csv/.parquet`` (every method's tier per customer, CRM-ready),
    ``validation/*.csv`` (per-tier outcomes, leaderboard, ...).
-3. Notebooks are executed by papermill with ``run_dir`` as a parameter, kept as
+3. Notebooks are executed by papermill with ``run_dir`` and the ``report:`` settings each
+   notebook declares in its parameters cell (``notebook_params.parameters_for``), kept as
    ``notebooks/*.ipynb``, and converted to HTML: analyst versions with code, the
    leadership version without code (``--no-input``). They run on a small pool of warm
    Python kernels (``KernelPool``): a kernel imports the report modules once and every
@@ -14,8 +15,14 @@ Order of work (each step's files land in the run folder's temporary name first):
    the kernel start and the imports (~5 s of CPU) 28 times in ``report-all``.
 4. ``index.html`` links everything; ``manifest.json`` records input hashes, row counts,
    exclusions, parameters, package versions, git commit, start and end times.
-5. The folder is renamed into place. A failing notebook stops the run (non-zero exit),
-   the folder is kept as ``...-FAILED`` with the executed notebook showing the error.
+5. The folder is renamed into place. A run that fails once its folder exists (a failing
+   notebook, a fault, a method error, a full disk) keeps it as ``...-FAILED`` with
+   ``error.txt`` (message and traceback), ``manifest.json`` so far (``"status": "failed"``)
+   and, for a notebook, the executed notebook showing the error; an interrupted run
+   (Ctrl-C: the notebook kernels are interrupted too) stays a hidden ``.…partial`` folder
+   with the same two files (``segment.runs.RunFolder.fail``). A config that cannot be read
+   stops before any folder is made; a reports folder that cannot be written is a
+   ``ReportsFolderError`` (the user's problem, exit status 2).
 
 ``Reporter`` runs several configs in one process (``segment report-all``): their pipelines
 share identical work through ``segment.workcache`` (same data, date and parameters give
@@ -48,11 +55,10 @@ from typing import Any, Callable
 
 from segment.config import RunConfig
 from segment.export import atomic_write, tiers_table, write_table
+from segment.paths import NOTEBOOK_DIR, REPORTS_DIR, ROOT
 from segment.pipeline import PipelineResult, params_of, run_pipeline
-from segment.runs import RunFolder
-
-ROOT = Path(__file__).resolve().parents[3]
-NOTEBOOK_DIR = ROOT / "notebooks"
+from segment.reporting.notebook_params import parameters_for
+from segment.runs import RunFolder, check_plain_name
 
 #: notebook stem -> (title, audience). Order is the order in index.html.
 NOTEBOOKS: dict[str, tuple[str, str]] = {
@@ -129,6 +135,8 @@ class KernelPool:
         self.size, self.cwd = size, Path(cwd)
         self._idle: queue.Queue = queue.Queue()
         self._all: list[Any] = []
+        self._busy: list[Any] = []
+        self._stopped = False  # interrupt() was called: no more notebooks start
         self._started = 0
         self._socket_dir: Path | None = None
         self._warming: list[threading.Thread] = []
@@ -183,6 +191,8 @@ class KernelPool:
         """A kernel whose namespace is fresh; a dead kernel is replaced by a new one."""
         while True:
             with self._lock:
+                if self._stopped:
+                    raise KeyboardInterrupt("the run was interrupted before this notebook started")
                 start = self._started < self.size and self._idle.empty()
                 self._started += start
             if start:
@@ -198,14 +208,39 @@ class KernelPool:
                 break
             except queue.Empty:
                 continue
-        if not km.is_alive():
-            km.restart_kernel(now=True)
-            self._run(km, _PRELOAD)
-        self._run(km, _RESET_KERNEL)
+        try:
+            if not km.is_alive():
+                km.restart_kernel(now=True)
+                self._run(km, _PRELOAD)
+            self._run(km, _RESET_KERNEL)
+        except BaseException:  # e.g. a late interrupt during the reset: the kernel is not lost to the pool
+            self._idle.put(km)
+            raise
+        with self._lock:  # under the lock: interrupt() either sees this kernel busy or stops it here
+            stopped = self._stopped
+            if not stopped:
+                self._busy.append(km)
+        if stopped:
+            self._idle.put(km)
+            raise KeyboardInterrupt("the run was interrupted before this notebook started")
         try:
             yield km
         finally:
+            with self._lock:
+                self._busy.remove(km)
             self._idle.put(km)
+
+    def interrupt(self) -> None:
+        """Interrupt the notebooks running now (Ctrl-C reaches only this process: jupyter starts
+        each kernel in a session of its own): the running cell raises KeyboardInterrupt. A kernel
+        ignores the signal between two cells, so call this until the notebooks have stopped.
+        Afterwards the pool starts no more notebooks."""
+        with self._lock:
+            self._stopped = True
+            busy = list(self._busy)
+        for km in busy:
+            with contextlib.suppress(Exception):
+                km.interrupt_kernel()
 
     def _sockets(self) -> Path:
         with self._lock:
@@ -233,9 +268,19 @@ def _stored_notebook(path: Path, mtime_ns: int):
     return nbformat.read(path, as_version=4)  # stored without outputs (tests/reporting/test_notebook_hygiene.py)
 
 
-def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], pool: KernelPool | None = None) -> Path:
-    """Execute ``notebooks/<name>.ipynb`` with ``run_dir`` into ``run_tmp/notebooks/``: on a
-    pooled kernel if ``pool`` is given, else in a new kernel that is shut down afterwards."""
+def notebook_parameters(name: str, run_tmp: Path, report: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What papermill gives ``name``: ``run_dir`` and the config's ``report:`` values that the
+    notebook declares in its parameters cell (``report.notebooks`` chooses notebooks; it is
+    no notebook's parameter)."""
+    settings = {k: v for k, v in (report or {}).items() if k != "notebooks"}
+    return {"run_dir": str(run_tmp), **(parameters_for(name, settings, NOTEBOOK_DIR) if settings else {})}
+
+
+def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], pool: KernelPool | None = None,
+                     report: dict[str, Any] | None = None) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` with ``run_dir`` and its ``report:`` settings
+    (``notebook_parameters``) into ``run_tmp/notebooks/``: on a pooled kernel if ``pool`` is
+    given, else in a new kernel that is shut down afterwards."""
     import copy
 
     import papermill as pm
@@ -244,13 +289,14 @@ def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], 
     out.parent.mkdir(exist_ok=True)
     source = NOTEBOOK_DIR / f"{name}.ipynb"
     nb = copy.deepcopy(_stored_notebook(source, source.stat().st_mtime_ns))
+    parameters = notebook_parameters(name, run_tmp, report)
     t = time.perf_counter()
     try:
         with (pool.kernel() if pool is not None else contextlib.nullcontext()) as km:
             pm.execute_notebook(
                 nb,
                 str(out),
-                parameters={"run_dir": str(run_tmp)},
+                parameters=parameters,
                 kernel_name="python3",
                 # a pooled kernel was started in NOTEBOOK_DIR; papermill's cwd would chdir this whole process
                 cwd=None if km is not None else str(NOTEBOOK_DIR),
@@ -311,21 +357,48 @@ def write_tables(result: PipelineResult, run_tmp: Path) -> list[Path]:
     return files
 
 
+def started_record(config: RunConfig, started: dt.datetime, notebooks: list[str]) -> dict[str, Any]:
+    """What a run's manifest knows before any work: a run that fails early keeps this."""
+    return {"output_name": config.output_name, "config_file": config.source, "config": config.to_dict(),
+            "notebooks": notebooks, "started": started.isoformat(timespec="seconds")}
+
+
+def input_record(loaded: Any) -> dict[str, Any]:
+    """The manifest's record of the input read (``pipeline.LoadedData``)."""
+    return {"input": loaded.source, "rows_read": loaded.rows_read, "rows_excluded": loaded.excluded,
+            "rows_changed": loaded.changed}
+
+
+@contextlib.contextmanager
+def noting_input(cache: Any, record: dict[str, Any]):
+    """Put the input into ``record`` as soon as the pipeline has loaded it (through the work
+    cache, which every Reporter pipeline uses), so a run that fails later names what it read."""
+    load = cache.loaded
+
+    def loaded(data_spec: dict[str, Any], compute: Callable[[], Any]) -> Any:
+        value = load(data_spec, compute)
+        record.update(input_record(value))
+        return value
+
+    cache.loaded = loaded
+    try:
+        yield record
+    finally:
+        del cache.loaded  # the class's method again
+
+
 def manifest(result: PipelineResult, started: dt.datetime, finished: dt.datetime | None,
              notebooks: list[str]) -> dict[str, Any]:
     """The run's ``manifest.json`` record; ``finished`` None leaves it to be filled in (the
     record is made when the pipeline is done, so that the result can be let go while the
-    notebooks run)."""
-    loaded = result.loaded
+    notebooks run). ``not_graded``: method -> why it could not grade this data."""
     return {
         "output_name": result.config.output_name,
         "config_file": result.config.source,
         "config": result.config.to_dict(),
         "method_parameters": params_of(result),
-        "input": loaded.source,
-        "rows_read": loaded.rows_read,
-        "rows_excluded": loaded.excluded,
-        "rows_changed": loaded.changed,
+        **input_record(result.loaded),
+        "not_graded": dict(getattr(result, "not_graded", None) or {}),
         "customers_graded": len(result.features),
         "grading_as_of": result.config.as_of,
         "validation_origin": result.origin,
@@ -344,7 +417,7 @@ def manifest(result: PipelineResult, started: dt.datetime, finished: dt.datetime
     }
 
 
-@dataclass
+@dataclass(eq=False)  # each is one run: compared by identity
 class _Pending:
     """A config whose pipeline is done and whose notebooks are queued."""
 
@@ -366,7 +439,7 @@ class Reporter:
     go before the notebooks run); ``finish(pending)`` waits for them and closes the run folder.
     Use as a context manager (kernels are shut down on exit)."""
 
-    def __init__(self, reports_dir: str | Path = ROOT / "reports", *, progress: Callable[[str], None] = print,
+    def __init__(self, reports_dir: str | Path = REPORTS_DIR, *, progress: Callable[[str], None] = print,
                  workers: int = 2, pipeline_threads: int | None = 1) -> None:
         from segment import workcache
 
@@ -380,11 +453,22 @@ class Reporter:
         self.pool = KernelPool(workers)
         self.pool.warm_up()
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segment-notebook")
+        #: runs started and not yet finished (closed on leaving after an error)
+        self._open: list[_Pending] = []
 
     def __enter__(self) -> "Reporter":
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
+        """Shut the kernels down. Leaving on an error (an interrupt), every run still open is
+        closed first, saying why (``abandon``), and nothing more is waited for."""
+        if exc is not None:
+            try:
+                for pending in list(self._open):
+                    self.abandon(pending, exc)
+            finally:
+                self.executor.shutdown(wait=False, cancel_futures=True)
+                self.pool.close()  # a notebook still running ends with its kernel
         self.executor.shutdown(wait=True, cancel_futures=True)
         self.pool.close()
 
@@ -403,65 +487,106 @@ class Reporter:
     def _say(self, message: str) -> None:
         self.progress(f"[segment] {time.perf_counter() - self._t0:6.1f} s  {message}")
 
-    def start(self, config_path: str | Path, *, keep_shared_work: bool = True) -> _Pending:
+    def start(self, config: RunConfig | str | Path, *, keep_shared_work: bool = True) -> _Pending:
+        """Run ``config`` (a checked RunConfig, or a config file read here) up to its queued
+        notebooks. The config is read before the run folder is made: a config error leaves none."""
         from segment import workcache
 
-        config = RunConfig.from_yaml(Path(config_path).resolve())
+        if not isinstance(config, RunConfig):
+            config = RunConfig.from_yaml(Path(config).resolve())
         names = notebooks_for(config)
         started = dt.datetime.now()
+        so_far = started_record(config, started, names)
         run = RunFolder(self.reports_dir, config.output_name)
-        run.__enter__()
-        try:
-            self._say(f"run {config.output_name}: working in {run.tmp}")
-            with workcache.using(self.cache), self._threads():
-                result = run_pipeline(config, progress=lambda m: self._say(f"{config.output_name}: {m}"))
-            (run.tmp / "artifacts").mkdir()
-            result.save(run.tmp / "artifacts" / "result.pkl")
-            files = write_tables(result, run.tmp)
-        except BaseException as exc:
-            run.__exit__(type(exc), exc, exc.__traceback__)
-            raise
-        pending = _Pending(config, run, manifest(result, started, None, names), names, files, started)
-        del result  # the notebooks read it from result.pkl: the pipeline's tables are let go while they run
-        if not keep_shared_work:  # one config: nothing to share any more; let the loaded data go too
-            self.cache.clear()
-        release_freed_memory()
-        self._say(f"{config.output_name}: queued notebooks {', '.join(names)}")
+        pending: _Pending | None = None
 
         def job(name: str) -> tuple[Path, float, float]:
             t = time.perf_counter()
-            nb = execute_notebook(name, run.tmp, lambda m: self._say(f"{config.output_name}: {m}"), self.pool)
+            nb = execute_notebook(name, run.tmp, lambda m: self._say(f"{config.output_name}: {m}"), self.pool,
+                                  report=config.report)
             t_exec = time.perf_counter() - t
             to_html(nb, run.tmp / f"{name}.html", with_code=NOTEBOOKS[name][1] == "analyst")
             return nb, t_exec, time.perf_counter() - t - t_exec
 
-        pending.futures = [self.executor.submit(job, name) for name in names]
+        run.__enter__()  # ReportsFolderError when it cannot be made
+        try:  # from here to the return, any error (an interrupt, too) closes the folder saying why
+            self._say(f"run {config.output_name}: working in {run.tmp}")
+            with workcache.using(self.cache), self._threads(), noting_input(self.cache, so_far):
+                result = run_pipeline(config, progress=lambda m: self._say(f"{config.output_name}: {m}"))
+            (run.tmp / "artifacts").mkdir()
+            result.save(run.tmp / "artifacts" / "result.pkl")
+            files = write_tables(result, run.tmp)
+            pending = _Pending(config, run, manifest(result, started, None, names), names, files, started)
+            del result  # the notebooks read it from result.pkl: the pipeline's tables are let go while they run
+            if not keep_shared_work:  # one config: nothing to share any more; let the loaded data go too
+                self.cache.clear()
+            release_freed_memory()
+            self._say(f"{config.output_name}: queued notebooks {', '.join(names)}")
+            for name in names:
+                pending.futures.append(self.executor.submit(job, name))
+            self._open.append(pending)
+        except BaseException as exc:
+            error = self.abandon(pending, exc) if pending is not None else run.fail(exc, so_far)
+            if error is exc:
+                raise
+            raise error from exc
         return pending
 
     def finish(self, pending: _Pending) -> Path:
         run, config = pending.run, pending.config
-        wait(pending.futures)  # nothing may still write into the folder when it is renamed
         try:
+            wait(pending.futures)  # nothing may still write into the folder when it is renamed
             for name, future in zip(pending.names, pending.futures):
                 _, t_exec, t_html = future.result()  # the first failing notebook (in report order) stops the run
                 pending.timings[f"notebook_{name}"] = t_exec
                 pending.timings[f"html_{name}"] = t_html
             pages = [(NOTEBOOKS[n][0], f"{n}.html", NOTEBOOKS[n][1]) for n in pending.names]
             write_index(run.tmp, config, pages, pending.files)
-            record = pending.record
+            record = {"status": "ok", **pending.record}
             record["finished"] = dt.datetime.now().isoformat(timespec="seconds")
             record["timings_seconds"].update({k: round(v, 3) for k, v in pending.timings.items()})
             record["shared_work"] = self.cache.summary()
             atomic_write(run.tmp / "manifest.json",
                          lambda p: p.write_text(json.dumps(record, indent=2, default=str) + "\n"))
+            run.succeed()
+            self._closed(pending)
         except BaseException as exc:
-            run.__exit__(type(exc), exc, exc.__traceback__)
-            if isinstance(exc, NotebookFailed):  # name the kept -FAILED folder, not the temporary one
-                raise NotebookFailed(str(exc).replace(str(run.tmp), str(run.failed))) from exc
-            raise
-        run.__exit__(None, None, None)
+            error = self.abandon(pending, exc)
+            if isinstance(error, NotebookFailed) and run.failed is not None:  # name the kept -FAILED folder
+                renamed = NotebookFailed(str(error).replace(str(run.tmp), str(run.failed)))
+                renamed.run_folder = run.failed
+                raise renamed from exc
+            if error is exc:
+                raise
+            raise error from exc
         self._say(f"done: {run.final / 'index.html'}")
         return run.final
+
+    def abandon(self, pending: _Pending, exc: BaseException) -> BaseException:
+        """Close ``pending``'s folder after ``exc`` (``RunFolder.fail``) once its notebooks have
+        stopped; on an interrupt, the running notebooks are interrupted and the queued ones
+        dropped. Returns the error to raise."""
+        self._closed(pending)
+        if pending.run.closed:
+            return exc  # closed already (a failure to rename the finished folder)
+        try:
+            if isinstance(exc, Exception):
+                wait(pending.futures)
+            else:  # KeyboardInterrupt: stop the notebooks (an interrupt between two cells is lost: repeat it)
+                for future in pending.futures:
+                    future.cancel()
+                deadline = time.monotonic() + 60
+                while time.monotonic() < deadline:
+                    self.pool.interrupt()
+                    if not wait(pending.futures, timeout=0.5).not_done:
+                        break
+        except BaseException:  # noqa: BLE001 -- a second Ctrl-C: keep what there is, report the first
+            pass
+        return pending.run.fail(exc, pending.record)
+
+    def _closed(self, pending: _Pending) -> None:
+        with contextlib.suppress(ValueError):
+            self._open.remove(pending)
 
 
 def _glibc():
@@ -503,15 +628,19 @@ def release_freed_memory() -> None:
         libc.malloc_trim(0)
 
 
-def run_config(config_path: str | Path, reports_dir: str | Path = ROOT / "reports", *,
+def run_config(config_path: RunConfig | str | Path, reports_dir: str | Path = REPORTS_DIR, *,
                progress: Callable[[str], None] = print) -> Path:
-    """Execute one config into a new run folder and return its final path."""
+    """Execute one config (a checked RunConfig or a config file) into a new run folder and
+    return its final path."""
+    config = config_path if isinstance(config_path, RunConfig) else RunConfig.from_yaml(Path(config_path).resolve())
+    notebooks_for(config)  # what can be found wrong without work is found before any kernel starts
+    check_plain_name(config.output_name)
     with Reporter(reports_dir, progress=progress) as reporter:
-        pending = reporter.start(config_path, keep_shared_work=False)
+        pending = reporter.start(config, keep_shared_work=False)
         return reporter.finish(pending)
 
 
-def run_configs(config_paths: list[str | Path], reports_dir: str | Path = ROOT / "reports", *,
+def run_configs(config_paths: list[str | Path], reports_dir: str | Path = REPORTS_DIR, *,
                 progress: Callable[[str], None] = print,
                 on_done: Callable[[Path, Path | None, BaseException | None], None] | None = None,
                 ) -> list[tuple[Path, Path | None, BaseException | None]]:
@@ -535,8 +664,8 @@ def run_configs(config_paths: list[str | Path], reports_dir: str | Path = ROOT /
             # finish the runs whose notebooks are done, so index pages appear as they are ready
             while pending and all(f.done() for f in pending[0][1].futures):
                 finish_one(reporter, *pending.pop(0), done)
-        for cfg, p in pending:
-            finish_one(reporter, cfg, p, done)
+        while pending:  # (an interrupt: the Reporter closes every run still open, as a hidden .partial)
+            finish_one(reporter, *pending.pop(0), done)
     return outcomes
 
 
