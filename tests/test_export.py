@@ -105,3 +105,15 @@ def test_write_table_leaves_no_temporary_files(tmp_path, parquet):
     df = pd.DataFrame({"a": [1, 2], "b": ["x", "y"]})
     files = write_table(df, tmp_path / "t", parquet=parquet, index=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(p.name for p in files)
+
+
+def test_a_failed_atomic_write_leaves_no_temporary_file(tmp_path):
+    from segment.export import atomic_write
+
+    def half_written(p):
+        p.write_text("half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError):
+        atomic_write(tmp_path / "t.csv", half_written)
+    assert list(tmp_path.iterdir()) == []

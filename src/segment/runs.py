@@ -145,14 +145,13 @@ class RunFolder:
     def succeed(self) -> Path:
         """Rename the finished folder into place (``self.final``)."""
         assert self.tmp is not None and not self.closed
-        self.closed = True
-        self.final = free_name(self.parent, self.base)
+        final = free_name(self.parent, self.base)
         try:
-            os.rename(self.tmp, self.final)
+            os.rename(self.tmp, final)
         except OSError as exc:
-            self.final = None
             raise self.fail(exc) from exc
-        return self.final
+        self.final, self.closed = final, True
+        return final
 
     def fail(self, exc: BaseException, record: dict[str, Any] | None = None) -> BaseException:
         """Keep the evidence of a run that stopped with ``exc`` (module docstring) and return the
@@ -161,6 +160,8 @@ class RunFolder:
         ``exc``: on a full disk what cannot be written is left out. The returned error's
         ``run_folder`` is where the evidence is (None when nothing could be kept)."""
         assert self.tmp is not None
+        if self.closed:  # finished or failed already: nothing more to keep
+            return exc
         self.closed = True
         interrupted = isinstance(exc, KeyboardInterrupt)
         where = self.tmp if interrupted else free_name(self.parent, f"{self.base}-FAILED")

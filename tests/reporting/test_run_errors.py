@@ -216,3 +216,24 @@ def test_report_settings_reach_the_notebooks_and_report_all_goes_on_after_a_fail
     m = json.loads((final / "manifest.json").read_text())
     assert m["status"] == "ok" and isinstance(m["not_graded"], dict) and m["config"]["report"]["min_tier_size"] == 12345
     assert not leftovers(reports) and not list(reports.glob(".*partial"))
+
+
+def test_sigint_in_report_all_leaves_every_started_run_hidden_and_saying_so(tmp_path, sigint_raises):
+    first, second = config_file(tmp_path, "first.yaml"), config_file(tmp_path, "second.yaml", output_name="second")
+    reports = tmp_path / "reports"
+
+    def progress(message: str) -> None:
+        if "run second: working in" in message:  # the first run's notebooks are queued or running
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(30)
+            raise AssertionError("SIGINT did not interrupt")
+
+    with pytest.raises(KeyboardInterrupt):
+        run_configs([first, second, first], reports, progress=progress)
+    folders = sorted(reports.iterdir())
+    assert [f.name.split("-")[0] for f in folders] == [".quick", ".second"]
+    assert all(f.name.endswith(".partial") for f in folders)
+    for folder in folders:
+        assert "interrupted" in (folder / "error.txt").read_text()
+        assert json.loads((folder / "manifest.json").read_text())["status"] == "interrupted"
+    assert (folders[0] / "tiers.csv").is_file() and not leftovers(reports)
