@@ -58,16 +58,9 @@ from segment.export import atomic_write, tiers_table, write_table
 from segment.paths import NOTEBOOK_DIR, REPORTS_DIR, ROOT
 from segment.pipeline import PipelineResult, params_of, run_pipeline
 from segment.reporting.notebook_params import parameters_for
+from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
 from segment.runs import RunFolder, check_plain_name
 
-#: notebook stem -> (title, audience). Order is the order in index.html.
-NOTEBOOKS: dict[str, tuple[str, str]] = {
-    "leadership_summary": ("Leadership summary", "leadership"),
-    "data_audit": ("Data audit", "analyst"),
-    "grading_comparison": ("Grading comparison", "analyst"),
-    "validation": ("Validation against churn and profit", "analyst"),
-    "tuning": ("Weight tuning (out of time)", "analyst"),
-}
 PACKAGES = ["segment", "pandas", "numpy", "scipy", "duckdb", "ibis-framework", "scikit-learn", "statsmodels",
             "pandera", "papermill", "nbconvert", "matplotlib", "seaborn"]
 
@@ -98,7 +91,7 @@ def package_versions() -> dict[str, str]:
 
 def notebooks_for(config: RunConfig) -> list[str]:
     chosen = config.report.get("notebooks")
-    names = list(chosen) if chosen else [n for n in NOTEBOOKS if n != "tuning" or config.tuning]
+    names = list(chosen) if chosen else default_notebooks(bool(config.tuning))
     unknown = [n for n in names if n not in NOTEBOOKS]
     if unknown:
         raise ValueError(f"{config.source}: report.notebooks has unknown notebook(s) {unknown}; known: {list(NOTEBOOKS)}")
