@@ -41,7 +41,7 @@ display(Markdown(views.data_banner(result)))
 # (`docs/METHODS.md` has every parameter); simplicity 1 is the simplest to explain and run.
 
 # %%
-display(methods_table(list(result.config.methods), getattr(result, "not_graded", {})).style.hide(axis="index").format(escape="html"))
+display(methods_table(list(result.config.methods), getattr(result, "not_graded", {})).style.hide(axis="index").format(escape="html").set_uuid("methods"))
 
 # %% [markdown]
 # ## Tier sizes and value at the grading date
