@@ -6,6 +6,7 @@ import shutil
 
 import pytest
 
+from segment import paths
 from segment.data.cdnow import ChecksumError, load_cdnow_master, load_cdnow_sample, zero_amount_rows
 from segment.features import build_features
 
@@ -45,7 +46,7 @@ def test_identical_lines_are_kept():
 
 def test_checksum_mismatch_names_the_file(tmp_path):
     bad = tmp_path / "CDNOW_master.txt"
-    shutil.copy(load_cdnow_master.__globals__["DATA_DIR"] / "CDNOW_master.txt", bad)
+    shutil.copy(paths.DATA_DIR / "CDNOW_master.txt", bad)
     with open(bad, "a") as fh:
         fh.write(" 99999 19980630  1   1.00\n")
     with pytest.raises(ChecksumError, match=str(bad)):
@@ -55,3 +56,9 @@ def test_checksum_mismatch_names_the_file(tmp_path):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="data/README.md"):
         load_cdnow_sample(tmp_path / "nope.txt")
+
+
+def test_bundled_files_are_looked_up_in_the_repository_data_dir():
+    from segment.data import cdnow
+
+    assert cdnow.DATA_DIR == paths.DATA_DIR  # no path of its own: segment --root moves it too

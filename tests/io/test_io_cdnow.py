@@ -7,9 +7,10 @@ them (docs/DATA.md 5.3), so every published CDNOW figure stays what the bundled 
 import pandas as pd
 import pytest
 
-from segment.data.cdnow import DATA_DIR, SHA256, load_cdnow_master
+from segment.data.cdnow import SHA256, load_cdnow_master
 from segment.io import load_transactions
 from segment.io import policies as P
+from segment.paths import DATA_DIR
 
 MASTER = DATA_DIR / "CDNOW_master.txt"
 # the header line is "customer_id  date number_of_cds  dollar_value"; values are runs of blanks apart

@@ -5,7 +5,8 @@ import duckdb
 import pandas as pd
 import pytest
 
-from segment.io import DataContractError, file_sha256, load_customers, load_transactions
+from segment.hashing import file_sha256
+from segment.io import DataContractError, load_customers, load_transactions
 
 CN_COLUMNS = {"customer_id": "客户编号", "order_ts": "下单日期", "amount": "金额"}
 
@@ -191,7 +192,7 @@ def test_customer_table_duplicate_ids_with_different_rows_fail(write):
 
 
 def test_trailing_blank_lines_keep_the_fast_line_mapping(write):
-    from segment.io.readers import read_csv
+    from segment.io.csvfile import read_csv
     from segment.io.config import InputSpec
 
     path = write("tail.csv", "customer_id,order_ts,amount\nA,2024-01-02,1\nB,2024-01-03,x\n\n\n")
@@ -199,3 +200,9 @@ def test_trailing_blank_lines_keep_the_fast_line_mapping(write):
     assert raw.locate.exact and raw.locate([1])[0] == 3
     with pytest.raises(DataContractError, match="line 3, column 'amount': value 'x'"):
         load_transactions({"path": str(path)})
+
+
+def test_file_sha256_is_one_function_reached_from_segment_io():
+    import segment.io
+
+    assert segment.io.file_sha256 is file_sha256

@@ -22,12 +22,13 @@ The file's SHA-256 is checked before parsing; a mismatch is an error naming the 
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import pandas as pd
 
-DATA_DIR = Path(__file__).resolve().parents[3] / "data" / "raw"
+from segment.hashing import file_sha256
+from segment.paths import DATA_DIR  # data/raw/ of the repository
+
 SHA256 = {
     "CDNOW_master.txt": "eff6889ed364c5199d6eacbbeb7a6d559971df4406ac876f322c373f00a072ef",
     "CDNOW_sample.txt": "6fae10155c0b0ba363c2c386e30f77990d22328220efd862a5edd1443420d94a",
@@ -36,14 +37,6 @@ SHA256 = {
 
 class ChecksumError(ValueError):
     """A bundled data file does not have the SHA-256 recorded in data/README.md."""
-
-
-def file_sha256(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _verified_path(name: str, path: str | Path | None) -> Path:

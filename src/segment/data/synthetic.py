@@ -72,20 +72,22 @@ Tables (``B2BData``):
   ``expected_orders_in_period`` (the Poisson mean of the account's order count);
   ``attrs["line_value_sd"]`` is needed for expected order values.
 
-``ground_truth(data, as_of=, horizon_days=)`` gives the per-account truth about a
-future window (see its docstring).
+``segment.data.truth.ground_truth(data, as_of=, horizon_days=)`` gives the per-account
+truth about a future window (see its docstring); the result type ``B2BData`` is in
+``segment.data.b2bdata``.
 """
 
 from __future__ import annotations
 
-import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 from scipy.special import digamma, polygamma
+
+from segment.data.b2bdata import B2BData
+from segment.data.truth import ground_truth, integrated_intensity  # noqa: F401 -- ground_truth re-exported
 
 #: industry: (share of accounts, shift of log order value, shift of gross margin)
 INDUSTRY_TABLE: dict[str, tuple[float, float, float]] = {
@@ -124,24 +126,6 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class B2BData:
-    """What ``generate_b2b`` returns.
-
-    ``transactions`` (internal schema, sorted by ``order_ts`` then ``customer_id``),
-    ``customers`` (one row per account, including accounts that never ordered),
-    ``accounts`` (the true per-account parameters, index ``customer_id``), the period
-    ``start``..``end`` (inclusive) and the generator settings in ``params``.
-    """
-
-    transactions: pd.DataFrame
-    customers: pd.DataFrame
-    accounts: pd.DataFrame
-    start: pd.Timestamp
-    end: pd.Timestamp
-    params: dict[str, Any] = field(default_factory=dict)
-
-
 def _ids(prefix: str, idx: np.ndarray, width: int) -> pd.Series:
     """``prefix`` + zero-padded ``idx`` as a pandas ``str`` Series, built without Python strings."""
     idx = np.asarray(idx, dtype=np.int64)
@@ -161,19 +145,6 @@ def _ids(prefix: str, idx: np.ndarray, width: int) -> pd.Series:
         offsets = np.arange(0, (len(idx) + 1) * row, row, dtype=np.int64)
         arr = pa.LargeStringArray.from_buffers(len(idx), pa.py_buffer(offsets), pa.py_buffer(buf))
     return pd.Series(arr, dtype="str")
-
-
-def _integrated_intensity(rate_per_day, growth_per_day, t0, t1):
-    """∫ rate · exp(growth · t) dt over [t0, t1] (t in days since arrival), vectorised."""
-    g = np.asarray(growth_per_day, dtype=float)
-    small = np.abs(g) < 1e-12
-    safe_g = np.where(small, 1.0, g)
-    val = rate_per_day * (np.exp(safe_g * t1) - np.exp(safe_g * t0)) / safe_g
-    return np.where(small, rate_per_day * (t1 - t0), val)
-
-
-def _days(ts: pd.Timestamp, base: pd.Timestamp) -> float:
-    return (ts - base) / pd.Timedelta(days=1)
 
 
 def _period(start: Any, end: Any, min_history_days: int) -> tuple[pd.Timestamp, pd.Timestamp, int]:
@@ -233,7 +204,6 @@ def _active_days(a: dict[str, np.ndarray], span: int) -> np.ndarray:
     return np.minimum(a["churn"], span + 1.0) - a["arrival"]
 
 
-
 def accounts_for_transactions(
     n_transactions: int, *, start: Any = "2021-01-01", end: Any = "2023-12-31", **params: Any
 ) -> int:
@@ -245,7 +215,7 @@ def accounts_for_transactions(
     p = _settings(params)
     _, _, span = _period(start, end, p["min_history_days"])
     a = _draw_accounts(np.random.default_rng(20_240_101), 200_000, span, p)
-    per_account = _integrated_intensity(a["rate"], a["growth"], 0.0, np.maximum(_active_days(a, span), 0.0)).mean()
+    per_account = integrated_intensity(a["rate"], a["growth"], 0.0, np.maximum(_active_days(a, span), 0.0)).mean()
     return max(1, int(round(n_transactions / per_account)))
 
 
@@ -285,7 +255,7 @@ def generate_b2b(n_accounts: int, *, start: Any, end: Any, random_state: int, **
 
     # orders: Poisson count, then times by inverting the cumulative intensity on [0, active)
     active = _active_days(a, span)
-    n_orders = rng.poisson(_integrated_intensity(a["rate"], a["growth"], 0.0, active))
+    n_orders = rng.poisson(integrated_intensity(a["rate"], a["growth"], 0.0, active))
     acct = np.repeat(np.arange(n, dtype=np.int64), n_orders)  # ascending account index
     rows = len(acct)
     u = rng.random(rows)
@@ -361,7 +331,7 @@ def generate_b2b(n_accounts: int, *, start: Any, end: Any, random_state: int, **
             "late_payer": a["late_payer"],
             "unit_price": a["unit_price"],
             "industry": pd.Series(INDUSTRIES[a["industry"]], dtype="str"),
-            "expected_orders_in_period": _integrated_intensity(a["rate"], a["growth"], 0.0, np.maximum(active, 0.0)),
+            "expected_orders_in_period": integrated_intensity(a["rate"], a["growth"], 0.0, np.maximum(active, 0.0)),
         },
         index=pd.Index(customer_ids, name="customer_id"),
     )
@@ -369,91 +339,3 @@ def generate_b2b(n_accounts: int, *, start: Any, end: Any, random_state: int, **
     params_used = {"n_accounts": n, "start": str(t_start.date()), "end": str(t_end.date()),
                    "random_state": random_state, **p}
     return B2BData(transactions, customers, accounts, t_start, t_end, params_used)
-
-
-def ground_truth(data: B2BData, *, as_of: Any, horizon_days: int) -> pd.DataFrame:
-    """The truth about the window (as_of, as_of + horizon_days], one row per account.
-
-    Index ``customer_id``, every account of ``data`` (in ``accounts`` order), including
-    those whose first contract date is after ``as_of``: for them
-    ``arrived_by_as_of`` and ``true_alive_at_as_of`` are False, but their orders in the
-    window still count in ``future_*`` (they are new business). Restrict to a feature
-    table's population with ``.loc[features.index]`` (features only hold customers with an
-    order on or before as_of).
-
-    - ``arrived_by_as_of``: first contract date on or before ``as_of``;
-    - ``true_alive_at_as_of``: arrived by ``as_of`` and true churn date after ``as_of``
-      (an account whose churn date is ``as_of`` dropped out that day);
-    - ``true_churn_date``: the drawn dropout day (may be after the data's end);
-    - ``future_orders``, ``future_revenue``, ``future_profit`` (= amount − cost): realised
-      in the window, summed from ``data.transactions`` (so they agree with it exactly);
-    - ``expected_future_orders``, ``expected_future_revenue``, ``expected_future_profit``:
-      the expectations of those three given the true parameters (rate, trend, dropout,
-      value, margin) -- what a perfect model could know at as_of.
-
-    The data stop at ``data.end``: a window reaching past it is cut there, for the realised
-    and the expected values alike, with a ``UserWarning``. ``attrs`` records ``as_of``,
-    ``horizon_days``, ``window_end`` and ``window_end_observed``. ``as_of`` must be a
-    calendar date in ``[start, end)``.
-    """
-    if as_of is None:
-        raise TypeError("as_of is required")
-    if int(horizon_days) < 1:
-        raise ValueError(f"horizon_days must be at least 1, got {horizon_days}")
-    cut = pd.Timestamp(as_of)
-    if cut != cut.normalize():
-        raise ValueError(f"as_of must be a calendar date, got {as_of!r}")
-    if not data.start <= cut < data.end:
-        raise ValueError(f"as_of {cut.date()} is outside the data's period [{data.start.date()}, {data.end.date()})")
-    window_end = cut + pd.Timedelta(days=int(horizon_days))
-    observed_end = min(window_end, data.end)
-    if window_end > data.end:
-        warnings.warn(
-            f"the window ({cut.date()}, {window_end.date()}] reaches past the data's end {data.end.date()}; "
-            "realised and expected future values are cut at the end",
-            UserWarning,
-            stacklevel=2,
-        )
-    acc = data.accounts
-    tx = data.transactions
-    k = len(acc)
-    ts = tx["order_ts"].to_numpy()
-    lo_row, hi_row = np.searchsorted(ts, np.datetime64(cut, "ns"), side="right"), np.searchsorted(
-        ts, np.datetime64(observed_end, "ns"), side="right")
-    w = tx.iloc[lo_row:hi_row]  # rows are sorted by order_ts
-    codes = acc.index.get_indexer(w["customer_id"])
-    orders = np.bincount(codes, minlength=k)
-    revenue = np.bincount(codes, weights=w["amount"].to_numpy(), minlength=k)
-    profit = np.bincount(codes, weights=(w["amount"] - w["cost"]).to_numpy(), minlength=k)
-
-    arrival = (acc["first_contract_date"].to_numpy() - np.datetime64(data.start, "ns")) / np.timedelta64(1, "D")
-    churn_day = (acc["true_churn_date"].to_numpy() - np.datetime64(data.start, "ns")) / np.timedelta64(1, "D")
-    arrived = arrival <= _days(cut, data.start)
-    alive = arrived & (churn_day > _days(cut, data.start))
-    # expected orders: the intensity integrated over the window's days ∩ [arrival, dropout)
-    # ∩ the data period; calendar day d is [d, d + 1)
-    dropout = arrival + acc["lifetime_days"].to_numpy()
-    lo = np.maximum(_days(cut, data.start) + 1.0, arrival)
-    hi = np.minimum(_days(observed_end, data.start) + 1.0, dropout)
-    hi = np.maximum(hi, lo)
-    rate = acc["order_rate_per_30d"].to_numpy() / 30.0
-    growth = acc["growth_per_year"].to_numpy() / 365.25
-    exp_orders = np.where(hi > lo, _integrated_intensity(rate, growth, lo - arrival, hi - arrival), 0.0)
-    mean_value = np.exp(acc["order_value_log_mean"].to_numpy() + acc.attrs["line_value_sd"] ** 2 / 2)
-    out = pd.DataFrame(
-        {
-            "arrived_by_as_of": arrived,
-            "true_alive_at_as_of": alive,
-            "true_churn_date": acc["true_churn_date"].to_numpy(),
-            "future_orders": orders.astype("int64"),
-            "future_revenue": revenue,
-            "future_profit": profit,
-            "expected_future_orders": exp_orders,
-            "expected_future_revenue": exp_orders * mean_value,
-            "expected_future_profit": exp_orders * mean_value * acc["gross_margin"].to_numpy(),
-        },
-        index=acc.index,
-    )
-    out.attrs = {"as_of": str(cut.date()), "horizon_days": int(horizon_days), "window_end": str(window_end.date()),
-                 "window_end_observed": str(observed_end.date())}
-    return out

@@ -10,21 +10,24 @@ See docs/DATA.md for the contract, every option and every policy.
 
 import importlib
 
-#: public name -> the submodule that defines it; imported on first use, so that reading an input
-#: spec (segment.io.config, for the config check) does not import DuckDB and pandera
+#: public name -> the submodule that defines it (of segment.io, unless a full module name); imported
+#: on first use, so that reading an input spec (segment.io.config, for the config check) does not
+#: import DuckDB and pandera
 _WHERE = {
     "LoadResult": "audit", "format_audit": "audit",
     "CustomerSpec": "config", "InputSpec": "config", "InputSpecError": "config",
     "DataContractError": "contract", "Problem": "contract",
     "TRANSACTION_SCHEMA": "load", "load_customers": "load", "load_from_config": "load", "load_transactions": "load",
     "load_transactions_frame": "load",
-    "file_sha256": "readers",
+    "file_sha256": "segment.hashing",
 }
 
 
 def __getattr__(name: str):
     if name in _WHERE:
-        return getattr(importlib.import_module(f"segment.io.{_WHERE[name]}"), name)
+        where = _WHERE[name]
+        module = where if where.startswith("segment.") else f"segment.io.{where}"
+        return getattr(importlib.import_module(module), name)
     raise AttributeError(f"module 'segment.io' has no attribute {name!r}")
 
 

@@ -26,9 +26,11 @@ from segment.io.audit import LoadResult
 from segment.io.config import (CUSTOMER_INPUTS, REQUIRED_INPUTS, TRANSACTION_INPUTS, CustomerSpec, InputSpec,
                                InputSpecError, TableSpec)
 from segment.io.contract import ContractReport, DataContractError, Problem, RowCheck, run_lazy
+from segment.io.dataframe import read_frame
 from segment.io.policies import (EXACT_DUPLICATE, MISSING_ID, apply_transaction_policies, exact_duplicates,
                                  order_conflicts)
-from segment.io.readers import RawTable, read_frame, read_table
+from segment.io.rawtable import RawTable
+from segment.io.readers import read_table
 from segment.schema import OPTIONAL_TRANSACTION_COLUMNS, REQUIRED_TRANSACTION_COLUMNS, check_transaction_frame
 
 _NUMBER_COLUMNS = ("amount", "quantity", "cost", "days_late")
