@@ -1,12 +1,16 @@
-"""What a load did, for the run manifest and for ``segment check-data``: ``LoadResult``."""
+"""What a load did, for the run manifest and for ``segment check-data``: ``LoadResult``,
+the one result type of every loader (user files, bundled datasets, remote engines)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from segment.engines.table import LazyTransactions
 
 
 @dataclass
@@ -17,9 +21,15 @@ class LoadResult:
     kept rows whose values were normalised, by reason; ``flagged`` counts kept rows worth
     knowing about (zero amounts, returns). ``excluded_rows`` lists every excluded row with
     its line (or row) number and reason, so nothing is lost without a trace.
+
+    ``transactions`` is an in-memory table or, on a remote engine, a
+    ``segment.engines.LazyTransactions``. ``first_day`` and ``data_end`` are the ISO dates of
+    the first and last order (the pipeline checks dates and outcome windows against them);
+    the loader of a lazy table sets them from its summary query, and for an in-memory table
+    left without them they are read from the frame when the result is made.
     """
 
-    transactions: pd.DataFrame
+    transactions: pd.DataFrame | LazyTransactions
     customers: pd.DataFrame | None
     rows_read: int
     excluded: dict[str, int]
@@ -29,6 +39,12 @@ class LoadResult:
     checks_passed: list[str] = field(default_factory=list)
     excluded_rows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["line", "reason"]))
     customers_audit: dict[str, Any] | None = None
+    first_day: str | None = None
+    data_end: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.first_day is None and self.data_end is None and isinstance(self.transactions, pd.DataFrame):
+            self.first_day, self.data_end = order_days(self.transactions)
 
     @property
     def sha256(self) -> str | None:
@@ -39,14 +55,19 @@ class LoadResult:
     def rows_kept(self) -> int:
         return len(self.transactions)
 
-    @property
-    def data_end(self) -> str:
-        """Date of the last order (the pipeline checks outcome windows against it)."""
-        return str(self.transactions["order_ts"].max().date())
+    def transaction_summary(self) -> dict[str, Any]:
+        """The figures of the transaction table (rows, customers, first and last order, zero-amount
+        rows; ``segment.engines.summarise``): from the frame, or a lazy table's summary query."""
+        tx = self.transactions
+        return frame_summary(tx) if isinstance(tx, pd.DataFrame) else dict(tx.summary)
 
     def summary(self) -> dict[str, Any]:
         """Plain data for a manifest."""
         tx = self.transactions
+        if isinstance(tx, pd.DataFrame):
+            customers, first, last = int(tx["customer_id"].nunique()), tx["order_ts"].min(), tx["order_ts"].max()
+        else:  # left on its engine: the figures of its summary query
+            customers, first, last = int(tx.summary["customers"]), tx.summary["first_order"], tx.summary["last_order"]
         return {
             "source": self.source,
             "rows_read": self.rows_read,
@@ -54,12 +75,33 @@ class LoadResult:
             "rows_excluded": dict(self.excluded),
             "rows_changed": dict(self.changed),
             "rows_flagged": dict(self.flagged),
-            "customers": int(tx["customer_id"].nunique()),
-            "first_order": str(tx["order_ts"].min()),
-            "last_order": str(tx["order_ts"].max()),
+            "customers": customers,
+            "first_order": str(first),
+            "last_order": str(last),
             "checks_passed": list(self.checks_passed),
             "customer_table": self.customers_audit,
         }
+
+
+def order_days(transactions: pd.DataFrame) -> tuple[str | None, str | None]:
+    """ISO dates of the first and last order of an in-memory table (None, None when it is empty)."""
+    if len(transactions) == 0:
+        return None, None
+    ts = transactions["order_ts"]
+    return str(ts.min().date()), str(ts.max().date())
+
+
+def frame_summary(df: pd.DataFrame) -> dict[str, Any]:
+    """The ``segment.engines.summarise`` figures of an in-memory transaction table (what a saved
+    result keeps of it: ``segment.load.saved_without_transactions``)."""
+    return {
+        "rows": len(df),
+        "customers": int(df["customer_id"].nunique()),
+        "first_order": df["order_ts"].min() if len(df) else None,
+        "last_order": df["order_ts"].max() if len(df) else None,
+        "zero_amount_rows": int((df["amount"] == 0).sum()),
+        "missing_customer_id": 0, "missing_order_ts": 0, "missing_amount": 0, "nonfinite_amount": 0,
+    }
 
 
 def _n(value: int) -> str:
@@ -68,7 +110,7 @@ def _n(value: int) -> str:
 
 def format_audit(result: LoadResult, as_of: str | dt.date | None = None) -> str:
     """The data audit as text: rows read, excluded and changed by reason, customers, date
-    range, money totals, and the checks that passed."""
+    range, money totals, and the checks that passed (of an in-memory table)."""
     tx = result.transactions
     src = result.source
     where = src.get("file") or ("query" if src.get("format") == "sql" else "<DataFrame>")

@@ -1,4 +1,4 @@
-"""Spark runs the identical feature and outcome definitions (segment.engines, issue 8).
+"""Spark runs the identical feature and outcome definitions (segment.engines.spark, issue 8).
 
 The expressions of segment.features / segment.outcomes are executed once on embedded
 DuckDB (the default) and once on Spark in local mode through Ibis' pyspark backend, on the
@@ -19,7 +19,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segment import engines
+from segment.engines.java import MIN_JAVA, java_available, java_major_version
+from segment.engines.source import load_engine_data
+from segment.engines.spark import spark_backend, spark_session
 from segment.features import build_features
 from segment.outcomes import build_features_and_outcomes, build_outcomes
 
@@ -27,12 +29,12 @@ pytestmark = [pytest.mark.spark,
               # pyspark 4.0's own pandas conversion uses a keyword pandas 3 deprecates (its code, not ours)
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
 
-if engines.java_available() is None:
+if java_available() is None:
     pytest.skip("Spark tests need Java 17 or 21 (pyspark 4.0): no java on PATH or in JAVA_HOME",
                 allow_module_level=True)
-_JAVA = engines.java_major_version()
-if _JAVA is not None and _JAVA < engines.MIN_JAVA:
-    pytest.skip(f"Spark tests need Java {engines.MIN_JAVA} or later (pyspark 4.0): {engines.java_available()} is "
+_JAVA = java_major_version()
+if _JAVA is not None and _JAVA < MIN_JAVA:
+    pytest.skip(f"Spark tests need Java {MIN_JAVA} or later (pyspark 4.0): {java_available()} is "
                 f"Java {_JAVA}", allow_module_level=True)
 try:
     import pyspark  # noqa: F401
@@ -48,7 +50,7 @@ EXACT_KINDS = "biuMmOSU"  # bool, ints, datetimes, objects/strings: compared exa
 
 @pytest.fixture(scope="module")
 def session():
-    s = engines.spark_session("local[2]", app_name="segment-tests", conf=SPARK_CONF)
+    s = spark_session("local[2]", app_name="segment-tests", conf=SPARK_CONF)
     s.sparkContext.setLogLevel("ERROR")
     yield s
     s.stop()
@@ -56,7 +58,7 @@ def session():
 
 @pytest.fixture(scope="module")
 def spark(session):
-    return engines.spark_backend(session)
+    return spark_backend(session)
 
 
 def _write(frame: pd.DataFrame, path) -> str:
@@ -84,7 +86,7 @@ def b2b(tmp_path_factory):
 
 def on_spark(backend, path):
     """The transactions as the pipeline's Spark loader gives them (left in Spark)."""
-    return engines.load_engine_data({"engine": "spark", "path": path}, source="test", backend=backend).transactions
+    return load_engine_data({"engine": "spark", "path": path}, source="test", backend=backend).transactions
 
 
 def assert_same_table(spark_df: pd.DataFrame, duck_df: pd.DataFrame) -> None:
@@ -103,13 +105,15 @@ def assert_same_table(spark_df: pd.DataFrame, duck_df: pd.DataFrame) -> None:
 
 def test_remote_transactions_keep_the_audit_summaries(spark, cdnow):
     tx, path = cdnow
-    lazy = on_spark(spark, path)
+    loaded = load_engine_data({"engine": "spark", "path": path}, source="test", backend=spark)
+    lazy = loaded.transactions
     assert len(lazy) == len(tx)
-    assert lazy["customer_id"].nunique() == tx["customer_id"].nunique()
-    assert lazy["order_ts"].min() == tx["order_ts"].min() and lazy["order_ts"].max() == tx["order_ts"].max()
-    assert (lazy["amount"] == 0).sum() == int((tx["amount"] == 0).sum())
-    with pytest.raises(TypeError, match="stay on engine spark"):
-        lazy["amount"].max()
+    assert lazy.summary["customers"] == tx["customer_id"].nunique()
+    assert lazy.summary["first_order"] == tx["order_ts"].min() and lazy.summary["last_order"] == tx["order_ts"].max()
+    assert lazy.summary["zero_amount_rows"] == int((tx["amount"] == 0).sum())
+    assert (loaded.first_day, loaded.data_end) == (str(tx["order_ts"].min().date()), str(tx["order_ts"].max().date()))
+    with pytest.raises(TypeError, match="not subscriptable"):  # a lazy handle, not a DataFrame
+        lazy["amount"]
 
 
 def test_a_catalog_table_with_other_column_names(session, spark, cdnow):
@@ -119,7 +123,7 @@ def test_a_catalog_table_with_other_column_names(session, spark, cdnow):
         .createOrReplaceTempView("cdnow_lines")
     data = {"engine": "spark", "table": "cdnow_lines",
             "columns": {"customer_id": "cust_no", "order_ts": "ordered_at", "amount": "net_value"}}
-    lazy = engines.load_engine_data(data, source="test", backend=spark).transactions
+    lazy = load_engine_data(data, source="test", backend=spark).transactions
     assert lazy.columns == ["customer_id", "order_ts", "amount"] and len(lazy) == len(tx)
     kw = {"as_of": CDNOW["as_of"], "gross_margin": 0.25}
     assert_same_table(build_features(lazy, **kw), build_features(tx[["customer_id", "order_ts", "amount"]], **kw))
@@ -171,7 +175,7 @@ def test_a_whole_run_on_spark_grades_like_duckdb(spark, cdnow, tmp_path):
         pd.testing.assert_frame_equal(on.assignments[name], duck.assignments[name], obj=name)
         pd.testing.assert_frame_equal(on.origin_assignments[name], duck.origin_assignments[name], obj=name)
     for name in ("migration_summary", "early_warning"):
-        pd.testing.assert_frame_equal(on.validation["tables"][name], duck.validation["tables"][name], obj=name)
+        pd.testing.assert_frame_equal(getattr(on.validation, name), getattr(duck.validation, name), obj=name)
     saved = load_result(on.save(tmp_path / "result.pkl"))  # the saved result keeps what the audit reads
     audit = audit_table(saved).set_index("item")["value"]
     duck_audit = audit_table(duck).set_index("item")["value"]
