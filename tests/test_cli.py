@@ -68,3 +68,71 @@ def test_console_script_entry_point_help():
     out = subprocess.run([sys.executable, "-c", "from segment.cli import main; raise SystemExit(main())", "check-data",
                           "--help"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0 and "check-data" in out.stdout
+
+
+def _segment(*args, cwd, env=None):
+    """``segment ARGS`` in a fresh process (``--root`` is read before segment.paths is imported)."""
+    import os
+
+    environ = {k: v for k, v in os.environ.items() if k != "SEGMENT_ROOT"} | (env or {})
+    return subprocess.run([sys.executable, "-c", "from segment.cli import main; raise SystemExit(main())", *args],
+                          cwd=cwd, env=environ, capture_output=True, text=True, timeout=120)
+
+
+def test_root_option_is_documented():
+    out = " ".join(_segment("--help", cwd=".").stdout.split())  # argparse wraps the lines
+    assert "--root DIR" in out and "configs/, notebooks/, data/raw/ and reports/" in out and "SEGMENT_ROOT" in out
+
+
+def test_root_option_moves_the_default_configs_and_reports(tmp_path):
+    root = tmp_path / "other repo"
+    root.mkdir()
+    done = _segment("--root", "other repo", "report-all", "--quiet", cwd=tmp_path)  # relative to the working folder
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.splitlines()
+    assert len(lines) == 7 and all(line.startswith(str(root / "configs")) for line in lines), lines
+    assert f"{root / 'configs' / 'cdnow_backtest.yaml'}: config file not found" in lines
+    assert not (root / "reports").exists()
+
+
+def test_root_option_moves_the_notebooks_the_config_check_reads(tmp_path):
+    """A notebook under --root that declares one more parameter: the config check reads that one."""
+    import json
+    import shutil
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    root = tmp_path / "root"
+    shutil.copytree(repo / "notebooks", root / "notebooks", ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints"))
+    path = root / "notebooks" / "leadership_summary.ipynb"
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    cell = next(c for c in nb["cells"] if "parameters" in c["metadata"].get("tags", []))
+    cell["source"] = "".join(cell["source"]).rstrip("\n") + "\nroot_marker: int = 1  # only in the notebooks under --root\n"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    config = tmp_path / "run.yaml"
+    config.write_text((repo / "configs" / "quick_cdnow_sample.yaml").read_text(encoding="utf-8").replace(
+        "report: {min_tier_size: 10}", "report: {min_tier_size: 10, root_marker: many}"), encoding="utf-8")
+
+    done = _segment("--root", str(root), "run", "--config", str(config), "--quiet", cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert "report.root_marker: expected int (leadership_summary: only in the notebooks under --root), got 'many'" \
+        in done.stderr
+    without = _segment("run", "--config", str(config), "--quiet", cwd=tmp_path)  # the repository's notebooks
+    assert without.returncode == 2 and "report.root_marker: not a parameter of the report notebooks" in without.stderr
+    assert not (root / "reports").exists()
+
+
+def test_root_must_be_a_folder(tmp_path):
+    done = _segment("--root", str(tmp_path / "missing"), "report-all", cwd=tmp_path)
+    assert done.returncode == 2 and "not a folder" in done.stderr
+
+
+def test_a_root_without_the_notebooks_is_a_config_error_naming_the_notebook(tmp_path):
+    from pathlib import Path
+
+    config = tmp_path / "run.yaml"
+    config.write_text((Path(__file__).resolve().parents[1] / "configs" / "quick_cdnow_sample.yaml").read_text(
+        encoding="utf-8"), encoding="utf-8")
+    done = _segment("--root", str(tmp_path), "run", "--config", str(config), "--quiet", cwd=tmp_path)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert f"{tmp_path / 'notebooks' / 'leadership_summary.ipynb'}: the report notebook is not there" in done.stderr

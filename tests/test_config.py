@@ -35,6 +35,8 @@ def test_required_keys(key):
     "patch, message",
     [
         ({"as_of": "1997-13-01"}, "^q.yaml: as_of: '1997-13-01' is not a date"),
+        ({"as_of": "19970930"}, r"^q.yaml: as_of: '19970930' is not a date \(YYYY-MM-DD\)"),  # strict ISO
+        ({"backtest_origins": ["1997-06-30", None]}, r"^q.yaml: backtest_origins\[1\]: None is not a date"),
         ({"horizon_days": -5}, r"^q.yaml: horizon_days: -5 is out of range \(allowed: >= 1\)"),
         ({"methods": {"nope": {}}}, "^q.yaml: methods.nope: not a registered method"),
         ({"data": {"dataset": "x"}}, "^q.yaml: data.dataset: 'x' is not one of"),

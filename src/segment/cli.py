@@ -3,6 +3,7 @@
     segment run --config configs/cdnow_backtest.yaml      # one run folder under reports/
     segment report-all                                   # every bundled CDNOW config
     segment check-data orders.csv --encoding gb18030     # the data contract and audit of a user file
+    segment --root ~/quarterly run --config ~/quarterly/configs/q3.yaml   # another repository folder
 
 One ``build_parser()`` with a subparser per command and one ``cmd_<name>`` function each.
 
@@ -12,20 +13,26 @@ printed one line per problem, naming the file and the key or row and column, wit
 status 2 and no traceback; anything else is a fault of ours: exit status 1, a one-line
 message and, with ``--debug``, the traceback (a run folder keeps it in ``error.txt``). The
 config is read and checked before anything heavy is imported or started.
+
+``--root DIR`` (global, before the command) is the repository folder whose ``configs/``,
+``notebooks/``, ``data/raw/`` and ``reports/`` are used: it sets ``$SEGMENT_ROOT`` before
+``segment.paths`` is first imported, so this module reads no path at import time.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import traceback
 from pathlib import Path
 
 from segment.errors import EXIT_FAULT, EXIT_USER, UserError
-from segment.paths import CONFIG_DIR, REPORTS_DIR
 
 CDNOW_CONFIGS = ("cdnow_backtest.yaml", "cdnow_1997q1.yaml", "cdnow_1997q2.yaml", "cdnow_1997q3.yaml",
                  "cdnow_1997q4.yaml", "cdnow_1998q1.yaml", "cdnow_1998q2.yaml")
+#: ``segment.paths.ROOT_ENV``, not imported from there: importing segment.paths fixes the paths
+ROOT_ENV = "SEGMENT_ROOT"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +42,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      "status: 0 done, 2 a problem with your input (config, data, reports folder; "
                                      "one line each, no traceback), 1 a fault of segment or a failing report.")
     parser.add_argument("--version", action="version", version=f"segment {__version__}")
+    parser.add_argument("--root", type=_root_dir, metavar="DIR",
+                        help=f"repository folder whose configs/, notebooks/, data/raw/ and reports/ are used (give it "
+                             f"before the command; default: ${ROOT_ENV} if set, else the folder segment is installed "
+                             "from)")
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--debug", action="store_true", help="on an error, also print the Python traceback")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -44,8 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "HTML reports, tier tables (CSV/Parquet), validation tables and manifest.json "
                                      "into a NEW folder reports/<output_name>-<timestamp>/ (never overwriting).")
     run.add_argument("--config", required=True, type=Path, help="run config (YAML), e.g. configs/cdnow_backtest.yaml")
-    run.add_argument("--reports-dir", type=Path, default=REPORTS_DIR,
-                     help="parent folder of the run folder (default: reports/ in the repo)")
+    run.add_argument("--reports-dir", type=Path,
+                     help="parent folder of the run folder (default: reports/ under --root)")
     run.add_argument("--as-of", metavar="YYYY-MM-DD", help="grading date, instead of the config's as_of")
     run.add_argument("--output-name", metavar="NAME", help="run folder prefix, instead of the config's output_name")
     run.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="overrides",
@@ -59,9 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
                                       "process: work that configs share (same data, date and parameters) is computed "
                                       "once, and one config's notebooks execute while the next config computes; "
                                       "every config still gets its own new run folder.")
-    allr.add_argument("--configs", nargs="*", type=Path, default=[CONFIG_DIR / c for c in CDNOW_CONFIGS],
-                      help="configs to run (default: the CDNOW backtest and quarterly configs)")
-    allr.add_argument("--reports-dir", type=Path, default=REPORTS_DIR, help="parent folder of the run folders")
+    allr.add_argument("--configs", nargs="*", type=Path,
+                      help="configs to run (default: the CDNOW backtest and quarterly configs in configs/ under --root)")
+    allr.add_argument("--reports-dir", type=Path,
+                      help="parent folder of the run folders (default: reports/ under --root)")
     allr.add_argument("--quiet", action="store_true", help="no progress lines on stderr; print only the index paths")
     allr.set_defaults(func=cmd_report_all)
 
@@ -97,6 +109,35 @@ def add_check_data_parser(sub: argparse._SubParsersAction, common: argparse.Argu
                        help="also list the first N excluded rows with their line numbers (default: none)")
     check.set_defaults(func=cmd_check_data)
     return check
+
+
+def _root_dir(text: str) -> Path:
+    root = Path(text).expanduser().resolve()
+    if not root.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: not a folder")
+    return root
+
+
+def _use_root(root: Path | None) -> None:
+    """Point ``segment.paths`` at ``root`` (through ``$SEGMENT_ROOT``); it must not have been
+    imported yet with another root (the paths are fixed on first import)."""
+    if root is None:
+        return
+    os.environ[ROOT_ENV] = str(root)
+    loaded = sys.modules.get("segment.paths")
+    if loaded is not None and loaded.ROOT != root:
+        raise RuntimeError(f"--root {root}: segment.paths was already imported with root {loaded.ROOT}; "
+                           "give --root to a fresh `segment` process")
+
+
+def _default_paths(args: argparse.Namespace) -> None:
+    """Fill the path options left out with the folders under the root (``segment.paths``)."""
+    from segment.paths import CONFIG_DIR, REPORTS_DIR
+
+    if getattr(args, "reports_dir", REPORTS_DIR) is None:
+        args.reports_dir = REPORTS_DIR
+    if getattr(args, "configs", []) is None:
+        args.configs = [CONFIG_DIR / c for c in CDNOW_CONFIGS]
 
 
 def _progress(quiet: bool):
@@ -238,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     debug = getattr(args, "debug", False)
     try:
+        _use_root(args.root)
+        _default_paths(args)
         return args.func(args)
     except UserError as exc:
         for line in str(exc).splitlines():

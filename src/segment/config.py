@@ -21,13 +21,13 @@ never silently falls back to a default. Example (configs/cdnow_backtest.yaml)::
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from segment.dates import iso_date
 from segment.errors import ConfigError, Problem
 from segment.methods.params import check_params, check_value
 from segment.runs import plain_name_problem
@@ -35,7 +35,7 @@ from segment.runs import plain_name_problem
 DATASETS = ("cdnow_master", "cdnow_sample", "synthetic_b2b")
 PROFIT_KEYS = ("gross_margin", "cost_per_order")
 
-__all__ = ["ConfigError", "RunConfig", "apply_overrides", "check_config", "parse_date"]
+__all__ = ["ConfigError", "RunConfig", "apply_overrides", "check_config"]
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class RunConfig:
 
 class _Loader(yaml.SafeLoader):
     """YAML's safe loader with dates left as text: ``as_of: 1998-13-30`` is then a config problem
-    naming its key (``parse_date``), not a traceback from inside the YAML library."""
+    naming its key (``segment.dates``), not a traceback from inside the YAML library."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -145,18 +145,6 @@ def apply_overrides(raw: Any, overrides: list[tuple[str, Any]], source: str) -> 
             node = child
         node[parts[-1]] = value
     return out
-
-
-def parse_date(value: Any) -> str:
-    """``YYYY-MM-DD`` of a date (YAML gives dates as ``datetime.date``) or an ISO date string;
-    ValueError otherwise. The one date rule of a config (run dates, backtest and tuning origins)."""
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        return dt.date.fromisoformat(value.strip()).isoformat()
-    raise ValueError(value)
 
 
 class _Problems:
@@ -243,7 +231,7 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
 
 def _date(value: Any, key: str, problems: _Problems) -> str:
     try:
-        return parse_date(value)
+        return iso_date(value, key)
     except (ValueError, TypeError):
         problems.add(key, f"{value!r} is not a date (YYYY-MM-DD)")
         return str(value)

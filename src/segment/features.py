@@ -35,20 +35,8 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from segment.dates import to_date
 from segment.schema import check_transaction_frame
-
-TransactionsLike = "pd.DataFrame | ibis.Table | str | Path"
-
-
-def to_date(value: Any, name: str = "as_of") -> dt.date:
-    """A required cut-off date; refuses None rather than defaulting to 'today'."""
-    if value is None:
-        raise TypeError(f"{name} is required (a date such as '1997-09-30'); there is no default")
-    ts = pd.Timestamp(value)
-    if pd.isna(ts):
-        raise ValueError(f"{name}={value!r} is not a date")
-    return ts.date()
-
 
 #: exact type money and quantities are summed in (1/10,000 of a unit; up to 10^14 units)
 MONEY = ibis.expr.datatypes.Decimal(18, 4)

@@ -40,6 +40,7 @@ def test_indicators_default_to_the_weighted_methods_weights():
     ({"constraints": {"max_share": {"A": 0.2}}}, r"constraints: unknown key\(s\) \['max_share'\]"),
     ({"objective": {"metric": "revenue"}}, "objective.metric='revenue' is not one of"),
     ({"judged_origin": "1998-02-30"}, "judged_origin='1998-02-30' is not a date"),
+    ({"fold_origins": ["1997-06-30", 19970930]}, r"fold_origins=19970930 is not a date \(YYYY-MM-DD\)"),
     ({"fold_origins": "1997-06-30"}, "fold_origins must be a list"),
     ({"grid_step": 0.3}, "grid_step=0.3 must divide 1"),
     ({"indicators": ["profit"]}, "at least two indicators"),

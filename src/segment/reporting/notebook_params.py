@@ -56,8 +56,14 @@ def _read(path: Path, mtime_ns: int) -> tuple[NotebookParameter, ...]:
 
 
 def notebook_parameters(name: str, notebook_dir: Path = NOTEBOOK_DIR) -> tuple[NotebookParameter, ...]:
-    """The parameters declared by ``notebooks/<name>.ipynb``."""
+    """The parameters declared by ``notebooks/<name>.ipynb`` (a missing notebook is a
+    ``ConfigError`` naming it: e.g. ``segment --root`` pointing at a folder without notebooks)."""
     path = Path(notebook_dir) / f"{name}.ipynb"
+    if not path.is_file():
+        from segment.errors import ConfigError, Problem
+
+        raise ConfigError([Problem(str(path), "", "the report notebook is not there (segment --root, or "
+                                                  "SEGMENT_ROOT, must name the repository with its notebooks/)")])
     return _read(path, path.stat().st_mtime_ns)
 
 

@@ -6,15 +6,37 @@ non-negative and summing to it; fixed weights are set; points below a ``min_weig
 dropped. Rows come in a fixed order (the stars-and-bars enumeration, first indicator's
 weight descending), which is also the tie rule of the search: of equally good
 candidates the first row wins.
+
+A leaf of ``segment.tuning``: ``settings`` imports it (to check that the constraints leave
+a grid point), never the other way; ``cfg`` is any object with the fields below, in
+practice ``settings.TuningConfig``.
 """
 
 from __future__ import annotations
 
 import itertools
+from typing import Mapping, Protocol
 
 import numpy as np
 
-from segment.tuning.settings import TOL, TuningConfig
+#: tolerance of weight and share comparisons (a weight "at" its minimum, weights summing to 1)
+TOL = 1e-9
+
+
+class WeightSpace(Protocol):
+    """The fields of ``settings.TuningConfig`` the grid reads (read-only)."""
+
+    @property
+    def indicators(self) -> tuple[str, ...]: ...
+
+    @property
+    def min_weight(self) -> Mapping[str, float]: ...
+
+    @property
+    def fixed_weights(self) -> Mapping[str, float]: ...
+
+    @property
+    def units(self) -> int: ...
 
 
 def compositions(units: int, parts: int) -> np.ndarray:
@@ -28,7 +50,7 @@ def compositions(units: int, parts: int) -> np.ndarray:
     return out[np.lexsort(tuple(-out[:, j] for j in range(parts - 1, -1, -1)))]
 
 
-def candidate_grid(cfg: TuningConfig) -> np.ndarray:
+def candidate_grid(cfg: WeightSpace) -> np.ndarray:
     """(m × d) weights, columns in ``cfg.indicators`` order, every row summing to 1."""
     d = len(cfg.indicators)
     free = [j for j, name in enumerate(cfg.indicators) if name not in cfg.fixed_weights]
@@ -44,7 +66,7 @@ def candidate_grid(cfg: TuningConfig) -> np.ndarray:
     return grid[meets_weight_constraints(grid, cfg)]
 
 
-def meets_weight_constraints(weights: np.ndarray, cfg: TuningConfig) -> np.ndarray:
+def meets_weight_constraints(weights: np.ndarray, cfg: WeightSpace) -> np.ndarray:
     """Per row: non-negative, sums to one, every minimum met, every fixed weight kept."""
     w = np.atleast_2d(weights)
     ok = (w >= -TOL).all(axis=1) & (np.abs(w.sum(axis=1) - 1.0) <= 1e-6)
@@ -56,16 +78,16 @@ def meets_weight_constraints(weights: np.ndarray, cfg: TuningConfig) -> np.ndarr
     return ok
 
 
-def equal_weights(cfg: TuningConfig) -> np.ndarray:
+def equal_weights(cfg: WeightSpace) -> np.ndarray:
     d = len(cfg.indicators)
     return np.full(d, 1.0 / d)
 
 
-def project(raw: np.ndarray, cfg: TuningConfig) -> np.ndarray:
+def project(raw: np.ndarray, cfg: WeightSpace) -> np.ndarray:
     """Non-negative ``raw`` weights made to meet the weight constraints: fixed weights set,
     the free ones scaled to the free mass, then minimums raised by water-filling (a weight
     below its minimum is set to it and the others shrink in proportion, until none is
-    below). All-zero free weights become equal shares of the free mass."""
+    below). All-zero (or subnormal) free weights become equal shares of the free mass."""
     w = np.clip(np.asarray(raw, dtype=float), 0.0, None)
     names = cfg.indicators
     fixed = np.array([n in cfg.fixed_weights for n in names])
@@ -73,7 +95,8 @@ def project(raw: np.ndarray, cfg: TuningConfig) -> np.ndarray:
     out = np.array([cfg.fixed_weights.get(n, 0.0) for n in names])
     mass = 1.0 - out.sum()
     free = ~fixed
-    base = w[free] if w[free].sum() > 0 else np.ones(free.sum())
+    # all zero (or subnormal, whose scaling would overflow): equal shares
+    base = w[free] if w[free].sum() > np.finfo(float).tiny else np.ones(free.sum())
     pinned = np.zeros(free.sum(), dtype=bool)
     lo = lows[free]
     for _ in range(len(base) + 1):

@@ -30,13 +30,14 @@ cap below the share the tiers are cut at) are a ``ConfigError`` naming the key.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from segment.config import ConfigError
+from segment.dates import iso_date
+from segment.errors import ConfigError
+from segment.tuning.grid import TOL, candidate_grid
 
 METRICS = ("top_tier_profit_capture", "top20_profit_capture", "gini_profit")
 AGGREGATES = ("mean", "min")
@@ -47,7 +48,6 @@ OBJECTIVE_KEYS = {"metric", "churn_weight"}
 CONSTRAINT_KEYS = {"min_weight", "fixed_weights", "max_tier_share", "min_tier_share"}
 #: a larger grid is an error: a finer step or fewer indicators
 MAX_CANDIDATES = 20_000
-TOL = 1e-9
 
 
 @dataclass(frozen=True)
@@ -190,8 +190,6 @@ def _parse(raw: Any, source: str, run_horizon: int | None, params: dict[str, Any
 
 def _check_feasible(cfg: TuningConfig, params: dict[str, Any], where: str) -> None:
     """Constraints that no weights can meet are errors now, not an empty search later."""
-    from segment.tuning.grid import candidate_grid
-
     fixed_sum = sum(cfg.fixed_weights.values())
     if fixed_sum > 1 + TOL:
         raise ConfigError(f"{where}.constraints.fixed_weights sum to {fixed_sum:g} > 1: weights sum to one")
@@ -240,11 +238,9 @@ def _no_unknown(raw: dict, known: set[str], where: str) -> None:
 
 
 def _date(value: Any, where: str) -> str:
-    if isinstance(value, (dt.date, dt.datetime)):
-        return value.strftime("%Y-%m-%d")
     try:
-        return dt.date.fromisoformat(str(value)).isoformat()
-    except ValueError:
+        return iso_date(value, where)
+    except (ValueError, TypeError):
         raise ConfigError(f"{where}={value!r} is not a date (YYYY-MM-DD)") from None
 
 
@@ -296,8 +292,3 @@ def _share_map(raw: Any, labels: tuple[str, ...], where: str) -> dict[str, float
             raise ConfigError(f"{where}.{label} is not a tier of the weighted method {list(labels)}")
         out[str(label)] = _number(s, f"{where}.{label}", low=0.0, high=1.0)
     return out
-
-
-def replace(cfg: TuningConfig, **changes: Any) -> TuningConfig:
-    """A copy with ``changes`` (for tests and notebooks; not re-validated)."""
-    return dataclasses.replace(cfg, **changes)
