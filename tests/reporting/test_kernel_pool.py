@@ -7,8 +7,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from segment.reporting import run as run_module
-from segment.reporting.run import KernelPool, NotebookFailed, execute_notebook
+from segment.reporting import execute as execute_module
+from segment.reporting.execute import NotebookFailed, execute_notebook
+from segment.reporting.kernels import KernelPool
 
 WARNS = "import warnings\n\ndef f():\n    warnings.warn('shown once per location', UserWarning)\n"
 
@@ -25,7 +26,7 @@ def notebook(*sources: str) -> nbformat.NotebookNode:
 def pool(tmp_path, monkeypatch):
     (tmp_path / "nbs").mkdir()
     (tmp_path / "nbs" / "warnmod.py").write_text(WARNS)
-    monkeypatch.setattr(run_module, "NOTEBOOK_DIR", tmp_path / "nbs")
+    monkeypatch.setattr(execute_module, "NOTEBOOK_DIR", tmp_path / "nbs")
     p = KernelPool(1, cwd=tmp_path / "nbs")
     yield p
     p.close()

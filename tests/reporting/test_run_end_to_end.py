@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from segment.cli import main
-from segment.reporting import run as run_module
+from segment.reporting import execute as execute_module
 from segment.pipeline import load_result
 from segment.reporting.run import NotebookFailed, run_config
 from segment.reporting.views import key_numbers
@@ -106,7 +106,7 @@ def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monke
     nb = nbformat.read(nbdir / "leadership_summary.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell("raise RuntimeError('planted failure')"))
     nbformat.write(nb, nbdir / "leadership_summary.ipynb")
-    monkeypatch.setattr(run_module, "NOTEBOOK_DIR", nbdir)
+    monkeypatch.setattr(execute_module, "NOTEBOOK_DIR", nbdir)
     reports = tmp_path / "reports"
     with pytest.raises(NotebookFailed, match="leadership_summary failed in cell .*planted failure.*-FAILED"):
         run_config(CONFIG, reports, progress=lambda m: None)
@@ -139,7 +139,7 @@ def test_freed_memory_goes_back_to_the_system():
     import numpy as np
     import psutil
 
-    from segment.reporting.run import release_freed_memory, return_large_blocks_to_system
+    from segment.process import release_freed_memory, return_large_blocks_to_system
 
     if platform.libc_ver()[0] != "glibc":
         assert return_large_blocks_to_system() is False

@@ -20,9 +20,10 @@ import nbformat
 import pytest
 import yaml
 
-from segment import export, pipeline
+from segment import export, runner
 from segment.config import RunConfig
 from segment.errors import ReportsFolderError, UserError
+from segment.reporting import execute as execute_module
 from segment.reporting import run as run_module
 from segment.reporting.run import run_config, run_configs
 from tests.reporting.conftest import CONFIG
@@ -82,7 +83,7 @@ def test_a_failure_after_loading_leaves_failed_with_error_txt_and_the_manifest_s
     def planted(*args, **kwargs):
         raise RuntimeError("planted failure in the features")
 
-    monkeypatch.setattr(pipeline, "build_features", planted)
+    monkeypatch.setattr(runner, "build_features", planted)
     reports = tmp_path / "reports"
     with pytest.raises(RuntimeError, match="planted failure"):
         run_config(config_file(tmp_path), reports, **QUIET)
@@ -166,7 +167,7 @@ def test_sigint_during_the_notebooks_interrupts_them_and_leaves_only_the_partial
     nb = nbformat.read(nbdir / "leadership_summary.ipynb", as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(f"import time\nopen({str(started)!r}, 'w').close()\ntime.sleep(300)"))
     nbformat.write(nb, nbdir / "leadership_summary.ipynb")
-    monkeypatch.setattr(run_module, "NOTEBOOK_DIR", nbdir)
+    monkeypatch.setattr(execute_module, "NOTEBOOK_DIR", nbdir)
     sent: list[float] = []
 
     def press_ctrl_c() -> None:

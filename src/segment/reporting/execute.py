@@ -1,0 +1,84 @@
+"""Executing one report notebook (papermill) and rendering it as HTML (nbconvert)."""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
+
+from segment.export import atomic_write
+from segment.paths import NOTEBOOK_DIR
+from segment.reporting.notebook_params import parameters_for
+
+if TYPE_CHECKING:
+    from segment.reporting.kernels import KernelPool
+
+
+class NotebookFailed(RuntimeError):
+    """A report notebook raised; the message names the notebook and the failing cell."""
+
+
+@functools.lru_cache(maxsize=None)
+def _stored_notebook(path: Path, mtime_ns: int):
+    import nbformat
+
+    return nbformat.read(path, as_version=4)  # stored without outputs (tests/reporting/test_notebook_hygiene.py)
+
+
+def notebook_parameters(name: str, run_tmp: Path, report: dict[str, Any] | None = None) -> dict[str, Any]:
+    """What papermill gives ``name``: ``run_dir`` and the config's ``report:`` values that the
+    notebook declares in its parameters cell (``report.notebooks`` chooses notebooks; it is
+    no notebook's parameter)."""
+    settings = {k: v for k, v in (report or {}).items() if k != "notebooks"}
+    return {"run_dir": str(run_tmp), **(parameters_for(name, settings, NOTEBOOK_DIR) if settings else {})}
+
+
+def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], pool: KernelPool | None = None,
+                     report: dict[str, Any] | None = None) -> Path:
+    """Execute ``notebooks/<name>.ipynb`` with ``run_dir`` and its ``report:`` settings
+    (``notebook_parameters``) into ``run_tmp/notebooks/``: on a pooled kernel if ``pool`` is
+    given, else in a new kernel that is shut down afterwards."""
+    import copy
+
+    import papermill as pm
+
+    out = run_tmp / "notebooks" / f"{name}.ipynb"
+    out.parent.mkdir(exist_ok=True)
+    source = NOTEBOOK_DIR / f"{name}.ipynb"
+    nb = copy.deepcopy(_stored_notebook(source, source.stat().st_mtime_ns))
+    parameters = notebook_parameters(name, run_tmp, report)
+    t = time.perf_counter()
+    try:
+        with (pool.kernel() if pool is not None else contextlib.nullcontext()) as km:
+            pm.execute_notebook(
+                nb,
+                str(out),
+                parameters=parameters,
+                kernel_name="python3",
+                # a pooled kernel was started in NOTEBOOK_DIR; papermill's cwd would chdir this whole process
+                cwd=None if km is not None else str(NOTEBOOK_DIR),
+                progress_bar=False,
+                request_save_on_cell_execute=False,  # written once at the end (and on failure), not after every cell
+                **({"km": km} if km is not None else {}),
+            )
+    except pm.PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"notebook {name} failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue}); "
+            f"the executed notebook with the error is kept at {out}"
+        ) from exc
+    progress(f"executed {name} ({time.perf_counter() - t:.1f} s)")
+    return out
+
+
+def to_html(notebook: Path, target: Path, *, with_code: bool) -> Path:
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(notebook, as_version=4)
+    for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id: make HTML reproducible
+        cell["id"] = f"cell-{i}"
+    exporter = HTMLExporter(exclude_input=not with_code, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return atomic_write(target, lambda p: p.write_text(body, encoding="utf-8"))

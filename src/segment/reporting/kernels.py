@@ -1,0 +1,176 @@
+"""A small pool of warm Python kernels for the report notebooks.
+
+A pooled kernel imports the report modules once (``_PRELOAD``); before each notebook it is
+reset (``_RESET_KERNEL``: fresh namespace, execution count 1, warnings not yet shown), so a
+notebook's output is what a new kernel would give, without paying the kernel start and the
+imports (~5 s of CPU) for every notebook of ``report-all``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+from segment.paths import NOTEBOOK_DIR
+
+
+#: run in a pooled kernel before each notebook: close figures, forget which warnings were
+#: shown (``catch_warnings`` invalidates the once-per-location registries) and reset the
+#: namespace and the execution count, so the notebook starts as in a fresh kernel
+_RESET_KERNEL = """
+import warnings, matplotlib.pyplot
+matplotlib.pyplot.close("all")
+with warnings.catch_warnings():
+    pass
+get_ipython().reset(new_session=True)
+"""
+#: run once per pooled kernel: a lower CPU priority (the next config's pipeline, computed meanwhile
+#: in the parent, is the critical path; the notebooks fill the rest of the cores), and the imports
+#: of the notebooks and of unpickling a result
+_PRELOAD = """
+import os
+os.nice(5)
+import IPython.display, segment.reporting.plots, segment.reporting.views, segment.reporting.leadership
+import segment.methods.registry as _registry
+for _name in _registry.METHODS:
+    _registry.method_class(_name)
+"""
+
+
+class KernelPool:
+    """``size`` warm python3 kernels (started in ``cwd``), handed out one notebook at a time."""
+
+    def __init__(self, size: int = 2, cwd: Path = NOTEBOOK_DIR) -> None:
+        self.size, self.cwd = size, Path(cwd)
+        self._idle: queue.Queue = queue.Queue()
+        self._all: list[Any] = []
+        self._busy: list[Any] = []
+        self._stopped = False  # interrupt() was called: no more notebooks start
+        self._started = 0
+        self._socket_dir: Path | None = None
+        self._warming: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def warm_up(self) -> None:
+        """Start the kernels in the background now (they import while the first pipeline computes)."""
+        def start_one() -> None:
+            with self._lock:
+                if self._started >= self.size:
+                    return
+                self._started += 1
+            try:
+                self._idle.put(self._start())
+            except Exception:  # noqa: BLE001 -- kernel() starts one itself and reports the error
+                with self._lock:
+                    self._started -= 1
+
+        for _ in range(self.size):
+            thread = threading.Thread(target=start_one, daemon=True, name="segment-kernel-start")
+            thread.start()
+            self._warming.append(thread)
+
+    def _start(self):
+        from jupyter_client import KernelManager
+
+        # local (ipc) sockets under an absolute private folder: no TCP port, no unencrypted-TCP warning
+        # (one folder per kernel: kernels started at once would otherwise pick the same socket names)
+        own = Path(tempfile.mkdtemp(dir=self._sockets()))
+        km = KernelManager(kernel_name="python3", transport="ipc", ip=str(own / "kernel"))
+        km.start_kernel(cwd=str(self.cwd), env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"})
+        self._run(km, _PRELOAD)
+        with self._lock:
+            self._all.append(km)
+        return km
+
+    @staticmethod
+    def _run(km, code: str) -> None:
+        kc = km.blocking_client()
+        kc.start_channels()
+        try:
+            kc.wait_for_ready(timeout=300)
+            reply = kc.execute_interactive(code, silent=True, store_history=False, timeout=300,
+                                           output_hook=lambda msg: None)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"kernel set-up failed: {reply['content'].get('ename')}: {reply['content'].get('evalue')}")
+        finally:
+            kc.stop_channels()
+
+    @contextlib.contextmanager
+    def kernel(self):
+        """A kernel whose namespace is fresh; a dead kernel is replaced by a new one."""
+        while True:
+            with self._lock:
+                if self._stopped:
+                    raise KeyboardInterrupt("the run was interrupted before this notebook started")
+                start = self._started < self.size and self._idle.empty()
+                self._started += start
+            if start:
+                try:
+                    km = self._start()
+                except BaseException:
+                    with self._lock:
+                        self._started -= 1
+                    raise
+                break
+            try:  # a kernel being started elsewhere may fail: look again now and then
+                km = self._idle.get(timeout=1.0)
+                break
+            except queue.Empty:
+                continue
+        try:
+            if not km.is_alive():
+                km.restart_kernel(now=True)
+                self._run(km, _PRELOAD)
+            self._run(km, _RESET_KERNEL)
+        except BaseException:  # e.g. a late interrupt during the reset: the kernel is not lost to the pool
+            self._idle.put(km)
+            raise
+        with self._lock:  # under the lock: interrupt() either sees this kernel busy or stops it here
+            stopped = self._stopped
+            if not stopped:
+                self._busy.append(km)
+        if stopped:
+            self._idle.put(km)
+            raise KeyboardInterrupt("the run was interrupted before this notebook started")
+        try:
+            yield km
+        finally:
+            with self._lock:
+                self._busy.remove(km)
+            self._idle.put(km)
+
+    def interrupt(self) -> None:
+        """Interrupt the notebooks running now (Ctrl-C reaches only this process: jupyter starts
+        each kernel in a session of its own): the running cell raises KeyboardInterrupt. A kernel
+        ignores the signal between two cells, so call this until the notebooks have stopped.
+        Afterwards the pool starts no more notebooks."""
+        with self._lock:
+            self._stopped = True
+            busy = list(self._busy)
+        for km in busy:
+            with contextlib.suppress(Exception):
+                km.interrupt_kernel()
+
+    def _sockets(self) -> Path:
+        with self._lock:
+            if self._socket_dir is None:
+                self._socket_dir = Path(tempfile.mkdtemp(prefix="segment-kernels-"))
+            return self._socket_dir
+
+    def close(self) -> None:
+        for thread in self._warming:  # a kernel still starting must be shut down too
+            thread.join()
+        with self._lock:
+            kernels, self._all = self._all, []
+        for km in kernels:
+            with contextlib.suppress(Exception):
+                km.shutdown_kernel(now=True)
+        if self._socket_dir is not None:
+            shutil.rmtree(self._socket_dir, ignore_errors=True)
+            self._socket_dir = None
