@@ -1,6 +1,6 @@
 """Benchmark case of issue 7 (weight tuning): the out-of-time search on real CDNOW.
 
-``cdnow_tuning_search`` times ``segment.tuning.tune_from_config`` for
+``cdnow_tuning_search`` times ``segment.pipeline.tune_with`` for
 ``configs/cdnow_tuning.yaml`` (23,570 customers; folds 1997-06-30, 1997-09-30,
 1997-12-31, judged 1998-03-31, 90-day horizon; the default grid: step 0.1 over four
 indicators, 286 candidates): features and outcomes at the four origins, the grid on the
@@ -19,13 +19,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 def cdnow_tuning_search(inputs) -> dict:
     from segment.config import RunConfig
-    from segment.pipeline import load_data
-    from segment.tuning import tune_from_config
+    from segment.pipeline import tune_with
+    from segment.runner import Runner
 
     cfg = RunConfig.from_yaml(REPO / "configs" / "cdnow_tuning.yaml")
-    loaded = load_data(cfg)
+    runner = Runner.load(cfg)
     t = time.perf_counter()
-    result = tune_from_config(cfg, loaded)
+    result = tune_with(cfg, runner)
     seconds = time.perf_counter() - t
     return {"seconds": seconds, "customers": int(result.tables["folds"]["customers"].iloc[-1]),
             "candidates": len(result.tables["grid"]), "folds": len(cfg.tuning["fold_origins"]),

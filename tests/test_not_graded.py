@@ -55,7 +55,7 @@ def test_a_method_that_cannot_grade_is_left_out_and_the_run_finishes(tmp_path):
     assert "no customer has a repeat purchase" in r.not_graded["bgnbd"]
     assert set(r.fitted) == set(r.assignments) == set(r.origin_assignments) == {"abc_revenue", "rfm"}
 
-    t = r.validation["tables"]
+    t = r.validation.tables()
     board = t["leaderboard"]
     row = board[board["method"] == "bgnbd"]
     assert len(row) == 1 and not row["reference"].iloc[0]
@@ -70,8 +70,8 @@ def test_a_method_that_cannot_grade_is_left_out_and_the_run_finishes(tmp_path):
     assert not any(n.startswith("bgnbd left out") for n in r.notes)  # not tried again at backtest origins
 
     advice = leadership.recommendation(r)
-    assert advice["method"] in ("abc_revenue", "rfm") and "bgnbd" not in advice["clearly_worse"]
-    assert "bgnbd" not in advice["not_clearly_worse"]
+    assert advice.method in ("abc_revenue", "rfm") and "bgnbd" not in advice.clearly_worse
+    assert "bgnbd" not in advice.not_clearly_worse
     text = leadership.headline(r)
     sentence = [line for line in text.splitlines() if "Not graded" in line]
     assert len(sentence) == 1
@@ -200,7 +200,8 @@ def test_the_data_checks_pass_on_every_bundled_config():
     """No bundled config trips a data check (their runs are unchanged by them)."""
     from pathlib import Path
 
-    from segment.pipeline import data_problems, load_data
+    from segment.datacheck import data_problems
+    from segment.load import load_data
 
     seen = {}
     for path in sorted(Path("configs").glob("*.yaml")):
@@ -217,7 +218,8 @@ def test_the_data_checks_run_on_a_remote_engine(tmp_path):
     import duckdb
 
     from segment.engines import LazyTransactions
-    from segment.pipeline import data_problems, load_data
+    from segment.datacheck import data_problems
+    from segment.load import load_data
 
     path = str(tmp_path / "warehouse.duckdb")
     con = duckdb.connect(path)
@@ -253,18 +255,18 @@ def test_progress_has_a_line_per_validation_step_and_none_prints_nothing(tmp_pat
     assert capfd.readouterr().out == ""
 
 
-def test_fit_methods_without_a_list_raises_cannot_grade(tmp_path):
-    """Called directly (no ``not_graded`` or ``skipped``), a method that cannot grade raises."""
+def test_the_grading_stage_records_a_method_that_cannot_grade(tmp_path):
+    """``grading.grade`` leaves out a method that cannot grade the data, with its reason, and
+    grades the others; the backtest's note is written from that reason."""
     from segment.features import build_features
+    from segment.grading import GradingSpec, MethodSpec, grade
     from segment.io import load_from_config
-    from segment.pipeline import fit_methods
+    from segment.validation.backtest import rolling_tables
 
     loaded = load_from_config({"path": str(one_order_each(tmp_path))}, source="x")
     f = build_features(loaded.transactions, as_of=AS_OF, gross_margin=0.25)
-    with pytest.raises(CannotGrade, match="no customer has a repeat purchase"):
-        fit_methods(f, {"bgnbd": {}}, 182, {})
-    skipped: list[str] = []
-    assert fit_methods(f, {"bgnbd": {}, "abc_revenue": {}}, 182, {"as_of": AS_OF}, skipped=skipped)[0].keys() \
-        == {"abc_revenue"}
-    assert skipped == [f"bgnbd left out at {AS_OF}: BG/NBD: no customer has a repeat purchase, so the dropout "
-                       "process cannot be estimated"]
+    g = grade(GradingSpec({"bgnbd": MethodSpec("bgnbd"), "abc_revenue": MethodSpec("abc_revenue")}), f, as_of=AS_OF)
+    assert g.assignments.keys() == g.fitted.keys() == {"abc_revenue"}
+    reason = "BG/NBD: no customer has a repeat purchase, so the dropout process cannot be estimated"
+    assert g.not_graded == {"bgnbd": reason}
+    assert rolling_tables([g])["left_out"] == [f"bgnbd left out at {AS_OF}: {reason}"]

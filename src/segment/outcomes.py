@@ -21,6 +21,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from segment.dates import to_date
 from segment.features import (
     _finish_frame,
     as_table,
@@ -30,7 +31,6 @@ from segment.features import (
     finish_features,
     order_table,
     profit_rule,
-    to_date,
 )
 
 
@@ -171,3 +171,28 @@ def build_features_and_outcomes(
                                as_of=as_of, horizon_days=horizon_days, gross_margin=gross_margin,
                                cost_per_order=cost_per_order)
     return features, outcomes
+
+
+def training_frame(transactions: Any, *, as_of: Any, horizon_days: int, first_day: Any,
+                   customers: pd.DataFrame | None = None, **feature_kwargs: Any) -> tuple[pd.DataFrame, pd.Series]:
+    """Out-of-time training data for a method that learns from history, grading at ``as_of``:
+    the features at ``as_of − horizon_days`` and each customer's ``profit_outcome`` in
+    (as_of − horizon_days, as_of] (``feature_kwargs``: the graded table's options).
+
+    ``first_day``: the data's first order date. A training origin before it has no history to
+    learn from: ``CannotGrade`` (the method is left out at that date)."""
+    from segment.errors import CannotGrade
+
+    horizon_days = int(horizon_days)
+    if horizon_days <= 0:
+        raise ValueError("the training horizon must be a positive number of days")
+    origin = to_date(as_of) - dt.timedelta(days=horizon_days)
+    first = to_date(first_day, "first_day")
+    if first > origin:
+        raise CannotGrade(
+            f"supervised benchmark: the training origin {origin} (as_of − {horizon_days} days) is before "
+            f"the first transaction ({first}); there is no earlier history to learn from"
+        )
+    f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
+                                       customers=customers, **feature_kwargs)
+    return f, o["profit_outcome"]

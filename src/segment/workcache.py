@@ -6,28 +6,27 @@ dates and backtest origins overlap (a quarter end is the grading date of one con
 validation origin of another and a backtest origin of two more), and the methods and
 their parameters are the same. Refitting every method at every date for every config is
 most of a report's time, and gives the same answer: every fit is deterministic (seeded
-through ``random_state``). So, while a ``WorkCache`` is active (``with using(cache):``),
-``segment.pipeline`` asks it for
+through ``random_state``). So the runner (``segment.runner.Runner``, given a ``WorkCache`` by its caller) asks it for
 
 - the loaded data, by the config's ``data`` mapping (read once per process);
 - features at a date, by (data fingerprint, as_of, feature keyword arguments);
 - each method's fit and assignment, by (method name, its parameters, provisional_days,
   a content hash of the feature table it is fitted on, computed once per table by the
-  caller: ``frame_fingerprint``) -- plus, for methods with a ``prepare`` step (they read
-  the transaction history), the data fingerprint and every context value the step
-  receives (as_of, horizon, feature keyword arguments).
+  runner: ``frame_key``) -- plus, for methods that learn from history (the training frame
+  is built from the transactions), the data fingerprint, the date, the horizon and the
+  feature keyword arguments.
 
 Memory: features and fits of tables with more than ``keep_max_rows`` customers (default
 500,000) are computed and handed out but not kept. Sharing pays off where one process runs
 many configs over a book of that size or smaller (``make report``: 23,570 customers); at
 millions of customers a date's feature table and ten fits take about a gigabyte, more than
 a refit costs in time, and one run reuses its own work explicitly (the grading date as
-validation origin, ``segment.validation.suite``'s backtest reusing both).
+validation origin, the backtest reusing both).
 
 Keys are content, not object identity: a feature table built another way (the backtest
 builds features and outcomes in one scan) reuses a fit only if its content hash is equal.
-A fit that failed in ``prepare`` (no history before an early origin) is cached as that
-failure, so the skip note is the same on every run. The loaded data, feature tables, fitted
+A fit that cannot grade (``CannotGrade``: no history before an early origin) is cached as
+that failure, so the skip note is the same on every run. The loaded data, feature tables, fitted
 methods and assignments are handed out as the same objects to every run that asks: they
 are read-only once the pipeline has built them (no stage changes them; the report-all test
 checks that cached runs equal a run alone byte for byte), and copies would cost gigabytes
@@ -37,38 +36,18 @@ written to disk: every run still computes, saves and reports its own result, and
 rerun in a new process computes everything afresh (reproducibility is tested across
 processes and across cached/uncached runs).
 
-No cache is active unless a caller opens one; ``segment run`` and ``segment report-all``
-do (one per process).
+``segment run`` and ``segment report-all`` keep one per process
+(``segment.reporting.run.Reporter``); without one, every run computes everything.
 """
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import pandas as pd
-
-_ACTIVE: contextvars.ContextVar["WorkCache | None"] = contextvars.ContextVar("segment_work_cache", default=None)
-
-
-def active() -> "WorkCache | None":
-    """The cache opened by the innermost ``using``, or None."""
-    return _ACTIVE.get()
-
-
-@contextlib.contextmanager
-def using(cache: "WorkCache | None" = None) -> Iterator["WorkCache"]:
-    """Make ``cache`` (a new one if None) the active cache inside the block."""
-    cache = WorkCache() if cache is None else cache
-    token = _ACTIVE.set(cache)
-    try:
-        yield cache
-    finally:
-        _ACTIVE.reset(token)
 
 
 def _canonical(value: Any) -> str:
@@ -85,13 +64,6 @@ def frame_fingerprint(df: pd.DataFrame | None) -> str:
     h.update(_canonical([list(map(str, df.columns)), [str(t) for t in df.dtypes], df.attrs]).encode())
     h.update(pd.util.hash_pandas_object(df, index=True).to_numpy().tobytes())
     return h.hexdigest()
-
-
-@dataclass
-class FitOutcome:
-    method: Any = None
-    assignment: pd.DataFrame | None = None
-    error: ValueError | None = None  # raised by prepare: the method cannot be fitted at this date
 
 
 @dataclass
@@ -116,7 +88,7 @@ class WorkCache:
 
     # ------------------------------------------------------------------ the three kinds
     def loaded(self, data_spec: dict[str, Any], load: Callable[[], Any]) -> Any:
-        """The LoadedData for a config's ``data`` mapping (callers must not change it)."""
+        """The ``LoadResult`` (``segment.load.load_data``) for a config's ``data`` mapping (callers must not change it)."""
         return self._get("load", _canonical(data_spec), load)
 
     def data_key(self, transactions: pd.DataFrame, customers: pd.DataFrame | None) -> str:
@@ -138,16 +110,14 @@ class WorkCache:
         """Whether work on ``table`` is kept (callers skip the cache, and hashing, otherwise)."""
         return len(table) <= self.keep_max_rows
 
-    def fit(self, name: str, params: dict[str, Any], provisional_days: int, features_key: str,
-            context: dict[str, Any] | None, compute: Callable[[], FitOutcome]) -> FitOutcome:
-        """A method's fit on the feature table whose content hash is ``features_key``
-        (``frame_fingerprint``: the caller computes it once per table, not once per method);
-        ``context`` is the prepare step's input (None for methods without one). Shared and
-        read-only: nothing refits a method or changes an assignment."""
-        parts: list[Any] = [name, params, int(provisional_days), features_key]
-        if context is not None:
-            plain = {k: v for k, v in context.items() if k not in ("transactions", "customers")}
-            parts += [self.data_key(context["transactions"], context.get("customers")), plain]
+    def frame_key(self, table: pd.DataFrame) -> str:
+        """The content hash a fit on ``table`` is keyed by (``frame_fingerprint``)."""
+        return frame_fingerprint(table)
+
+    def fit(self, parts: list[Any], compute: Callable[[], Any]) -> Any:
+        """A method's fit (``segment.grading.FitOutcome``) by its key ``parts`` (the runner's:
+        method, parameters, the table's ``frame_key`` and what its training frame is built
+        from). Shared and read-only: nothing refits a method or changes an assignment."""
         return self._get("fit", _canonical(parts), compute)
 
     def clear(self) -> None:

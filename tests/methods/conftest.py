@@ -143,8 +143,8 @@ def training(b2b):
 
 
 def prepare(method: Any, request: pytest.FixtureRequest) -> None:
-    """Give a method that needs history (``set_training``) the earlier-origin training data."""
-    if hasattr(method, "set_training"):
+    """Give a method that learns from history (``training_horizon``) the earlier-origin training data."""
+    if method.training_horizon(180) is not None:
         method.set_training(*request.getfixturevalue("training"))
 
 

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segment.methods.base import codes_from_thresholds, rank_order, thresholds_from_shares
+from segment.methods.base import codes_from_thresholds, thresholds_from_shares
 from tests.methods.conftest import ALL_METHODS, DEGENERATE_PARAMS, degenerate_errors, make_feature_table
 
 # documented and tested in test_rfm: realistic frequencies tie, and RFM says so
@@ -23,14 +23,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::segment.methods.rfm.ScoreRangeW
 
 def check_output(out: pd.DataFrame, features: pd.DataFrame, method) -> None:
     assert out.index.equals(features.index) and out.index.name == features.index.name
-    assert list(out.columns) == ["tier", "score", "provisional"]
+    assert list(out.columns) == ["tier", "score"]  # the provisional flag is the grading stage's (test_grading)
     assert isinstance(out["tier"].dtype, pd.CategoricalDtype) and out["tier"].cat.ordered
     assert list(out["tier"].cat.categories) == list(method.labels)
     assert out["tier"].notna().all()
     assert out["score"].dtype == float
-    assert out["provisional"].dtype == bool
-    expected = features["tenure_days"].to_numpy(dtype=float) < method.provisional_days
-    np.testing.assert_array_equal(out["provisional"].to_numpy(), expected)  # the flag comes from base
 
 
 def degenerate(make, name: str, case: str, table: pd.DataFrame):
@@ -154,6 +151,12 @@ def test_customers_with_identical_features_get_identical_grades(name, make, feat
 
 
 # ------------------------------------------------------------ shared rules (base)
+def rank_order(values: pd.Series) -> np.ndarray:
+    """The package-wide tie rule (``segment.methods.base``): positions that sort ``values``
+    descending, ties broken by index (customer_id) ascending, independent of row order."""
+    return np.lexsort((values.index.to_numpy(dtype=str), -values.to_numpy(dtype=float)))
+
+
 def test_rank_order_is_value_descending_then_customer_id():
     v = pd.Series([5.0, 7.0, 5.0, 7.0, 1.0], index=pd.Index(["d", "c", "a", "b", "e"], name="customer_id"))
     assert list(v.index[rank_order(v)]) == ["b", "c", "a", "d", "e"]
@@ -170,6 +173,9 @@ def test_thresholds_from_shares_counts_exactly_and_ties_go_up():
     tied = np.array([9.0, 8.0, 8.0, 8.0, 1.0])
     codes = codes_from_thresholds(tied, thresholds_from_shares(tied, (0.4,)))
     assert codes.tolist() == [0, 0, 0, 0, 1]  # the tie at the 40 % cut goes up, all three
+    # the threshold is the value of the last customer inside the cut in the tie rule's order
+    ranked = pd.Series(tied, index=pd.Index(["e", "d", "c", "b", "a"], name="customer_id"))
+    assert thresholds_from_shares(tied, (0.4,)).tolist() == [ranked.iloc[rank_order(ranked)].iloc[1]]
     with pytest.raises(ValueError, match="missing"):
         thresholds_from_shares(np.array([1.0, np.nan]), (0.5,))
     with pytest.raises(ValueError, match="increasing"):

@@ -9,9 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segment.methods.supervised import SupervisedProfitRanker, training_frame
+from segment.grading import GradingSpec, MethodSpec, grade
+from segment.methods.supervised import SupervisedProfitRanker
 from segment.outcomes import build_features_and_outcomes
+from segment.outcomes import training_frame as _training_frame
 from tests.helpers import tx
+
+
+def training_frame(transactions, **kw):
+    """``segment.outcomes.training_frame`` with the data's own first day."""
+    return _training_frame(transactions, first_day=transactions["order_ts"].min().date(), **kw)
 
 FAST = {"max_iter": 30, "random_state": 0}
 
@@ -44,17 +51,17 @@ def test_training_frame_hand_checked():
         training_frame(t, as_of="2024-02-01", horizon_days=60)
 
 
-def test_prepare_builds_the_earlier_origin(b2b, b2b_tables):
+def test_the_grading_stage_hands_in_the_earlier_origin(b2b, b2b_tables):
     graded = b2b_tables[0]
-    m = ranker(training_horizon_days=91)
-    m.prepare(transactions=b2b.transactions, as_of="2022-12-31", horizon_days=180, feature_kwargs={},
-              customers=b2b.customers)
-    m.fit(graded)
-    assert m.train_origin_ == "2022-10-01" and m.train_outcome_end_ == "2022-12-31"
-    m2 = ranker()  # training_horizon_days=None: the run's horizon
-    m2.prepare(transactions=b2b.transactions, as_of="2022-12-31", horizon_days=180, feature_kwargs={},
-               customers=b2b.customers)
-    assert m2.fit(graded).train_origin_ == "2022-07-04"
+
+    def training(h):
+        return training_frame(b2b.transactions, as_of="2022-12-31", horizon_days=h, customers=b2b.customers)
+
+    spec = GradingSpec({"h91": MethodSpec("supervised", {**FAST, "training_horizon_days": 91}),
+                        "run": MethodSpec("supervised", FAST)}, horizon_days=180)  # None: the run's horizon
+    g = grade(spec, graded, as_of="2022-12-31", training=training)
+    assert g.fitted["h91"].train_origin_ == "2022-10-01" and g.fitted["h91"].train_outcome_end_ == "2022-12-31"
+    assert g.fitted["run"].train_origin_ == "2022-07-04"
 
 
 def test_no_leakage_training_window_must_end_by_the_grading_date(b2b_tables):
@@ -150,8 +157,8 @@ def test_a_pickled_ranker_assigns_the_same_without_its_training_table():
 
     book = generate_b2b(300, start="2021-01-01", end="2023-12-31", random_state=3)
     m = SupervisedProfitRanker(training_horizon_days=91, random_state=0)
-    m.prepare(transactions=book.transactions, as_of="2023-06-30", horizon_days=182,
-              feature_kwargs={"trend_window_days": 91}, customers=book.customers)
+    m.set_training(*training_frame(book.transactions, as_of="2023-06-30", horizon_days=91, customers=book.customers,
+                                   trend_window_days=91))
     f = build_features(book.transactions, as_of="2023-06-30", customers=book.customers, trend_window_days=91)
     expected = m.fit_assign(f)
     back = pickle.loads(pickle.dumps(m))

@@ -9,10 +9,15 @@ that falls with size; lateness is independent of value.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 
 from segment.data.synthetic import generate_b2b
+from segment.grading import GradingSpec
+from segment.runner import Runner
 from segment.tuning import TuningConfig, tune
+from segment.tuning.search import check_design
 
 JUDGED, FOLDS, HORIZON, DATA_END = "2022-12-31", ["2022-03-31", "2022-06-30", "2022-09-30"], 91, "2023-12-31"
 INDICATORS = ["order_amount", "profit_contribution", "credit_status", "development_prospects"]
@@ -25,9 +30,16 @@ def settings(method_params: dict | None = None, **changes) -> TuningConfig:
 
 
 def run(data, cfg: TuningConfig | None = None, transactions=None, **kw):
-    return tune(data.transactions if transactions is None else transactions, settings=cfg or settings(),
-                data_end=DATA_END, base_params=kw.pop("base_params", {}), default_weights=DEFAULT,
-                customers=data.customers, feature_kwargs={}, **kw)
+    """Tune on ``data`` as a run does: the runner builds the fold and judged tables, ``tune``
+    judges them."""
+    cfg = cfg or settings()
+    tx = data.transactions if transactions is None else transactions
+    runner = Runner(SimpleNamespace(transactions=tx, customers=data.customers, first_day=None, data_end=DATA_END),
+                    GradingSpec({}))
+    check_design(cfg, DATA_END)
+    folds, judged, note = runner.tuning_tables(cfg.fold_origins, cfg.judged_origin, cfg.horizon_days)
+    return tune(settings=cfg, fold_tables=folds, judged_tables=judged, base_params=kw.pop("base_params", {}),
+                default_weights=DEFAULT, notes=[note], **kw)
 
 
 @pytest.fixture(scope="session")

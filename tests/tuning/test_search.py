@@ -12,8 +12,7 @@ import yaml
 from segment.config import RunConfig
 from segment.data.synthetic import ground_truth
 from segment.features import build_features
-from segment.tuning import TuningInfeasible, search_extract
-from segment.tuning import search as search_module
+from segment.tuning import TuningInfeasible
 from segment.tuning.evaluate import method_for
 from segment.tuning.search import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED
 from segment.validation.metrics import top_share_capture
@@ -64,16 +63,19 @@ def test_the_tables_hold_every_weight_set_in_and_out_of_sample(tuned):
 
 @pytest.fixture(scope="module")
 def spied_run(b2b):
-    """A second, identical tuning that records every origin the tuning builds."""
-    seen = []
-    real = search_module._origin
+    """A second, identical tuning that records every origin whose tables the runner builds for it."""
+    import segment.runner as runner_module
 
-    def spy(transactions, origin, role, *, data_end, **kw):
-        seen.append((origin, role, str(data_end), transactions["order_ts"].max()))
-        return real(transactions, origin, role, data_end=data_end, **kw)
+    seen = []
+    real = runner_module.build_features_and_outcomes
+
+    def spy(transactions, *, as_of, data_end, **kw):
+        role = "judged" if as_of == JUDGED else "fold"
+        seen.append((as_of, role, str(data_end), transactions["order_ts"].max()))
+        return real(transactions, as_of=as_of, data_end=data_end, **kw)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(search_module, "_origin", spy)
+        mp.setattr(runner_module, "build_features_and_outcomes", spy)
         return run(b2b), seen
 
 
@@ -106,13 +108,6 @@ def test_the_judged_window_never_enters_the_search(b2b, tuned):
     pd.testing.assert_frame_equal(other.tables["sensitivity"], tuned.tables["sensitivity"])
     # ... while the judged figures do move: the perturbation was real
     assert not np.allclose(other.tables["grid"]["objective_judged"], tuned.tables["grid"]["objective_judged"])
-
-
-def test_search_extract_hides_orders_and_payments_after_the_judged_origin(b2b):
-    e = search_extract(b2b.transactions, JUDGED)
-    assert e["order_ts"].max() <= pd.Timestamp(JUDGED) and not (e["paid_date"] > pd.Timestamp(JUDGED)).any()
-    kept = b2b.transactions[b2b.transactions["order_ts"] <= pd.Timestamp(JUDGED)]
-    assert len(e) == len(kept) and e["paid_date"].isna().sum() > kept["paid_date"].isna().sum()
 
 
 def test_determinism_for_a_seed(b2b, tuned, spied_run):

@@ -5,10 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from types import SimpleNamespace
+
 from segment.data.synthetic import generate_b2b
-from segment.features import build_features
+from segment.grading import GradingSpec, MethodSpec
 from segment.methods.registry import METHODS
-from segment.pipeline import fit_methods, run_pipeline, validation_origin
+from segment.pipeline import run_pipeline
+from segment.runner import Runner
 
 AS_OF = "2022-09-30"
 FKW = {"lookback_months": None, "trend_window_days": 91, "gross_margin": None, "cost_per_order": 0.0}
@@ -17,9 +20,12 @@ METHOD_PARAMS = {name: ({"n_clusters": 4} if name == "kmeans" else {"max_iter": 
 
 
 def grade(tx):
-    f = build_features(tx, as_of=AS_OF, **FKW)
-    ctx = {"transactions": tx, "customers": None, "feature_kwargs": FKW, "horizon_days": 180, "as_of": AS_OF}
-    return fit_methods(f, METHOD_PARAMS, 182, ctx)[1]
+    spec = GradingSpec({name: MethodSpec(name, p) for name, p in METHOD_PARAMS.items()}, horizon_days=180,
+                       feature_kwargs=FKW)
+    loaded = SimpleNamespace(transactions=tx, customers=None, first_day=tx["order_ts"].min().date(),
+                             data_end=tx["order_ts"].max().date())
+    runner = Runner(loaded, spec)
+    return runner.grade_at(AS_OF, runner.features_at(AS_OF)).assignments
 
 
 def test_perturbing_outcome_window_rows_changes_no_tier():
@@ -37,15 +43,9 @@ def test_perturbing_outcome_window_rows_changes_no_tier():
         pd.testing.assert_frame_equal(before[name], after[name], obj=name)
 
 
-def test_validation_origin_rule():
-    assert validation_origin("1997-09-30", 273, "1998-06-30")[0] == "1997-09-30"
-    origin, note = validation_origin("1998-06-30", 182, "1998-06-30")
-    assert origin == "1997-09-30" and "latest quarter end" in note  # 1997-12-31 + 182 d is past the data
-
-
 def test_suite_on_the_quick_real_config():
     r = run_pipeline("configs/quick_cdnow_sample.yaml")
-    t = r.validation["tables"]
+    t = r.validation.tables()
     board = t["leaderboard"].set_index("method")
     methods = [m for m in board.index if not board.loc[m, "reference"]]
     assert set(methods) == set(r.config.methods)
@@ -56,7 +56,7 @@ def test_suite_on_the_quick_real_config():
                  "warning_check"):
         assert len(t[name]) > 0, name
     assert set(t["backtest"]["origin"]) == {"1997-03-31", "1997-06-30", "1997-09-30"}
-    assert set(r.validation["curves"]["method"]) >= set(methods)
+    assert set(r.validation.curves["method"]) >= set(methods)
     per = t["per_tier"]
     assert (per.groupby("method")["customers"].sum() == len(r.outcomes)).all()
     assert np.isfinite(t["model_fit"]["profit_aic"]).all()

@@ -10,10 +10,12 @@ feature table of another date: that is how a quarterly rerun applies last quarte
 
 - ``tier``: ordered ``pd.Categorical`` whose categories are the tier labels, best first;
   never missing;
-- ``score``: float, higher is better, NaN for methods that have no continuous score;
-- ``provisional``: bool, True for customers whose tenure is shorter than
-  ``provisional_days`` (the sources' rule: new customers get a provisional grade and are
-  graded properly after six months).
+- ``score``: float, higher is better, NaN for methods that have no continuous score.
+
+The provisional flag (tenure shorter than ``provisional_days``) is not the method's: the
+grading stage (``segment.grading.grade``) adds it once per table. A method that learns from
+an earlier period (``training_horizon`` not None) is handed its training frame there
+(``set_training``) before ``fit``.
 
 Subclasses implement ``_fit(features)`` and ``_assign(features) -> (tier_codes, score)``
 where ``tier_codes`` is an integer array, 0 = best tier.
@@ -24,10 +26,10 @@ Rules shared by every method (checked here, so no method can forget them):
   alignment of the output depend on it (ValueError otherwise);
 - ``fit`` on an empty table is a ValueError (there is nothing to learn cut points from);
   ``assign`` on an empty table returns an empty, well-formed assignment table;
-- the package-wide tie rule: customers are ordered by value descending, then customer_id
-  ascending (``rank_order``). Tiers are learned as value thresholds, so equal values
-  always share a tier (a tie at a boundary goes to the better tier) and the order of the
-  rows never matters.
+- the package-wide tie rule (tests/methods/test_contract.py states it): customers are
+  ordered by value descending, then customer_id ascending. Tiers are learned as value
+  thresholds, so equal values always share a tier (a tie at a boundary goes to the better
+  tier) and the order of the rows never matters.
 """
 
 from __future__ import annotations
@@ -85,6 +87,12 @@ class GradingMethod:
     #: documented ``CannotGrade`` errors on degenerate input: case -> message regex
     #: (cases of tests/methods/test_contract.py: ``one_customer``, ``all_equal``)
     degenerate_errors: ClassVar[dict[str, str]] = {}
+    #: kinds of report section the method offers (``segment.reporting.views.SECTION_KINDS``)
+    report_sections: ClassVar[tuple[str, ...]] = ()
+    #: the grading most businesses use today, in leadership's words, when the parameters match
+    #: ``usual_practice_params``
+    usual_practice: ClassVar[str] = ""
+    usual_practice_params: ClassVar[dict[str, Any]] = {}
 
     # ----------------------------------------------------------------- public API
     def get_params(self) -> dict[str, Any]:
@@ -126,15 +134,7 @@ class GradingMethod:
         tier = pd.Categorical.from_codes(codes.astype(int), categories=list(labels), ordered=True)
         if score is None:
             score = np.full(len(features), np.nan)
-        out = pd.DataFrame(
-            {
-                "tier": tier,
-                "score": np.asarray(score, dtype=float),
-                "provisional": self.provisional_flag(features),
-            },
-            index=features.index.copy(),
-        )
-        return out
+        return pd.DataFrame({"tier": tier, "score": np.asarray(score, dtype=float)}, index=features.index.copy())
 
     def fit_assign(self, features: pd.DataFrame) -> pd.DataFrame:
         """``fit(features).assign(features)``. A method whose fit already computed the
@@ -145,10 +145,14 @@ class GradingMethod:
         done = self.__dict__.pop("_assigned_at_fit", None)
         return self.assign(features) if done is None else self._frame(features, *done)
 
-    def provisional_flag(self, features: pd.DataFrame) -> np.ndarray:
-        if "tenure_days" not in features.columns:
-            raise KeyError("feature table lacks 'tenure_days', needed for the provisional flag")
-        return (features["tenure_days"].to_numpy(dtype=float) < self.provisional_days)
+    def training_horizon(self, horizon_days: int) -> int | None:
+        """Days of the earlier period the method learns from when grading with a run horizon of
+        ``horizon_days`` (None: it learns from the graded table alone, like most methods)."""
+        return None
+
+    def set_training(self, train_features: pd.DataFrame, train_profit: pd.Series) -> "GradingMethod":
+        """Give a method that learns from history its training frame (``training_horizon``)."""
+        raise TypeError(f"{type(self).__name__} does not learn from an earlier period")
 
     # ------------------------------------------------------------ for subclasses
     def _check_features(self, features: pd.DataFrame) -> None:
@@ -188,14 +192,6 @@ class GradingMethod:
         raise NotImplementedError
 
 
-def rank_order(values: pd.Series) -> np.ndarray:
-    """Positions that sort ``values`` descending with ties broken by index (customer_id)
-    ascending — the package-wide tie rule, independent of row order."""
-    v = values.to_numpy(dtype=float)
-    keys = values.index.to_numpy(dtype=str)
-    return np.lexsort((keys, -v))
-
-
 def column_values(features: pd.DataFrame, column: str, what: str) -> np.ndarray:
     """``features[column]`` as float64; missing values are a ValueError naming the column
     (a grading by value must not quietly put unknown values in some tier)."""
@@ -215,7 +211,7 @@ def thresholds_from_shares(values: pd.Series | np.ndarray, shares: tuple[float, 
     (a tie at a boundary goes to the better tier: a tier can hold more than its share
     when values tie) and last quarter's thresholds can be applied to this quarter's
     table. Missing values are a ValueError. (The threshold is a value, so it does not
-    depend on how ties are ordered: a plain sort gives the same result as ``rank_order``.)
+    depend on how ties are ordered: a plain sort gives the same result as the tie rule.)
     """
     _check_shares(shares)
     v = np.asarray(values, dtype=float)

@@ -85,7 +85,8 @@ class BGNBDGrading(GradingMethod):
         return x, np.minimum(t_x, T), T, features["avg_order_value"].to_numpy(dtype=float)
 
     def _fit(self, features: pd.DataFrame) -> None:
-        x, t_x, T, m = self._inputs(features)
+        # sorted by customer: the optimiser's sums, and so its last digits, must not depend on row order
+        x, t_x, T, m = self._inputs(features.sort_index())
         if len(x) == 0:
             raise ValueError("BGNBDGrading needs at least one customer")
         if not np.any(T > 0):

@@ -41,13 +41,11 @@ from __future__ import annotations
 
 import string
 import warnings
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from segment.methods.base import GradingMethod, check_columns
 from segment.methods.params import param
@@ -55,11 +53,6 @@ from segment.methods.params import param
 #: feature columns in money: divided by their learned money unit before the signed log
 MONEY_FEATURES = frozenset({"monetary_total", "avg_order_value", "profit", "recent_revenue", "prior_revenue",
                             "overdue_amount", "credit_limit"})
-
-
-#: with n_threads=None, k-means on fewer points than this runs on one thread: thread
-#: start-up costs more than it saves (many times more on a busy machine)
-SINGLE_THREAD_ROWS = 20_000
 
 
 def signed_log1p(x: np.ndarray) -> np.ndarray:
@@ -90,13 +83,12 @@ class ClusterGrading(GradingMethod):
                                                       "(it is quadratic in this)")
     n_init: int = param(4, low=1, help="k-means restarts")
     random_state: int = param(0, low=0, help="seed of the samples and of k-means")
-    n_threads: int | None = param(None, low=1, help="threads for scikit-learn; none = its default (all cores), "
-                                                    "but one below 20,000 rows (the centroids agree to ~1e-13)")
 
     display_name: ClassVar[str] = "data-driven clusters (k-means)"
     description: ClassVar[str] = "groups customers with similar buying patterns and ranks the groups by profit"
     simplicity: ClassVar[int] = 8
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    report_sections: ClassVar[tuple[str, ...]] = ("cluster_profiles",)
     test_params: ClassVar[dict] = {"n_clusters": 4, "random_state": 0}
 
     def required_features_for_params(self) -> tuple[str, ...]:
@@ -134,15 +126,6 @@ class ClusterGrading(GradingMethod):
         return KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(zs)
 
     def _fit(self, features: pd.DataFrame) -> None:
-        with self._threads(min(len(features), self.fit_sample)):
-            self._fit_threads(features)
-
-    def _threads(self, n_rows: int):
-        if self.n_threads is not None:
-            return threadpool_limits(limits=int(self.n_threads))
-        return threadpool_limits(limits=1) if n_rows < SINGLE_THREAD_ROWS else nullcontext()
-
-    def _fit_threads(self, features: pd.DataFrame) -> None:
         check_columns(features, self.features, "ClusterGrading features")
         n = len(features)
         if n == 0:
@@ -209,5 +192,4 @@ class ClusterGrading(GradingMethod):
     def _assign(self, features: pd.DataFrame):
         from sklearn.metrics import pairwise_distances_argmin
 
-        with self._threads(len(features)):
-            return pairwise_distances_argmin(self._matrix(features), self.centers_), None
+        return pairwise_distances_argmin(self._matrix(features), self.centers_), None

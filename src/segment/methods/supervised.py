@@ -8,13 +8,11 @@ nothing after T is ever read. ``fit(features)`` checks this: the training outcom
 must end on or before ``features.attrs["as_of"]`` (ValueError otherwise; a warning when
 either date is unknown, e.g. hand-built tables without ``attrs``).
 
-How the training data arrive (``fit`` only receives the table to grade):
-
-- the pipeline calls ``prepare(transactions=..., as_of=T, horizon_days=..., feature_kwargs=...)``
-  before ``fit``; it builds the table with ``training_frame`` (same feature options as
-  the graded table);
-- any other caller builds its own and calls ``set_training(train_features, train_profit)``,
-  e.g. ``set_training(*training_frame(tx, as_of=T, horizon_days=91))``.
+How the training data arrive (``fit`` only receives the table to grade): the grading
+stage (``segment.grading.grade``) asks ``training_horizon(run horizon)`` and hands in the
+frame the runner built (``segment.outcomes.training_frame``: same feature options as the
+graded table) through ``set_training(train_features, train_profit)``; any other caller does
+the same, e.g. ``set_training(*training_frame(tx, as_of=T, horizon_days=91, first_day=...))``.
 
 ``fit(features)`` then trains the model and learns tier thresholds on the predictions
 for ``features``; ``assign`` can grade another date's table with the same model.
@@ -34,56 +32,22 @@ rest (``tier_shares``, thresholds learned in fit, equal predictions share a tier
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
-from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from threadpoolctl import threadpool_limits
 
 from segment.errors import CannotGrade
 from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
 from segment.methods.params import param
 
 MAX_CATEGORIES = 255  # HistGradientBoosting's limit (max_bins)
-#: with n_threads=None, fewer rows than this run on one thread: OpenMP start-up costs
-#: more than it saves, and on a busy machine many times more
-SINGLE_THREAD_ROWS = 20_000
 #: customers predicted per block: the model's input matrix is built a block at a time (a tree's
 #: prediction for a customer depends on that customer's row only, so blocks change nothing), not as
 #: one float matrix of every customer (~0.5 GB at 2.4 M customers, twice while it is assembled)
 PREDICT_BLOCK_ROWS = 250_000
-
-
-def training_frame(
-    transactions: Any, *, as_of: Any, horizon_days: int, customers: pd.DataFrame | None = None, **feature_kwargs: Any
-) -> tuple[pd.DataFrame, pd.Series]:
-    """Out-of-time training data for grading at ``as_of``: features at ``as_of −
-    horizon_days`` and ``profit_outcome`` in (as_of − horizon_days, as_of].
-
-    ``feature_kwargs`` are the options the graded table was built with (lookback,
-    profit assumptions, trend window). Raises ValueError when the training origin is
-    before the first transaction (nothing to learn from).
-    """
-    from segment.features import to_date
-    from segment.outcomes import build_features_and_outcomes
-
-    horizon_days = int(horizon_days)
-    if horizon_days <= 0:
-        raise ValueError("the training horizon must be a positive number of days")
-    origin = to_date(as_of) - dt.timedelta(days=horizon_days)
-    first = pd.Timestamp(transactions["order_ts"].min()).date()
-    if first > origin:
-        raise CannotGrade(
-            f"supervised benchmark: the training origin {origin} (as_of − {horizon_days} days) is before "
-            f"the first transaction ({first}); there is no earlier history to learn from"
-        )
-    f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
-                                       customers=customers, **feature_kwargs)
-    return f, o["profit_outcome"]
 
 
 @dataclass
@@ -102,8 +66,6 @@ class SupervisedProfitRanker(GradingMethod):
                                            help="cumulative customer shares closing A, B, ... by predicted profit")
     tier_labels: tuple[str, ...] = param(("A", "B", "C"), help="tier labels, best first")
     random_state: int = param(0, low=0, help="seed of the training sample and the model")
-    n_threads: int | None = param(None, low=1, help="OpenMP threads; none = scikit-learn's default (all cores), but "
-                                                    "one below 20,000 rows (predictions are identical)")
 
     required_features: ClassVar[tuple[str, ...]] = ("tenure_days",)
     display_name: ClassVar[str] = "profit prediction model (machine learning)"
@@ -120,19 +82,16 @@ class SupervisedProfitRanker(GradingMethod):
         """Pickled (a run's ``result.pkl``) without the training table: reports read the fit,
         not its input, which is a feature table of its own (~0.3 GB at 2.4 M customers) for
         every notebook kernel to load. An unpickled ranker assigns as before; to refit it,
-        call ``prepare`` or ``set_training`` again."""
+        call ``set_training`` again."""
         state = dict(self.__dict__)
         state.pop("_train", None)
         state.pop("_train_sample", None)
         return state
 
     # ------------------------------------------------------------- training data
-    def prepare(self, *, transactions: Any, as_of: Any, horizon_days: int, feature_kwargs: dict | None = None,
-                customers: pd.DataFrame | None = None, **_: Any) -> None:
-        """Build the out-of-time training table from ``transactions`` (the pipeline's hook)."""
-        h = int(self.training_horizon_days or horizon_days)
-        f, y = training_frame(transactions, as_of=as_of, horizon_days=h, customers=customers, **(feature_kwargs or {}))
-        self.set_training(f, y)
+    def training_horizon(self, horizon_days: int) -> int:
+        """The training outcome window: ``training_horizon_days``, or the run's horizon."""
+        return int(self.training_horizon_days or horizon_days)
 
     def set_training(self, train_features: pd.DataFrame, train_profit: pd.Series, *,
                      outcome_end: Any = None) -> "SupervisedProfitRanker":
@@ -208,10 +167,10 @@ class SupervisedProfitRanker(GradingMethod):
     def _fit(self, features: pd.DataFrame) -> None:
         if not hasattr(self, "_train"):
             raise RuntimeError("SupervisedProfitRanker needs training data from an earlier origin: "
-                               "call prepare(transactions=..., ...) or set_training(...) before fit")
+                               "call set_training(...) before fit")
         if self._train_sample != (self.max_train_rows, self.random_state):
             raise RuntimeError("max_train_rows or random_state changed after the training data were given "
-                               "(the sample is drawn then): call prepare(...) or set_training(...) again")
+                               "(the sample is drawn then): call set_training(...) again")
         train_f, train_y, outcome_end, origin = self._train
         self._check_no_leakage(features, outcome_end)
         self.train_origin_ = origin
@@ -231,16 +190,10 @@ class SupervisedProfitRanker(GradingMethod):
             early_stopping=False, categorical_features=is_cat if is_cat.any() else None,
             random_state=self.random_state,
         )
-        with self._threads(self.n_train_):
-            self.model_ = model.fit(self._design(train_f), train_y.to_numpy(dtype=float))
+        self.model_ = model.fit(self._design(train_f), train_y.to_numpy(dtype=float))
         predicted = self.predict_profit(features).to_numpy()
         self.thresholds_ = thresholds_from_shares(predicted, self.tier_shares)
         self._assigned_at_fit = (codes_from_thresholds(predicted, self.thresholds_), predicted)  # for fit_assign
-
-    def _threads(self, n_rows: int):
-        if self.n_threads is not None:
-            return threadpool_limits(limits=int(self.n_threads), user_api="openmp")
-        return threadpool_limits(limits=1, user_api="openmp") if n_rows < SINGLE_THREAD_ROWS else nullcontext()
 
     def predict_profit(self, features: pd.DataFrame) -> pd.Series:
         """Predicted profit over a training-horizon-long window after the table's as-of date."""
@@ -248,10 +201,9 @@ class SupervisedProfitRanker(GradingMethod):
         if missing:
             raise KeyError(f"SupervisedProfitRanker was trained with columns {missing} this table lacks")
         pred = np.empty(len(features))
-        with self._threads(len(features)):
-            for start in range(0, len(features), PREDICT_BLOCK_ROWS):
-                block = features.iloc[start:start + PREDICT_BLOCK_ROWS]
-                pred[start:start + len(block)] = self.model_.predict(self._design(block))
+        for start in range(0, len(features), PREDICT_BLOCK_ROWS):
+            block = features.iloc[start:start + PREDICT_BLOCK_ROWS]
+            pred[start:start + len(block)] = self.model_.predict(self._design(block))
         return pd.Series(pred, index=features.index, name="predicted_profit")
 
     def _assign(self, features: pd.DataFrame):

@@ -1,8 +1,9 @@
 """Weight tuning for the weighted score: sensitivity, an out-of-time search, baselines.
 
 ``tune`` searches a weight grid on earlier (fold) origins and judges the chosen weights
-at a later origin it never saw; ``tune_from_config`` does what a run config's
-``tuning:`` section asks (``settings.TuningConfig``). docs/TUNING.md explains the design.
+at a later origin it never saw, on the feature and outcome tables it is handed (the pipeline's
+``tune_with`` does what a run config's ``tuning:`` section asks: ``settings.TuningConfig``).
+docs/TUNING.md explains the design.
 
 Names are imported on first use, so that ``segment.config`` can validate a ``tuning``
 section (``settings``) without loading statsmodels and the search.
@@ -16,10 +17,7 @@ _EXPORTS = {
     "TuningConfig": "segment.tuning.settings",
     "TuningInfeasible": "segment.tuning.search",
     "TuningResult": "segment.tuning.search",
-    "search_extract": "segment.tuning.search",
     "tune": "segment.tuning.search",
-    "load_or_tune": "segment.tuning.output",
-    "tune_from_config": "segment.tuning.output",
     "write_tuning": "segment.tuning.output",
 }
 __all__ = sorted(_EXPORTS)

@@ -31,17 +31,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from segment.features import to_date
+from segment.dates import to_date
 from segment.tuning.baseline import regression_weights
+from segment.tuning.fragment import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED, fragment_text
 from segment.tuning.compare import assign_sets, judge, paired_differences
 from segment.tuning.evaluate import OriginData, evaluate_candidates, objective, origin_data
 from segment.tuning.grid import candidate_grid, equal_weights, meets_weight_constraints, weights_text
 from segment.tuning.sensitivity import aggregate, sensitivity, sensitivity_summary
 from segment.tuning.settings import TOL, TuningConfig
 
-TUNED, DEFAULT, EQUAL, REGRESSION = ("tuned (out of time)", "default (config)", "equal weights",
-                                     "regression (statsmodels OLS)")
-HINDSIGHT = "hindsight optimum (reference)"
 
 
 class TuningInfeasible(ValueError):
@@ -57,29 +55,8 @@ class TuningResult:
     fragment: str
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
-    #: where the data came from (for figure captions), set by ``tune_from_config``
+    #: where the data came from (for figure captions), set by ``segment.pipeline.tune_with``
     data_source: str = ""
-
-
-def search_extract(transactions: pd.DataFrame, judged_origin: str) -> pd.DataFrame:
-    """The data as an extract taken at the judged origin would hold it: orders dated on
-    or before it; a payment after it is unknown (NaT)."""
-    cut = pd.Timestamp(to_date(judged_origin, "judged_origin")) + pd.Timedelta(days=1)
-    out = transactions[transactions["order_ts"] < cut]
-    if "paid_date" in out.columns:
-        out = out.assign(paid_date=out["paid_date"].where(out["paid_date"] < cut))
-    return out
-
-
-def _origin(transactions, origin: str, role: str, *, data_end: str, cfg: TuningConfig, base_params: dict[str, Any],
-            provisional_days: int, feature_kwargs: dict[str, Any], customers) -> OriginData:
-    from segment.outcomes import build_features_and_outcomes
-
-    f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=cfg.horizon_days, data_end=data_end,
-                                       customers=customers, **feature_kwargs)
-    end = str(to_date(origin) + dt.timedelta(days=cfg.horizon_days))
-    return origin_data(f, o, origin=origin, role=role, window_end=end, indicators=cfg.indicators,
-                       base_params=base_params, provisional_days=provisional_days)
 
 
 def check_design(cfg: TuningConfig, data_end: Any) -> None:
@@ -137,31 +114,31 @@ def best_row(table: pd.DataFrame, what: str) -> int:
     return int(np.argmax(obj))
 
 
-def tune(transactions: pd.DataFrame, *, settings: TuningConfig, data_end: Any, base_params: dict[str, Any],
-         default_weights: dict[str, float], provisional_days: int = 182, feature_kwargs: dict[str, Any] | None = None,
-         customers: pd.DataFrame | None = None) -> TuningResult:
+def tune(*, settings: TuningConfig, fold_tables: dict[str, tuple[pd.DataFrame, pd.DataFrame]],
+         judged_tables: tuple[pd.DataFrame, pd.DataFrame], base_params: dict[str, Any], default_weights: dict[str, float],
+         provisional_days: int = 182, notes: list[str] | None = None) -> TuningResult:
     """Search the weight grid on the fold origins and judge the result at the judged origin.
 
-    ``data_end`` is the last date the data covers (required); ``base_params`` the weighted
-    method's other parameters (normalisation, tier_shares / tier_cuts, labels, ...);
-    ``default_weights`` the config's weights (a baseline); ``feature_kwargs`` what
-    ``build_features`` takes besides ``as_of`` (the run config's ``feature_kwargs``).
+    ``fold_tables``: fold origin -> (features, outcomes) from the extract as of the judged
+    origin (``segment.runner.Runner.tuning_tables`` builds them: the search never sees the
+    judged window); ``judged_tables``: (features, outcomes) at the judged origin from the full data.
+    ``base_params`` the weighted method's other parameters (normalisation, tier_shares /
+    tier_cuts, labels, ...); ``default_weights`` the config's weights (a baseline); ``notes``
+    the notes so far (the extract's), continued here.
     """
     cfg = settings
-    fkw = dict(feature_kwargs or {})
     base = {k: v for k, v in base_params.items() if k != "weights"}
-    check_design(cfg, data_end)
     timings: dict[str, float] = {}
-    notes: list[str] = []
+    notes = list(notes or [])
     t0 = time.perf_counter()
-    common = {"cfg": cfg, "base_params": base, "provisional_days": provisional_days, "feature_kwargs": fkw,
-              "customers": customers}
+
+    def data(origin: str, tables: tuple[pd.DataFrame, pd.DataFrame], role: str) -> OriginData:
+        end = str(to_date(origin) + dt.timedelta(days=cfg.horizon_days))
+        return origin_data(*tables, origin=origin, role=role, window_end=end, indicators=cfg.indicators,
+                           base_params=base, provisional_days=provisional_days)
 
     # 1-2. the search: folds only, from the extract as of the judged origin
-    extract = search_extract(transactions, cfg.judged_origin)
-    notes.append(f"the search read an extract as of the judged origin {cfg.judged_origin}: {len(extract):,} of "
-                 f"{len(transactions):,} rows (orders after it, and payments after it, are not visible)")
-    folds = [_origin(extract, f, "fold", data_end=cfg.judged_origin, **common) for f in cfg.fold_origins]
+    folds = [data(f, fold_tables[f], "fold") for f in cfg.fold_origins]
     timings["fold_features"] = time.perf_counter() - t0
     t = time.perf_counter()
     grid = candidate_grid(cfg)
@@ -179,7 +156,7 @@ def tune(transactions: pd.DataFrame, *, settings: TuningConfig, data_end: Any, b
 
     # 4. judgement at J (full data), plus the hindsight optimum on J
     t = time.perf_counter()
-    judged = _origin(transactions, cfg.judged_origin, "judged", data_end=data_end, **common)
+    judged = data(cfg.judged_origin, judged_tables, "judged")
     on_judged = evaluate_candidates(grid, judged, base_params=base, top_share=cfg.top_share)
     hind_table = grid_table(grid, [on_judged], [judged], cfg)
     try:
@@ -228,8 +205,6 @@ def tune(transactions: pd.DataFrame, *, settings: TuningConfig, data_end: Any, b
     notes.append(f"hindsight optimum (reference): the grid point that is best on the judged window itself "
                  f"({weights_text(sets[HINDSIGHT])}); its judged figure is in sample and not attainable in practice")
     timings["total"] = time.perf_counter() - t0
-    from segment.tuning.output import fragment_text
-
     frag = fragment_text(chosen, base, cfg, tables["comparison"])
     return TuningResult(cfg, chosen, sets, tables, frag, notes, timings)
 

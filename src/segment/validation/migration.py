@@ -22,17 +22,6 @@ from segment.validation.metrics import wilson_interval
 NEW, LEFT = "new", "left"
 
 
-def tier_migration(earlier: pd.DataFrame, later: pd.DataFrame, outcomes_after: pd.DataFrame | None = None,
-                   level: float = 0.95) -> tuple[pd.DataFrame, dict]:
-    """(paths, summary) for one method between two origins; ``earlier``/``later`` are
-    assignments tables, ``outcomes_after`` the outcome table of the later origin (or None).
-
-    Counted on tier codes (one ``bincount`` per column over path numbers), not on labels:
-    millions of customers take well under a second. Paths are listed in tier order (best
-    first, then ``new`` / ``left``); paths no customer took are left out."""
-    return _tier_paths(earlier["tier"], later["tier"], _Pair(earlier.index, later.index, outcomes_after), level)
-
-
 class _Pair:
     """Two origins' customers on their union (``ids``), where each origin's customers sit in
     it, and the later origin's outcomes on it: computed once per origin pair and shared by
@@ -57,6 +46,11 @@ class _Pair:
 
 
 def _tier_paths(earlier: pd.Series, later: pd.Series, pair: _Pair, level: float) -> tuple[pd.DataFrame, dict]:
+    """(paths, summary) for one method between two origins (``earlier``/``later``: its tiers).
+
+    Counted on tier codes (one ``bincount`` per column over path numbers), not on labels:
+    millions of customers take well under a second. Paths are listed in tier order (best
+    first, then ``new`` / ``left``); paths no customer took are left out."""
     from_labels = [str(c) for c in earlier.cat.categories] + [NEW]
     to_labels = [str(c) for c in later.cat.categories] + [LEFT]
     ids = pair.ids
@@ -112,18 +106,9 @@ def _tier_paths(earlier: pd.Series, later: pd.Series, pair: _Pair, level: float)
     return paths, summary
 
 
-def transition_matrix(paths: pd.DataFrame, value: str = "customers") -> pd.DataFrame:
-    """One method's paths (one origin pair) as a matrix: rows tier_from, columns tier_to;
-    ``value`` "customers" or "share_of_tier_from"."""
-    rows = list(dict.fromkeys(paths["tier_from"]))
-    cols = list(dict.fromkeys(c for c in paths["tier_to"] if c != LEFT)) + ([LEFT] if (paths["tier_to"] == LEFT).any() else [])
-    return paths.pivot_table(index="tier_from", columns="tier_to", values=value, aggfunc="sum",
-                             fill_value=0, sort=False).reindex(index=rows, columns=cols, fill_value=0)
-
-
 def pair_migration(a, b) -> tuple[list[pd.DataFrame], list[dict]]:
     """The paths and summaries of every method graded at both of two consecutive
-    ``backtest.OriginGrading``s (``a`` earlier; ``b``'s outcomes, if any, are "after")."""
+    ``segment.grading.Grading``s (``a`` earlier; ``b``'s outcomes, if any, are "after")."""
     paths, summary, pair = [], [], None
     for name in b.assignments:
         if name not in a.assignments:
@@ -133,10 +118,10 @@ def pair_migration(a, b) -> tuple[list[pd.DataFrame], list[dict]]:
             pair = _Pair(earlier.index, later.index, b.outcomes)
         p, s = _tier_paths(earlier["tier"], later["tier"], pair, 0.95)
         p.insert(0, "method", name)
-        p.insert(0, "origin_to", b.origin)
-        p.insert(0, "origin_from", a.origin)
+        p.insert(0, "origin_to", b.as_of)
+        p.insert(0, "origin_from", a.as_of)
         paths.append(p)
-        summary.append({"origin_from": a.origin, "origin_to": b.origin, "method": name, **s})
+        summary.append({"origin_from": a.as_of, "origin_to": b.as_of, "method": name, **s})
     return paths, summary
 
 
@@ -148,10 +133,3 @@ def migration_tables(pairs: list[tuple[list[pd.DataFrame], list[dict]]]) -> tupl
     return (pd.concat(paths, ignore_index=True) if paths else pd.DataFrame(columns=[*cols, "tier_from", "tier_to"]),
             pd.DataFrame(summary, columns=[*cols, "customers_in_both", "stable_share", "up_share", "down_share",
                                            "new_customers", "left_customers", "same_tier_labels"]))
-
-
-def migration(gradings: list) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(paths, summary) over consecutive origins of ``backtest.grade_at_origins`` output,
-    for every method graded at both. paths: origin_from, origin_to, method, then
-    ``tier_migration``'s columns; summary: one row per (origin pair, method)."""
-    return migration_tables([pair_migration(a, b) for a, b in zip(gradings, gradings[1:])])

@@ -1,33 +1,30 @@
 """Everything the validation notebook and the reports show, from one call.
 
-``validate_all`` is called by ``segment.pipeline.run_pipeline``; its ``tables`` are
-written to ``<run>/validation/<name>.csv`` (columns: docs/VALIDATION.md). Each method's
-ordering is computed once (``rank_all``) and shared by every table.
-
-``config.validation`` keys (all optional): ``n_boot`` (200), ``random_state`` (0),
-``level`` (0.95), ``top_share`` (0.2), ``model_max_rows`` (500,000),
-``disagreement_top_n`` (50), ``backtest_n_boot`` (0), ``warning_max_growth`` (−0.5),
-``warning_gap_multiple`` (2.0).
+``validate_all`` judges the gradings the pipeline hands it: the grading at the validation
+origin with its outcomes, the grading at the grading date (for the early-warning list) and,
+with ``backtest_origins``, the gradings of every backtest origin (an iterable the runner fills
+one origin at a time). It returns a ``ValidationResult``, whose ``tables()`` are written to
+``<run>/validation/<name>.csv`` (columns: docs/VALIDATION.md). Each method's ordering is
+computed once (``rank_all``) and shared by every table. The settings (``validation:`` in a
+config) and their defaults are ``segment.validation.settings.ValidationSettings``.
 """
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 import pandas as pd
 
+from segment.grading import Grading
 from segment.validation.agreement import agreement_matrix, disagreements
-from segment.validation.backtest import OriginGrading, backtest_stability, rolling_tables
+from segment.validation.backtest import backtest_stability, rolling_tables
 from segment.validation.leaderboard import curves, leaderboard_tables, with_not_graded
 from segment.validation.metrics import rank_all
 from segment.validation.models import tier_models
+from segment.validation.result import ValidationResult, recommend
 from segment.validation.settings import ValidationSettings
 from segment.validation.tiers import per_tier_all
 from segment.validation.warning import early_warning, warning_check
-
-#: the ``validation:`` settings, declared once with their defaults, types and ranges
-KNOWN_KEYS = {f.name for f in dataclasses.fields(ValidationSettings)}
 
 
 def validate_at_origin(*, features: pd.DataFrame, outcomes: pd.DataFrame, assignments: dict[str, pd.DataFrame],
@@ -68,59 +65,48 @@ def validate_at_origin(*, features: pd.DataFrame, outcomes: pd.DataFrame, assign
     return {"tables": tables, "curves": curves(assignments, outcomes, rankings=rankings)}
 
 
-def validate_all(*, config, transactions: pd.DataFrame, customers: pd.DataFrame | None, origin: str,
-                 features: pd.DataFrame, outcomes: pd.DataFrame, assignments: dict[str, pd.DataFrame],
-                 fitted: dict, current_features: pd.DataFrame, current_assignments: dict[str, pd.DataFrame],
-                 not_graded: dict[str, str] | None = None,
-                 progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """Validation at the validation origin ``origin`` (``features``/``outcomes``/``assignments``),
-    the rolling backtest and migration over ``config.backtest_origins``, and the early-warning
-    list at the grading date ``config.as_of`` (``current_*``). Returns {"tables", "curves",
-    "notes"}. A backtest origin equal to the validation origin or the grading date reuses
-    that grading instead of fitting every method again.
+def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_features: pd.DataFrame,
+                 current: Grading, current_features: pd.DataFrame, horizon_days: int,
+                 backtest: Iterable[Grading] | None = None, not_graded: dict[str, str] | None = None,
+                 progress: Callable[[str], None] | None = None) -> ValidationResult:
+    """Validation at the validation origin (``at_origin``, with its outcomes, graded on
+    ``origin_features``), the rolling backtest and migration over ``backtest`` (gradings in
+    date order; None: no backtest), and the early-warning list at the grading date
+    (``current``, graded on ``current_features``).
 
     ``not_graded`` (method -> reason): configured methods that cannot grade this data. Only the
-    graded methods are judged (here and in the backtest); the leaderboard gets one row per
-    not-graded method with no figures and ``note`` = "not graded: <reason>" (the ``note``
-    column exists only then, so a run where every method grades keeps its table as it was).
-    ``progress(message)`` is called before each step."""
-    unknown = set(config.validation) - KNOWN_KEYS
-    if unknown:
-        raise ValueError(f"unknown validation settings {sorted(unknown)}; known: {sorted(KNOWN_KEYS)}")
-    v = dataclasses.asdict(ValidationSettings(**config.validation))  # the defaults, from segment.validation.settings
-    seed = int(v["random_state"])
-    max_growth, gap_multiple = float(v["warning_max_growth"]), float(v["warning_gap_multiple"])
+    graded methods are judged; the leaderboard gets one row per not-graded method with no
+    figures and ``note`` = "not graded: <reason>" (the ``note`` column exists only then, so a
+    run where every method grades keeps its table as it was). ``progress(message)`` is called
+    before each step."""
+    v = settings
     result = validate_at_origin(
-        features=features, outcomes=outcomes, assignments=assignments, n_boot=int(v["n_boot"]),
-        random_state=seed, level=float(v["level"]), top_share=float(v["top_share"]),
-        model_max_rows=int(v["model_max_rows"]), disagreement_top_n=int(v["disagreement_top_n"]),
-        warning_max_growth=max_growth, warning_gap_multiple=gap_multiple, progress=progress)
+        features=origin_features, outcomes=at_origin.outcomes, assignments=at_origin.assignments,
+        n_boot=int(v.n_boot), random_state=int(v.random_state), level=float(v.level), top_share=float(v.top_share),
+        model_max_rows=int(v.model_max_rows), disagreement_top_n=int(v.disagreement_top_n),
+        warning_max_growth=float(v.warning_max_growth), warning_gap_multiple=float(v.warning_gap_multiple),
+        progress=progress)
     tables = result["tables"]
-    not_graded = dict(not_graded or {})
+    recommended = recommend(tables["leaderboard"])
     if not_graded:
-        tables["leaderboard"] = with_not_graded(tables["leaderboard"], not_graded)
-    methods = {name: params for name, params in config.methods.items() if name not in not_graded}
+        tables["leaderboard"] = with_not_graded(tables["leaderboard"], dict(not_graded))
     notes: list[str] = []
-    origins = list(config.backtest_origins)
     say = progress or (lambda message: None)
-    if origins:
-        known = {str(config.as_of): OriginGrading(str(config.as_of), None, current_assignments),
-                 str(origin): OriginGrading(str(origin), outcomes, assignments)}  # the same date twice: origin wins
-        rolled = rolling_tables(transactions, origins, horizon_days=config.horizon_days, methods=methods,
-                                feature_kwargs=config.feature_kwargs, provisional_days=config.provisional_days,
-                                customers=customers, skipped=notes, known=known,
-                                n_boot=int(v["backtest_n_boot"]), random_state=seed,
-                                top_share=float(v["top_share"]), progress=progress)
+    if backtest is not None:
+        rolled = rolling_tables(backtest, n_boot=int(v.backtest_n_boot), random_state=int(v.random_state),
+                                top_share=float(v.top_share), progress=progress)
+        notes += rolled["left_out"]
         say("backtest: how stable each method's lead is")
         tables["backtest"] = rolled["backtest"]
         tables["backtest_stability"] = backtest_stability(tables["backtest"])
         tables["migration_paths"], tables["migration_summary"] = rolled["migration_paths"], rolled["migration_summary"]
         if rolled["origins_without_outcomes"]:
-            notes.append(f"backtest origins without a full {config.horizon_days}-day outcome window are used for "
+            notes.append(f"backtest origins without a full {horizon_days}-day outcome window are used for "
                          f"migration only: {', '.join(rolled['origins_without_outcomes'])}")
-    say(f"early warning: top-tier customers with falling activity at {config.as_of}")
-    ew = [early_warning(a, current_features, max_growth=max_growth, gap_multiple=gap_multiple).assign(method=name)
-          for name, a in current_assignments.items()]
+    say(f"early warning: top-tier customers with falling activity at {current.as_of}")
+    ew = [early_warning(a, current_features, max_growth=float(v.warning_max_growth),
+                        gap_multiple=float(v.warning_gap_multiple)).assign(method=name)
+          for name, a in current.assignments.items()]
     tables["early_warning"] = pd.concat(ew, ignore_index=True)[
         ["method", *[c for c in ew[0].columns if c != "method"]]] if ew else pd.DataFrame()
-    return {"tables": tables, "curves": result["curves"], "notes": notes}
+    return ValidationResult(**tables, curves=result["curves"], notes=notes, recommended=recommended)
