@@ -16,9 +16,9 @@
 # %% [markdown]
 # # Grading comparison
 # The same customers graded by every configured method at the grading date: tier sizes and
-# what each tier is worth, the customer pyramid beside the inverted profit pyramid, the
-# KAISM matrix, the RFM grid and the cluster profiles. Numbers come from
-# `segment.reporting.views` and the fitted methods in the run's pipeline result.
+# what each tier is worth, then what each method shows of itself (the sections its class
+# offers). Numbers come from `segment.reporting.views` and the fitted methods in the run's
+# pipeline result.
 
 # %% tags=["parameters"]
 run_dir: str = ""  # run folder written by `segment run` (empty: compute from `config`)
@@ -48,7 +48,8 @@ display(methods_table(list(result.config.methods), getattr(result, "not_graded",
 # Customers, revenue and profit (in the feature window) per tier, for every method.
 
 # %%
-display(sizes.round({"customer_share": 3, "profit_share": 3, "revenue": 0, "profit": 0}).to_string(index=False))
+display(sizes.style.hide(axis="index").format({"customer_share": "{:.1%}", "profit_share": "{:.1%}", "revenue": "{:,.0f}",
+                                               "profit": "{:,.0f}", "customers": "{:,}"}, escape="html").set_uuid("sizes"))
 
 # %%
 display(plots.tier_bars(sizes, value="customer_share", title="Share of customers per tier", source=source))
@@ -57,35 +58,13 @@ display(plots.tier_bars(sizes, value="customer_share", title="Share of customers
 display(plots.tier_bars(sizes, value="profit_share", title="Share of profit per tier", source=source))
 
 # %% [markdown]
-# ## Customer pyramid and the inverted profit pyramid
+# ## What each method shows of itself
+# The sections a method's class offers (its `report_sections`): a customer pyramid beside the
+# inverted profit pyramid, a two-axis matrix, a score grid and its segments, cluster profiles.
 
 # %%
-display(plots.pyramids(sizes, method="pyramid", source=source) if "pyramid" in result.assignments else Markdown("pyramid not configured"))
-
-# %% [markdown]
-# ## KAISM matrix
-
-# %%
-display(plots.kaism_for(result, source) if "kaism" in result.fitted else Markdown("kaism not configured"))
-
-# %% [markdown]
-# ## RFM grid and segments
-
-# %%
-display(plots.rfm_for(result, source) if "rfm" in result.fitted else Markdown("rfm not configured"))
-
-# %%
-display(views.rfm_segments(result) if "rfm" in result.fitted else Markdown("rfm not configured"))
-
-# %%
-display(Markdown(views.method_notes(result, "rfm") or "Every RFM dimension uses its full score range."))
-
-# %% [markdown]
-# ## Cluster profiles
-# Mean features per cluster; clusters are ordered by mean profit, so A is the most profitable.
-
-# %%
-display(views.cluster_profiles(result) if "kmeans" in result.fitted else Markdown("kmeans not configured"))
+for heading, shown in views.method_sections(result, source):
+    display(Markdown(heading), shown)
 
 # %% [markdown]
 # ## Learned rules: why a customer is where it is

@@ -27,8 +27,7 @@ from IPython.display import Markdown, display
 from segment.reporting import leadership, plots, views
 
 result = views.load_or_run(run_dir, config)
-advice = leadership.recommendation(result)
-method = advice["method"]
+method = result.validation.recommended.method
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}"
 
 # %%
@@ -41,7 +40,7 @@ display(Markdown(leadership.data_banner(result)))
 display(Markdown(leadership.headline(result, min_tier_size)))
 
 # %%
-display(plots.leaderboard_intervals(result.validation["tables"]["leaderboard"], title="How much of the next period's profit each grading's top 20 % made", source=source, labels=leadership.method_names()))
+display(plots.leaderboard_intervals(result.validation.leaderboard, title="How much of the next period's profit each grading's top 20 % made", source=source, labels=leadership.method_names()))
 
 # %% [markdown]
 # ## The tiers of the recommended grading: size and worth
@@ -53,7 +52,7 @@ display(Markdown(leadership.tier_summary_intro(result, method, min_tier_size)))
 display(leadership.tier_summary(result, method, min_tier_size))
 
 # %%
-display(plots.tier_outcomes(result.validation["tables"]["per_tier"], method=method, source=source, label=leadership.method_names().get(method)))
+display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method)))
 
 # %% [markdown]
 # ## Early warning

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -24,7 +26,8 @@ config: str = "../configs/quick_cdnow_sample_tuning.yaml"  # config with a `tuni
 # %%
 from IPython.display import Markdown, display
 
-from segment.tuning import load_or_tune, plots, views
+from segment.pipeline import load_or_tune
+from segment.tuning import plots, views
 
 result = load_or_tune(run_dir, config)
 tables = result.tables

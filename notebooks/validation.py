@@ -28,7 +28,7 @@ from IPython.display import Markdown, display
 from segment.reporting import plots, views
 
 result = views.load_or_run(run_dir, config)
-tables = result.validation["tables"]
+validation = result.validation
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
 display(Markdown("\n".join(f"- {note}" for note in result.notes)))
 display(Markdown(views.method_notes(result)))
@@ -40,7 +40,7 @@ display(Markdown(views.data_banner(result)))
 # best method; churn discrimination (AUC), Gini, lift, monotonicity and trend tests.
 
 # %%
-display(views.leaderboard_view(tables["leaderboard"]))
+display(views.leaderboard_view(validation.leaderboard))
 
 # %% [markdown]
 # The key figures of this run. For the small CDNOW sample (the default parameters) they are
@@ -50,20 +50,20 @@ display(views.leaderboard_view(tables["leaderboard"]))
 print(views.key_numbers(result))
 
 # %%
-display(plots.leaderboard_intervals(tables["leaderboard"], title="Which grading picked next period's profit?", source=source))
+display(plots.leaderboard_intervals(validation.leaderboard, title="Which grading picked next period's profit?", source=source))
 
 # %%
-display(plots.capture_curves(result.validation["curves"], title="Capture (gain) curves of outcome profit", source=source))
+display(plots.capture_curves(validation.curves, title="Capture (gain) curves of outcome profit", source=source))
 
 # %% [markdown]
 # ## Churn and profit by tier, with 95 % intervals
 
 # %%
-display(tables["per_tier"].round(3))
+display(validation.per_tier.round(3))
 
 # %%
 for method in result.origin_assignments:
-    display(plots.tier_outcomes(tables["per_tier"], method=method, source=source))
+    display(plots.tier_outcomes(validation.per_tier, method=method, source=source))
 
 # %% [markdown]
 # ## Statistical models
@@ -71,42 +71,42 @@ for method in result.origin_assignments:
 # errors of profit on tier; AIC compares methods on the same customers.
 
 # %%
-display(tables["model_fit"].round(3))
+display(validation.model_fit.round(3))
 
 # %%
-display(tables["model_effects"].round(4))
+display(validation.model_effects.round(4))
 
 # %% [markdown]
 # ## Agreement between methods, and where they disagree most
 
 # %%
-display(tables["agreement"].round(3))
+display(validation.agreement.round(3))
 
 # %%
-display(tables["disagreements"].round(3))
+display(validation.disagreements.round(3))
 
 # %% [markdown]
 # ## Rolling-origin backtest
 
 # %%
-display(plots.backtest_lines(tables["backtest"], source=source) if len(tables.get("backtest", [])) else Markdown("No backtest origin of this config has a full outcome window inside the data."))
+display(plots.backtest_lines(validation.backtest, source=source) if validation.backtest is not None and len(validation.backtest) else Markdown("No backtest origin of this config has a full outcome window inside the data."))
 
 # %% [markdown]
 # ## Tier migration between origins
 
 # %%
-display(tables["migration_summary"].round(3) if "migration_summary" in tables else Markdown("no backtest origins configured"))
+display(validation.migration_summary.round(3) if validation.migration_summary is not None else Markdown("no backtest origins configured"))
 
 # %%
-display(tables["migration_paths"].round(3) if "migration_paths" in tables else Markdown("no backtest origins configured"))
+display(validation.migration_paths.round(3) if validation.migration_paths is not None else Markdown("no backtest origins configured"))
 
 # %% [markdown]
 # ## Early warning: top-tier customers with falling activity (for follow-up)
 # Counts per method, then the list for the best method on the leaderboard.
 
 # %%
-display(tables["early_warning"].groupby("method").size().rename("flagged customers").to_frame())
+display(validation.early_warning.groupby("method").size().rename("flagged customers").to_frame())
 
 # %%
-best = tables["leaderboard"].iloc[0]["method"]
-display(tables["early_warning"][tables["early_warning"]["method"] == best].round(2))
+best = validation.recommended.method
+display(validation.early_warning[validation.early_warning["method"] == best].round(2))

@@ -4,7 +4,8 @@ The file: tests/methods/fixtures/toy_method.py, a complete small method that dec
 about itself on its class. The line: its entry in ``registry.METHODS`` (here set by
 ``monkeypatch.setitem``, the same one line a real method adds to registry.py). With nothing else
 edited, the method is found by the contract checks, the property tests' selection and checks,
-the leadership page's names, the method reference (docs/METHODS.md) and the config check.
+the leadership page's names, the grading comparison's method sections, the method reference
+(docs/METHODS.md) and the config check.
 """
 
 from __future__ import annotations
@@ -156,6 +157,23 @@ def test_nothing_knew_it_before_the_line():
     _clear_caches()
     assert NAME not in leadership.method_names()
     assert NAME not in re.findall(r"`(\w+)`", methods_markdown())
+
+
+# ------------------------------------------------------------------ grading comparison
+def test_the_grading_comparison_shows_its_sections(toy, make, features):
+    """The section kinds its class offers (``report_sections``) show, under its plain name."""
+    from types import SimpleNamespace
+
+    from matplotlib.figure import Figure
+
+    from segment.reporting import views
+
+    assert registry.describe(toy).report_sections == ("tier_pyramids",)
+    method = make(toy).fit(features)
+    result = SimpleNamespace(fitted={toy: method}, assignments={toy: method.assign(features)}, features=features)
+    (heading, shown), = views.method_sections(result, source="toy data")
+    assert heading.startswith("### Customer pyramid") and DISPLAY in heading and f"`{toy}`" in heading
+    assert isinstance(shown, Figure) and shown.axes[0].get_title() == "Customers per level"
 
 
 # ------------------------------------------------------------------ method reference

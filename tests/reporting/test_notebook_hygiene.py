@@ -54,3 +54,20 @@ def test_one_parameters_cell_with_types_and_help(path):
         assert isinstance(node, ast.AnnAssign), f"{path.name}: parameter without a type: {line}"
         assert isinstance(node.value, ast.Constant), f"{path.name}: parameter default is not a primitive: {line}"
         assert "#" in line, f"{path.name}: parameter without a help comment: {line}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_method_name_and_no_string_key_into_validation(path):
+    """A notebook knows methods only through the package (no registry name in its code), and
+    reads validation's tables by attribute (``result.validation.leaderboard``), not by key."""
+    from segment.methods.registry import METHODS
+
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        tree = ast.parse(cell.source)
+        named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in METHODS}
+        assert not named, f"{path.name} names the method(s) {sorted(named)}: {cell.source[:80]}"
+        keyed = [n for n in ast.walk(tree) if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Attribute)
+                 and n.value.attr == "validation"]
+        assert not keyed, f"{path.name} reads result.validation by key: use its attribute"

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -41,3 +42,82 @@ def test_top_share_is_the_definition_bit_for_bit_and_ignores_row_order(values, s
 def test_top_share_of_a_pareto_table():
     s = pd.Series([80.0] + [20.0 / 9] * 9, index=[f"c{i}" for i in range(10)])
     assert top_share(s) == np.float64((80.0 + 20.0 / 9) / s.sum())
+
+
+# ------------------------------------------------------------------ a method's own sections
+def graded(names: list[str]):
+    """What ``method_sections`` reads of a run: ``names`` fitted on a small feature table."""
+    from types import SimpleNamespace
+
+    from segment.methods.registry import describe, make_method
+    from tests.methods.conftest import make_feature_table
+
+    features = make_feature_table(300)
+    fitted = {n: make_method(n, **describe(n).test_params).fit(features) for n in names}
+    return SimpleNamespace(fitted=fitted, assignments={n: m.assign(features) for n, m in fitted.items()},
+                           features=features, method_notes=[])
+
+
+def test_every_registered_section_kind_is_known():
+    from segment.methods.registry import METHODS, describe
+    from segment.reporting.views import SECTION_KINDS
+
+    offered = {name: describe(name).report_sections for name in METHODS}
+    assert {k for kinds in offered.values() for k in kinds} <= set(SECTION_KINDS)
+    assert set(SECTION_KINDS) <= {k for kinds in offered.values() for k in kinds}  # no kind nobody offers
+    assert not set(SECTION_KINDS) & set(METHODS)  # kinds, not method names
+
+
+@pytest.mark.filterwarnings("ignore:RFM. .* got only:UserWarning")  # the small table ties; said in the notes
+def test_method_sections_come_from_each_class_in_config_order():
+    from IPython.display import Markdown
+    from matplotlib.figure import Figure
+
+    from segment.reporting.views import method_sections
+
+    sections = list(method_sections(graded(["abc_revenue", "kaism", "rfm", "kmeans", "pyramid"]), source="s"))
+    headings = [h.splitlines()[0] for h, _ in sections]
+    assert headings == [
+        "### Two-axis matrix — key-account matrix (KAISM) (`kaism`)",
+        "### Score grid — RFM score (recency, frequency, spend) (`rfm`)",
+        "### Segments and the tier each maps to — RFM score (recency, frequency, spend) (`rfm`)",
+        "### Score ranges — RFM score (recency, frequency, spend) (`rfm`)",
+        "### Cluster profiles — data-driven clusters (k-means) (`kmeans`)",
+        "### Customer pyramid and the inverted profit pyramid — customer pyramid by profit (`pyramid`)",
+    ]
+    assert sections[4][0].endswith("clusters are ordered by mean profit, so A is the most profitable.")
+    kinds = [type(shown) for _, shown in sections]
+    assert kinds == [Figure, Figure, pd.DataFrame, Markdown, pd.DataFrame, Figure]
+    assert sections[3][1].data == "Every dimension of the RFM score (recency, frequency, spend) uses its full score range."
+    assert {"customers", "revenue", "profit", "tier", "customer_share"} <= set(sections[2][1].columns)
+
+
+def test_a_run_whose_methods_offer_no_section_says_so():
+    from segment.reporting.views import method_sections
+
+    ((heading, shown),) = method_sections(graded(["abc_revenue"]), source="s")
+    assert heading == "" and "No graded method" in shown.data
+
+
+def test_an_unknown_section_kind_is_a_clear_error(monkeypatch):
+    from segment.methods.registry import method_class
+    from segment.reporting.views import method_sections
+
+    monkeypatch.setattr(method_class("pyramid"), "report_sections", ("sankey",))
+    with pytest.raises(ValueError, match=r"'pyramid' offers the report section 'sankey'"):
+        list(method_sections(graded(["pyramid"]), source="s"))
+
+
+def test_no_report_module_names_a_registered_method():
+    """The reports know methods only through the registry: no string constant in views,
+    leadership or plots is a registry name."""
+    import ast
+    from pathlib import Path
+
+    from segment.methods.registry import METHODS
+    from segment.reporting import leadership, plots, views
+
+    for module in (views, leadership, plots):
+        tree = ast.parse(Path(module.__file__).read_text())
+        named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in METHODS}
+        assert not named, f"{module.__name__} names {sorted(named)}"

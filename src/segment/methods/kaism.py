@@ -65,6 +65,7 @@ class KAISMMatrix(GradingMethod):
     description: ClassVar[str] = "places customers on attractiveness against relationship strength"
     simplicity: ClassVar[int] = 7
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    report_sections: ClassVar[tuple[str, ...]] = ("two_axis_matrix",)
 
     def required_features_for_params(self) -> tuple[str, ...]:
         return ("tenure_days",)

@@ -64,6 +64,9 @@ class ParetoABC(GradingMethod):
 
     simplicity: ClassVar[int] = 1
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    #: by revenue (abc_revenue), this is the grading most businesses use today: leadership compares with it
+    usual_practice: ClassVar[str] = "revenue-based ABC grading"
+    usual_practice_params: ClassVar[dict[str, str]] = {"basis": "revenue"}
 
     # one class, two registry names (abc_revenue, abc_profit): what it says depends on ``basis``
     @property

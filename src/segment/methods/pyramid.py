@@ -56,6 +56,7 @@ class CustomerPyramid(GradingMethod):
                                   "of the most important ones")
     simplicity: ClassVar[int] = 3
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    report_sections: ClassVar[tuple[str, ...]] = ("tier_pyramids",)
 
     @property
     def monotone_in(self) -> tuple[str, ...]:  # type: ignore[override]

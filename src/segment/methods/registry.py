@@ -66,6 +66,12 @@ class MethodInfo:
     test_params: dict[str, Any]
     degenerate_errors: dict[str, str]
     needs_history: bool
+    #: kinds of report section the method offers (its ``report_sections``; the kinds and what
+    #: each needs of a fitted method: ``segment.reporting.views.SECTION_KINDS``)
+    report_sections: tuple[str, ...] = ()
+    #: the grading most businesses use today, in leadership's words, when this name is it
+    #: (its class's ``usual_practice``, given its ``usual_practice_params``); empty otherwise
+    usual_practice: str = ""
 
 
 def describe(name: str) -> MethodInfo:
@@ -75,7 +81,11 @@ def describe(name: str) -> MethodInfo:
         name=name, display_name=method.display_name or name, description=method.description,
         simplicity=int(method.simplicity), promises=frozenset(method.promises), monotone_in=tuple(method.monotone_in),
         params=param_infos(cls), defaults=dict(DEFAULT_PARAMS.get(name, {})), test_params=dict(method.test_params),
-        degenerate_errors=dict(method.degenerate_errors), needs_history=hasattr(cls, "prepare"),
+        degenerate_errors=dict(method.degenerate_errors),
+        needs_history=cls.training_horizon is not GradingMethod.training_horizon,  # it learns from an earlier period
+        report_sections=tuple(cls.report_sections),
+        usual_practice=cls.usual_practice if all(
+            getattr(method, k) == v for k, v in cls.usual_practice_params.items()) else "",
     )
 
 

@@ -162,6 +162,7 @@ class RFMGrading(GradingMethod):
     description: ClassVar[str] = "scores customers on how recently, how often and how much they bought"
     simplicity: ClassVar[int] = 5
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    report_sections: ClassVar[tuple[str, ...]] = ("score_grid", "segments", "score_ranges")
 
     def _check_params(self) -> None:
         if int(self.n_bins) != self.n_bins or self.n_bins < 2:

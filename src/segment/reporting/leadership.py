@@ -1,8 +1,10 @@
 """The leadership summary's content: plain words, aggregates only, no customer identity.
 
-Every figure comes from the pipeline result: the recommendation from the leaderboard
-(``validation/leaderboard.csv``), tier sizes from the grading at the grading date,
-churn and profit by tier from ``validation/per_tier.csv``. Tiers with fewer than
+Every figure comes from the pipeline result: the recommendation as validation decided it
+(``result.validation.recommended``, from ``validation/leaderboard.csv``), tier sizes from the
+grading at the grading date, churn and profit by tier from ``validation/per_tier.csv``. The
+grading it is compared with is the one whose class says it is the usual practice
+(``registry.describe(name).usual_practice``). Tiers with fewer than
 ``min_tier_size`` customers are suppressed (their figures blanked) so that no small
 group can be singled out.
 """
@@ -15,9 +17,10 @@ import re
 import numpy as np
 import pandas as pd
 
-from segment.methods.registry import METHODS, describe, display_name
+from segment.methods.registry import METHODS, by_simplicity, describe, display_name
 from segment.pipeline import PipelineResult
-from segment.validation.leaderboard import method_rows, not_graded_of
+from segment.validation.leaderboard import not_graded_of
+from segment.validation.result import Recommendation
 
 #: the sources' policy per tier position (DOMAIN.md, "Per-tier policy")
 POLICIES = {
@@ -51,28 +54,29 @@ def pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.0f} %"
 
 
-def recommendation(result: PipelineResult) -> dict:
-    """The leaderboard's best graded method and who is (not) clearly worse; methods that could
-    not grade the data (``not_graded``) have no figures and are in none of these."""
-    board = result.validation["tables"]["leaderboard"]
-    methods = method_rows(board).sort_values("top20_profit_capture", ascending=False)
-    worse_flag = methods["clearly_worse_than_best"].astype(bool)
-    best = methods.iloc[0]
-    ceiling = board.loc[board["method"] == "perfect hindsight (reference)", "top20_profit_capture"].iloc[0]
-    tied = methods[(methods["method"] != best["method"]) & ~worse_flag]["method"].tolist()
-    worse = methods[worse_flag]["method"].tolist()
-    return {"method": best["method"], "capture": best["top20_profit_capture"], "ci_low": best["top20_capture_ci_low"],
-            "ci_high": best["top20_capture_ci_high"], "churn_auc": best["churn_auc"], "ceiling": ceiling,
-            "not_clearly_worse": tied, "clearly_worse": worse,
-            "revenue_abc": methods.set_index("method")["top20_profit_capture"].get("abc_revenue"),
-            "not_graded": not_graded(result)}
+def recommendation(result: PipelineResult) -> Recommendation:
+    """Validation's recommendation (decided once there): the best graded method and who is
+    (not) clearly worse; methods that could not grade the data (``not_graded``) are in none."""
+    advice = result.validation.recommended
+    if advice is None:
+        raise ValueError("validation recommends no method: no method was graded")
+    return advice
+
+
+def usual_practice(result: PipelineResult) -> tuple[str, float] | None:
+    """(method, top-20 % profit capture) of the graded grading that most businesses use today
+    (its class says so: ``describe(name).usual_practice``; the simplest if several); None when
+    no such method was graded."""
+    captures = recommendation(result).captures
+    usual = [m for m in by_simplicity(captures) if m in METHODS and describe(m).usual_practice]
+    return (usual[0], captures[usual[0]]) if usual else None
 
 
 def not_graded(result: PipelineResult) -> dict[str, str]:
     """method -> reason of the configured methods that could not grade this data (the run's
     ``not_graded``; for a result saved before that field, the leaderboard's notes)."""
     recorded = getattr(result, "not_graded", None)
-    return dict(recorded) if recorded is not None else not_graded_of(result.validation["tables"]["leaderboard"])
+    return dict(recorded) if recorded is not None else not_graded_of(result.validation.leaderboard)
 
 
 def not_graded_sentence(reasons: dict[str, str]) -> str:
@@ -107,34 +111,36 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     """The one-page answer: which grading, why (in plain words, with the interval), and the
     few figures a reader needs -- top tier, churn by tier, early warning."""
     r = recommendation(result)
-    m, h = r["method"], result.config.horizon_days
+    m, h = r.method, result.config.horizon_days
     source = result.loaded.source
     what = ("the customers of the CDNOW online music store (its real purchase log)"
             if str(source.get("dataset", "")).startswith("cdnow")
             else ("the customers in the data" if source.get("real_data") else "the SYNTHETIC test customers"))
     text = [f"**Recommendation: grade customers with the {plain(m)}.** It {describe(m).description if m in METHODS else 'ranks customers'}."]
     why = (f"**Why:** we graded {what} as they stood on {result.origin} and then watched the next "
-           f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r['capture'])}** of all profit "
-           f"in that time (95 % interval {pct(r['ci_low'])} to {pct(r['ci_high'])}); a random 20 % would make "
-           f"20 %, and even perfect hindsight only {pct(r['ceiling'])}.")
-    if r["revenue_abc"] is not None and m != "abc_revenue":
-        why += f" The usual revenue-based ABC grading made {pct(r['revenue_abc'])}."
-    if max(r["ceiling"], r["ci_high"]) > 1:
+           f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r.capture)}** of all profit "
+           f"in that time (95 % interval {pct(r.ci_low)} to {pct(r.ci_high)}); a random 20 % would make "
+           f"20 %, and even perfect hindsight only {pct(r.ceiling)}.")
+    usual = usual_practice(result)
+    if usual is not None and m != usual[0]:
+        why += f" The usual {describe(usual[0]).usual_practice} made {pct(usual[1])}."
+    if max(r.ceiling, r.ci_high) > 1:
         why += (" (Above 100 % is possible: loss-making customers pull the total down, so the best customers "
                 "can make more than the net total.)")
     bullets = [why]
-    if r["not_clearly_worse"]:
+    if r.not_clearly_worse:
         bullets.append("**Equally good within the interval** (choose among these on simplicity): "
-                       + ", ".join(display_name(x) for x in r["not_clearly_worse"]) + ".")
-    if r["clearly_worse"]:
+                       + ", ".join(display_name(x) for x in r.not_clearly_worse) + ".")
+    if r.clearly_worse:
         bullets.append("**Clearly worse** (the gap to the recommendation is beyond the interval): "
-                       + ", ".join(display_name(x) for x in r["clearly_worse"]) + ".")
-    if r["not_graded"]:
-        bullets.append(not_graded_sentence(r["not_graded"]))
+                       + ", ".join(display_name(x) for x in r.clearly_worse) + ".")
+    reasons = not_graded(result)
+    if reasons:
+        bullets.append(not_graded_sentence(reasons))
     a = result.assignments[m]
     labels = list(a["tier"].cat.categories)
     n_top, n = int((a["tier"].cat.codes == 0).sum()), len(a)
-    per = result.validation["tables"]["per_tier"]
+    per = result.validation.per_tier
     per = per[(per["method"] == m) & (per["customers"] >= min_tier_size)].set_index("tier")
     if len(per) >= 2:
         first, last = per.index[0], per.index[-1]
@@ -142,7 +148,7 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
                        f"{n:,} customers ({pct(n_top / n if n else float('nan'))}). In the test window "
                        f"{pct(per.loc[first, 'churn_rate'])} of tier {first} stopped buying, against "
                        f"{pct(per.loc[last, 'churn_rate'])} of tier {last}.")
-    ew = result.validation["tables"]["early_warning"]
+    ew = result.validation.early_warning
     n_warn = int((ew["method"] == m).sum()) if len(ew) else 0
     bullets.append(f"**Early warning:** {n_warn:,} top-tier customers show falling activity now; the analyst "
                    "report lists them for follow-up.")
@@ -158,7 +164,7 @@ def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.
         "tier", observed=False).agg(customers=("revenue", "size"), revenue=("revenue", "sum"), profit=("profit", "sum"))
     now["customer share"] = now["customers"] / now["customers"].sum()
     now["profit share"] = now["profit"] / now["profit"].sum() if now["profit"].sum() else np.nan
-    per = result.validation["tables"]["per_tier"]
+    per = result.validation.per_tier
     per = per[per["method"] == method].set_index("tier")
     now.index = now.index.astype(str)
     now["churn rate next period"] = per["churn_rate"].reindex(now.index)
@@ -209,7 +215,7 @@ def policy_for(labels: list[str]) -> pd.DataFrame:
 
 
 def early_warning_count(result: PipelineResult, method: str) -> str:
-    ew = result.validation["tables"]["early_warning"]
+    ew = result.validation.early_warning
     ew = ew[ew["method"] == method]
     n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
     return (f"**{len(ew):,}** of the {n_top:,} customers in the top tier of the {plain(method)} show falling "
@@ -218,8 +224,7 @@ def early_warning_count(result: PipelineResult, method: str) -> str:
 
 
 def what_changed(result: PipelineResult, method: str) -> str:
-    t = result.validation["tables"]
-    summ = t.get("migration_summary")
+    summ = result.validation.migration_summary
     if summ is None or summ.empty or (summ["method"] == method).sum() == 0:
         return "No earlier quarter in this run to compare with."
     last = summ[summ["method"] == method].iloc[-1]

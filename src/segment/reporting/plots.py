@@ -9,11 +9,22 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from segment.reporting.views import concentration_curve
-
 
 def _source(fig, text: str) -> None:
     fig.text(0.01, 0.01, text, fontsize=7, color="grey", ha="left", va="bottom")
+
+
+def concentration_curve(values: pd.Series) -> pd.DataFrame:
+    """Cumulative share of the total against the cumulative share of customers (best first)."""
+    v = np.sort(values.to_numpy(dtype=float))[::-1]
+    total = v.sum()
+    n = len(v)
+    return pd.DataFrame(
+        {
+            "customer_share": np.concatenate([[0.0], np.arange(1, n + 1) / n]),
+            "value_share": np.concatenate([[0.0], np.cumsum(v) / total]) if total else np.zeros(n + 1),
+        }
+    )
 
 
 def concentration(values: pd.Series, *, what: str, as_of: str, source: str):
@@ -197,11 +208,3 @@ def backtest_lines(backtest: pd.DataFrame, *, source: str):
     plt.close(fig)
     return fig
 
-
-def kaism_for(result, source: str):
-    m = result.fitted["kaism"]
-    return kaism_matrix(m.axis_values(result.features), result.assignments["kaism"]["tier"], m.split_, source=source)
-
-
-def rfm_for(result, source: str):
-    return rfm_heatmap(result.fitted["rfm"].scores(result.features), source=source)

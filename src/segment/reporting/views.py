@@ -1,17 +1,26 @@
 """Tables and text the notebooks show, computed from a PipelineResult.
 
-Notebooks call these and display the result; nothing here prints or plots.
+Notebooks call these and display the result; nothing here prints. The sections that belong to
+one method come from the method's class (``report_sections``, read through
+``registry.describe``): ``method_sections`` yields them for every graded method, so no
+notebook or view names a method.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import numpy as np
 import pandas as pd
+from IPython.display import Markdown
 
+from segment.methods.reference import code, text
+from segment.methods.registry import METHODS, describe
 from segment.pipeline import PipelineResult, load_result, run_pipeline
+from segment.reporting import plots
 
 
 def load_or_run(run_dir: str, config: str) -> PipelineResult:
@@ -37,23 +46,24 @@ def top_share(values: pd.Series, customer_share: float = 0.2) -> float:
 
 
 def audit_table(result: PipelineResult) -> pd.DataFrame:
-    """What was read and kept, as (item, value) rows."""
-    loaded, tx = result.loaded, result.loaded.transactions
+    """What was read and kept, as (item, value) rows. The transaction figures are the load's
+    summary (``LoadResult.transaction_summary``): a saved result keeps only that, not the table."""
+    loaded, tx = result.loaded, result.loaded.transaction_summary()
     f = result.features
     rows = [
         ("source", loaded.source.get("file") or loaded.source.get("dataset")),
         ("real data", "yes" if loaded.source.get("real_data") else "no (synthetic, for testing)"),
         ("input SHA-256", loaded.source.get("sha256", "n/a (generated)")),
         ("rows read", loaded.rows_read),
-        ("rows kept", len(tx)),
+        ("rows kept", int(tx["rows"])),
     ]
     rows += [(f"rows excluded: {reason}", n) for reason, n in loaded.excluded.items()]
     rows += [(f"rows changed: {reason}", n) for reason, n in loaded.changed.items()]
     rows += [
-        ("zero-amount rows (kept as zero-revenue orders)", int((tx["amount"] == 0).sum())),
-        ("customers in the data", int(tx["customer_id"].nunique())),
-        ("first order date", str(tx["order_ts"].min().date())),
-        ("last order date", str(tx["order_ts"].max().date())),
+        ("zero-amount rows (kept as zero-revenue orders)", int(tx["zero_amount_rows"])),
+        ("customers in the data", int(tx["customers"])),
+        ("first order date", str(pd.Timestamp(tx["first_order"]).date())),
+        ("last order date", str(pd.Timestamp(tx["last_order"]).date())),
         (f"customers graded (first order on or before {result.config.as_of})", len(f)),
         (f"revenue share of the top 20 % of customers as of {result.config.as_of}", round(top_share(f["monetary_total"]), 4)),
         (f"profit share of the top 20 % of customers as of {result.config.as_of}", round(top_share(f["profit"]), 4)),
@@ -63,19 +73,6 @@ def audit_table(result: PipelineResult) -> pd.DataFrame:
     assumptions = f.attrs.get("assumptions", {})
     rows += [(f"assumption: {k}", v) for k, v in assumptions.items()]
     return pd.DataFrame(rows, columns=["item", "value"]).astype({"value": "str"})
-
-
-def concentration_curve(values: pd.Series) -> pd.DataFrame:
-    """Cumulative share of the total against the cumulative share of customers (best first)."""
-    v = np.sort(values.to_numpy(dtype=float))[::-1]
-    total = v.sum()
-    n = len(v)
-    return pd.DataFrame(
-        {
-            "customer_share": np.concatenate([[0.0], np.arange(1, n + 1) / n]),
-            "value_share": np.concatenate([[0.0], np.cumsum(v) / total]) if total else np.zeros(n + 1),
-        }
-    )
 
 
 def tier_sizes(result: PipelineResult) -> pd.DataFrame:
@@ -95,9 +92,11 @@ def tier_sizes(result: PipelineResult) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True)
 
 
-def rfm_segments(result: PipelineResult) -> pd.DataFrame:
-    """Customers, revenue and profit per RFM segment, with the tier each segment maps to."""
-    m = result.fitted["rfm"]
+def segment_table(result: PipelineResult, name: str) -> pd.DataFrame:
+    """Customers, revenue and profit per segment of the fitted method ``name`` (one with
+    ``scores(features)`` giving a ``segment`` column, and a ``tier_map``), with the tier each
+    segment maps to."""
+    m = result.fitted[name]
     s = m.scores(result.features).join(result.features[["monetary_total", "profit"]])
     out = s.groupby("segment").agg(customers=("r", "size"), revenue=("monetary_total", "sum"), profit=("profit", "sum"))
     out["tier"] = out.index.map(m.tier_map)
@@ -105,8 +104,10 @@ def rfm_segments(result: PipelineResult) -> pd.DataFrame:
     return out.sort_values(["tier", "profit"], ascending=[True, False]).round(3)
 
 
-def cluster_profiles(result: PipelineResult) -> pd.DataFrame:
-    m = result.fitted["kmeans"]
+def cluster_profiles(result: PipelineResult, name: str) -> pd.DataFrame:
+    """The per-tier profiles (``profiles_``) of the fitted method ``name``; its silhouettes
+    (k -> score, when k was chosen) in ``attrs``."""
+    m = result.fitted[name]
     out = m.profiles_.copy()
     out.index.name = "tier"
     if m.silhouettes_:
@@ -127,6 +128,74 @@ def learned_state(result: PipelineResult) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# ------------------------------------------------------------------ a method's own sections
+@dataclass(frozen=True)
+class SectionKind:
+    """A kind of report section a method may offer (the kinds in its class's ``report_sections``)."""
+
+    title: str
+    #: what the fitted method must have for it
+    needs: str
+    #: (result, method name, source line) -> what the notebook displays (a figure, table or Markdown)
+    show: Callable[[PipelineResult, str, str], Any]
+    #: a sentence under the heading; ``{best}`` is the method's best tier
+    intro: str = ""
+
+
+def _pyramid(result: PipelineResult, name: str, source: str):
+    return plots.pyramids(tier_sizes(result), method=name, source=source)
+
+
+def _two_axis_matrix(result: PipelineResult, name: str, source: str):
+    m = result.fitted[name]
+    return plots.kaism_matrix(m.axis_values(result.features), result.assignments[name]["tier"], m.split_, source=source)
+
+
+def _score_grid(result: PipelineResult, name: str, source: str):
+    return plots.rfm_heatmap(result.fitted[name].scores(result.features), source=source)
+
+
+def _score_ranges(result: PipelineResult, name: str, source: str):
+    return Markdown(method_notes(result, name)
+                    or f"Every dimension of the {text(describe(name).display_name)} uses its full score range.")
+
+
+SECTION_KINDS: dict[str, SectionKind] = {
+    "tier_pyramids": SectionKind("Customer pyramid and the inverted profit pyramid", "tiers only", _pyramid),
+    "two_axis_matrix": SectionKind("Two-axis matrix", "``axis_values(features)`` (position, attractiveness), ``split_``",
+                                   _two_axis_matrix),
+    "score_grid": SectionKind("Score grid", "``scores(features)`` with r, fm and rfm_score", _score_grid),
+    "segments": SectionKind("Segments and the tier each maps to", "``scores(features)`` with segment; ``tier_map``",
+                            lambda result, name, source: segment_table(result, name)),
+    "score_ranges": SectionKind("Score ranges", "nothing (the run's notes on the method)", _score_ranges),
+    "cluster_profiles": SectionKind("Cluster profiles", "``profiles_``, ``silhouettes_``",
+                                    lambda result, name, source: cluster_profiles(result, name),
+                                    intro="Mean features per cluster; clusters are ordered by mean profit, "
+                                          "so {best} is the most profitable."),
+}
+
+
+def method_sections(result: PipelineResult, source: str) -> Iterator[tuple[str, Any]]:
+    """(Markdown heading, what to display) for every section each graded method offers, methods
+    in config order, sections in the order their class lists them."""
+    shown = False
+    for name in result.fitted:
+        info = describe(name) if name in METHODS else None
+        for kind in info.report_sections if info else ():
+            if kind not in SECTION_KINDS:
+                raise ValueError(f"method {name!r} offers the report section {kind!r}, which the reports do not "
+                                 f"know; known: {sorted(SECTION_KINDS)}")
+            section = SECTION_KINDS[kind]
+            heading = f"### {section.title} — {text(info.display_name)} ({code(name)})"
+            if section.intro:
+                best = result.assignments[name]["tier"].cat.categories[0]
+                heading += "\n\n" + section.intro.format(best=text(best))
+            shown = True
+            yield heading, section.show(result, name, source)
+    if not shown:
+        yield "", Markdown("No graded method of this run offers a section of its own.")
+
+
 LEADERBOARD_COLUMNS = [
     "method", "top20_profit_capture", "top20_capture_ci_low", "top20_capture_ci_high", "diff_vs_best",
     "diff_vs_best_ci_low", "diff_vs_best_ci_high", "clearly_worse_than_best", "top_tier_share",
@@ -145,22 +214,24 @@ def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
 def key_numbers(result: PipelineResult) -> str:
     """The few figures that must not drift, one per line, rounded so that only a real change
     shows (``tests/reporting/expected_key_numbers.txt`` pins them for the quick CDNOW config).
-    The winner is the leadership report's recommendation."""
-    from segment.reporting.leadership import recommendation
+    The winner is validation's recommendation; the last line is the usual grading's figure
+    (``leadership.usual_practice``), when it was graded."""
+    from segment.reporting.leadership import recommendation, usual_practice
 
     advice = recommendation(result)
-    winner = advice["method"]
+    winner = advice.method
     top_share = float((result.assignments[winner]["tier"].cat.codes == 0).mean())
     lines = [
         f"rows read: {result.loaded.rows_read}",
         f"customers graded at {result.config.as_of}: {len(result.features)}",
         f"validation origin: {result.origin}",
         f"leaderboard winner: {winner}",
-        f"winner's top-20 % profit capture: {advice['capture']:.3f}",
+        f"winner's top-20 % profit capture: {advice.capture:.3f}",
         f"winner's top-tier share of customers: {top_share:.3f}",
     ]
-    if advice["revenue_abc"] is not None:
-        lines.append(f"abc_revenue's top-20 % profit capture: {advice['revenue_abc']:.3f}")
+    usual = usual_practice(result)
+    if usual is not None:
+        lines.append(f"{usual[0]}'s top-20 % profit capture: {usual[1]:.3f}")
     return "\n".join(lines)
 
 
