@@ -13,7 +13,7 @@ is never mistaken for a complete one; older versions of the same input are delet
 - ``b2b_10m``: ``segment.data.synthetic.generate_b2b`` with enough accounts for about
   10 M transactions over 2021-01-01..2023-12-31, ``random_state=42``.
 - ``b2b_30m``: the same recipe at about 30 M transactions (issue 8, the end-to-end run).
-- ``csv_10m``: ``segment.io.bench.write_file``, 10 M order lines as a 536 MB CSV (issue 3,
+- ``csv_10m``: ``io_bench.write_file``, 10 M order lines as a 536 MB CSV (issue 3,
   the read-time cases).
 - ``lifetimes_venv``: a separate venv with ``lifetimes==0.11.3`` and pandas 3.0.x (falling
   back to the newest older pandas it works with, recorded), checked on a hand-computed
@@ -95,7 +95,7 @@ def _write_b2b_10m(out: Path) -> dict:
 def _b2b_10m_key() -> dict:
     import numpy as np
 
-    return {"recipe": inspect.getsource(_write_b2b_10m), "generator": _file_sha(SRC / "data" / "synthetic.py"),
+    return {"recipe": inspect.getsource(_write_b2b_10m), "generator": [_file_sha(SRC / "data" / f) for f in ("synthetic.py", "truth.py", "b2bdata.py")],
             "rows": B2B_ROWS, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
 
 
@@ -115,7 +115,7 @@ def _write_b2b_30m(out: Path) -> dict:
 def _b2b_30m_key() -> dict:
     import numpy as np
 
-    return {"recipe": inspect.getsource(_write_b2b_30m), "generator": _file_sha(SRC / "data" / "synthetic.py"),
+    return {"recipe": inspect.getsource(_write_b2b_30m), "generator": [_file_sha(SRC / "data" / f) for f in ("synthetic.py", "truth.py", "b2bdata.py")],
             "rows": B2B_ROWS_30M, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
 
 
@@ -146,14 +146,14 @@ CSV_ROWS = 10_000_000
 
 
 def _write_csv_10m(out: Path) -> dict:
-    from segment.io.bench import write_file
+    from io_bench import write_file
 
     write_file(out, CSV_ROWS)
     return {"rows": CSV_ROWS, "bytes": out.stat().st_size}
 
 
 def _csv_10m_key() -> dict:
-    return {"recipe": inspect.getsource(_write_csv_10m), "writer": _file_sha(SRC / "io" / "bench.py"), "rows": CSV_ROWS}
+    return {"recipe": inspect.getsource(_write_csv_10m), "writer": _file_sha(HERE / "io_bench.py"), "rows": CSV_ROWS}
 
 
 # --- the lifetimes environment ------------------------------------------------------------

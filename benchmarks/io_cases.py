@@ -5,7 +5,7 @@ columns into Arrow (its type detection, no checks). ``csv10m_load_transactions``
 whole user-facing load, ``segment.io.load_transactions``: SHA-256 and strict decoding of
 every byte, DuckDB read with a hash of every source row (exact duplicates), our parsers
 for ids, timestamps and amounts, both contract passes, every policy and the internal
-table. The file (``segment.io.bench.write_file``: customer id with leading zeros, order
+table. The file (``io_bench.write_file``: customer id with leading zeros, order
 id, ISO timestamp, amount, quantity and an unmapped note column, 536 MB) is the input
 ``csv_10m`` (``inputs.py``); both cases time only the read.
 """
@@ -16,7 +16,7 @@ import time
 
 
 def duckdb_read(inputs) -> dict:
-    from segment.io.bench import duckdb_read as read
+    from io_bench import duckdb_read as read
 
     return {"seconds": read(inputs["csv_10m"])}
 

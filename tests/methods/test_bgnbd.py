@@ -21,14 +21,12 @@ from segment.methods.clv_models import (
     _expected_purchases_if_alive,
     _expected_purchases_if_alive_quadrature,
     bgnbd_expected_purchases,
-    bgnbd_expected_purchases_new,
-    bgnbd_loglik,
     bgnbd_prob_alive,
     fit_bgnbd,
     fit_gamma_gamma,
     gamma_gamma_expected_spend,
-    gamma_gamma_loglik,
 )
+from tests.helpers.clv_oracles import bgnbd_expected_purchases_new, bgnbd_loglik, gamma_gamma_loglik
 
 CAL_END = pd.Timestamp("1997-09-30")  # FHL's calibration: 39 weeks, 1997-01-01 .. 1997-09-30
 FHL = BGNBDParams(0.243, 4.414, 0.793, 2.426, loglik=np.nan, n_customers=2357)

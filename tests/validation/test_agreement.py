@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score, cohen_kappa_score
 
-from segment.validation.agreement import agreement_matrix, crosstab, disagreements
+from segment.validation.agreement import agreement_matrix, contingency, disagreements
+from segment.validation.metrics import rank_all
 from tests.validation.conftest import assignments_from_codes, ids
 
 
@@ -34,10 +35,11 @@ def test_agreement_equals_sklearn_on_random_gradings():
     assert xz["adjusted_rand"] == pytest.approx(adjusted_rand_score(x, z))
 
 
-def test_crosstab_shows_all_tiers():
+def test_contingency_shows_all_tiers():
     a, b = assignments_from_codes([0, 0, 1]), assignments_from_codes([0, 2, 2])
-    t = crosstab(a, b)
-    assert t.shape == (3, 3) and t.loc["A", "C"] == 1 and t.to_numpy().sum() == 3
+    ra, rb = rank_all({"a": a, "b": b}, a.index).values()
+    t = contingency(ra.codes, len(ra.labels), rb.codes, len(rb.labels))  # as agreement_matrix counts
+    assert t.shape == (3, 3) and t[0, 2] == 1 and t.sum() == 3
 
 
 def test_disagreements_find_the_revenue_versus_profit_customer():

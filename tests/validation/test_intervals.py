@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segment.validation.leaderboard import bootstrap_capture, leaderboard_tables
+from segment.validation.leaderboard import HEADLINE, leaderboard_tables, paired_differences
 from segment.validation.metrics import top_count
 from segment.validation.tiers import per_tier_outcomes
 from tests.validation.conftest import assignments_from_codes, ids, outcomes_from, population
@@ -94,10 +94,10 @@ def test_bootstrap_capture_interval_covers_the_population_value(known_population
     hits, diff_hits = 0, 0
     for r in range(reps):
         methods, o = _sample_tables(pop, rng, 3000)
-        boot = bootstrap_capture(methods, o, n_boot=200, random_state=r)
-        lo, hi = np.percentile(boot["good"], [2.5, 97.5])
-        hits += lo <= truth["top20_good"] <= hi
-        dlo, dhi = np.percentile(boot["weak"] - boot["good"], [2.5, 97.5])
-        diff_hits += dlo <= truth["top20_weak"] - truth["top20_good"] <= dhi
+        _, iv = leaderboard_tables(methods, o, n_boot=200, random_state=r)
+        good = iv[(iv["metric"] == HEADLINE) & (iv["method"] == "good")].iloc[0]
+        hits += good["ci_low"] <= truth["top20_good"] <= good["ci_high"]
+        diff = paired_differences(methods, o, "good", metrics=(HEADLINE,), n_boot=200, random_state=r).iloc[0]
+        diff_hits += diff["ci_low"] <= truth["top20_weak"] - truth["top20_good"] <= diff["ci_high"]
     assert 0.88 <= hits / reps <= 0.99, hits / reps
     assert 0.88 <= diff_hits / reps <= 0.99, diff_hits / reps

@@ -14,6 +14,7 @@ from segment.validation.leaderboard import (
     leaderboard_tables,
     method_rows,
     not_graded_of,
+    paired_differences,
     poisson_weights,
     with_not_graded,
 )
@@ -61,6 +62,31 @@ def test_leaderboard_ranks_the_oracle_first_and_it_equals_hindsight(board_case):
     assert ranked.loc["noisy", "churn_monotone"] and ranked.loc["noisy", "profit_monotone"]
     assert ranked.loc["noisy", "churn_trend_z"] > 0 and ranked.loc["noisy", "churn_trend_p"] < 1e-3
     assert ranked.loc["noisy", "profit_trend_spearman"] > 0 and ranked.loc["noisy", "profit_trend_p"] < 1e-3
+
+
+def test_paired_differences_are_the_leaderboards_comparison_with_the_best(board_case):
+    methods, o = board_case
+    _, intervals = leaderboard_tables(methods, o, n_boot=100, random_state=0)
+    diffs = paired_differences(methods, o, "oracle", n_boot=100, random_state=0)
+    assert "oracle" not in set(diffs["name"]) and (diffs["reference"] == "oracle").all()
+    assert len(diffs) == 4 * (len(methods) - 1)
+    iv = intervals.set_index(["metric", "method"])
+    for row in diffs.itertuples():
+        if iv.loc[(row.metric, row.name), "best_method"] != "oracle":
+            continue
+        vs_best = iv.loc[(row.metric, row.name)]
+        assert row.difference == pytest.approx(vs_best["diff_vs_best"], abs=1e-15)
+        assert (row.ci_low, row.ci_high) == (vs_best["diff_ci_low"], vs_best["diff_ci_high"])
+        assert row.clearly_worse == vs_best["clearly_worse_than_best"]
+        assert row.clearly_better == (row.ci_low > 0)
+    shuffled = diffs[diffs["name"] == "shuffled"].set_index("metric")
+    assert shuffled.loc["top20_profit_capture", "clearly_worse"]
+    only = paired_differences(methods, o, "noisy", metrics=("gini_profit",), n_boot=0)
+    assert set(only["metric"]) == {"gini_profit"} and only["interval_method"].str.startswith("influence").all()
+    with pytest.raises(ValueError, match="reference"):
+        paired_differences(methods, o, "nobody", n_boot=0)
+    with pytest.raises(ValueError, match="no paired difference"):
+        paired_differences(methods, o, "oracle", metrics=("lift",), n_boot=0)
 
 
 def test_score_within_tier_raises_capture(board_case):

@@ -11,14 +11,12 @@ from scipy import stats
 from sklearn.metrics import roc_auc_score
 
 from segment.validation.metrics import (
+    _goodness,
     auc_influence,
     capture_curve,
-    churn_auc,
     cochran_armitage,
     gini_from_order,
     gini_influence,
-    goodness_rank,
-    ordering,
     rank_against,
     spearman_trend,
     top_share_capture,
@@ -27,11 +25,21 @@ from segment.validation.metrics import (
 from tests.validation.conftest import assignments_from_codes
 
 
+def ordering(assignments: pd.DataFrame) -> np.ndarray:
+    """Positions of ``assignments`` rows best first, as every metric orders them."""
+    return rank_against(assignments, assignments.index).order
+
+
+def churn_auc(assignments: pd.DataFrame, churned) -> float:
+    """The churn AUC of one grading, as the leaderboard computes it."""
+    return auc_influence(rank_against(assignments, assignments.index), np.asarray(churned, dtype=bool))[0]
+
+
 def test_ordering_tier_then_score_then_id():
     a = assignments_from_codes([1, 0, 0, 1, 0], score=[9, 1, 2, 9, np.nan], index=["d", "c", "b", "a", "e"])
     # tier A: b (2), c (1), e (NaN counts as 0); tier B: a and d tie on score -> by id
     assert list(a.index[ordering(a)]) == ["b", "c", "e", "a", "d"]
-    assert list(goodness_rank(a)) == [0, 3, 4, 1, 2]
+    assert list(_goodness(ordering(a))) == [0, 3, 4, 1, 2]  # position from the worst (agreement's)
 
 
 @settings(max_examples=40, deadline=None)

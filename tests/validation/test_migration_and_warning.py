@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segment.validation.migration import tier_migration, transition_matrix
+from segment.validation.migration import pair_migration
 from segment.validation.warning import early_warning, typical_gap_days, warning_check
 from tests.validation.conftest import assignments_from_codes, outcomes_from
+
+PAIR_KEYS = ("origin_from", "origin_to", "method")
+
+
+def tier_migration(earlier, later, outcomes_after=None):
+    """(paths, summary) of one method between two origins, by the backtest's path
+    (``pair_migration`` of two gradings), without the origin and method keys."""
+    a = SimpleNamespace(as_of="t0", assignments={"m": earlier}, outcomes=None)
+    b = SimpleNamespace(as_of="t1", assignments={"m": later}, outcomes=outcomes_after)
+    (paths,), (summary,) = pair_migration(a, b)
+    assert list(paths.columns[:3]) == ["origin_from", "origin_to", "method"]
+    return paths.drop(columns=list(PAIR_KEYS)), {k: v for k, v in summary.items() if k not in PAIR_KEYS}
 
 
 def test_migration_hand_checked():
@@ -27,9 +41,8 @@ def test_migration_hand_checked():
     assert np.isnan(p.loc[("C", "left"), "churn_rate_after"])
     assert summary == {"customers_in_both": 4, "stable_share": 0.5, "up_share": 0.25, "down_share": 0.25,
                        "new_customers": 1, "left_customers": 1, "same_tier_labels": True}
-    m = transition_matrix(paths)
-    assert list(m.index) == ["A", "B", "C", "new"] and m.loc["A", "A"] == 1 and m.loc["C", "left"] == 1
-    assert m.to_numpy().sum() == 6
+    assert list(dict.fromkeys(paths["tier_from"])) == ["A", "B", "C", "new"] and paths["customers"].sum() == 6
+    assert p.loc[("A", "A"), "customers"] == 1 and p.loc[("C", "left"), "customers"] == 1
 
 
 def test_migration_between_different_tier_scales_has_no_direction():
@@ -41,7 +54,7 @@ def test_migration_between_different_tier_scales_has_no_direction():
 
 
 def _migration_by_labels(earlier, later, after):
-    """The plain pandas reading of the definition (labels, groupby): what tier_migration's
+    """The plain pandas reading of the definition (labels, groupby): what the migration's
     counting on codes must reproduce."""
     ids = earlier.index.union(later.index)
     f = earlier["tier"].astype(str).reindex(ids).fillna("new")

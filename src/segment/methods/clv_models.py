@@ -14,7 +14,8 @@ age, both measured from the first purchase in the caller's time unit (FHL use we
 How the fit stays fast on millions of customers: identical input rows are collapsed
 with counts, and every term that depends on one input only (x, t_x or T — day counts,
 so a few hundred distinct values each) is computed once per distinct value and gathered.
-The log-likelihood comes with its analytic gradient; parameters are optimised on the log
+The log-likelihood comes with its analytic gradient (the tests check both against plain
+per-customer formulas, tests/helpers/clv_oracles.py); parameters are optimised on the log
 scale (bounded to e^±20) by L-BFGS-B from a few fixed starting points, and the best end
 point is kept (a single start can stall on the likelihood's ridges, e.g. Gamma-Gamma's
 p -> infinity, gamma -> 0). The reproduction of FHL's published estimates on the CDNOW
@@ -94,22 +95,6 @@ class BGNBDParams:
     b: float
     loglik: float
     n_customers: int
-
-
-def bgnbd_loglik(params, x, t_x, T) -> np.ndarray:
-    """Per-customer log-likelihood (FHL 2005a, eq. 6), vectorised over customers."""
-    r, alpha, a, b = params
-    x, t_x, T = _as_float(x, t_x, T)
-    common = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    alive = special.betaln(a, b + x) - special.betaln(a, b) - (r + x) * np.log(alpha + T)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # the customer dropped out just after the last purchase (possible only when x > 0)
-        dropped = np.where(
-            x > 0,
-            special.betaln(a + 1, b + np.maximum(x, 1) - 1) - special.betaln(a, b) - (r + x) * np.log(alpha + t_x),
-            -np.inf,
-        )
-    return common + np.logaddexp(alive, dropped)
 
 
 def check_bgnbd_inputs(x, t_x, T) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -280,15 +265,6 @@ def _expected_purchases_if_alive_quadrature(p: BGNBDParams, t: float, x: np.ndar
     return value[inverse.reshape(-1)]
 
 
-def bgnbd_expected_purchases_new(p: BGNBDParams, t) -> np.ndarray:
-    """E[X(t)]: purchases in (0, t] of a customer who has just made a first purchase
-    (FHL 2005a, eq. 9)."""
-    t = np.asarray(t, dtype=float)
-    r, alpha, a, b = p.r, p.alpha, p.a, p.b
-    z = t / (alpha + t)
-    return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * special.hyp2f1(r, b, a + b - 1, z))
-
-
 # ---------------------------------------------------------------------- Gamma-Gamma
 
 @dataclass(frozen=True)
@@ -303,15 +279,6 @@ class GammaGammaParams:
     def population_mean_spend(self) -> float:
         """E[spend per transaction] across customers, p·gamma/(q − 1) (infinite if q <= 1)."""
         return self.p * self.gamma / (self.q - 1) if self.q > 1 else float("inf")
-
-
-def gamma_gamma_loglik(params, n, m) -> np.ndarray:
-    """Per-customer log-likelihood of the mean ``m`` of ``n`` transactions (Fader &
-    Hardie 2013, eq. 5)."""
-    p, q, g = params
-    n, m = _as_float(n, m)
-    return (special.gammaln(p * n + q) - special.gammaln(p * n) - special.gammaln(q) + q * np.log(g)
-            + (p * n - 1) * np.log(m) + p * n * np.log(n) - (p * n + q) * np.log(g + n * m))
 
 
 def _gamma_gamma_objective(n, m):

@@ -1,6 +1,5 @@
 """Agreement between gradings, and the customers on whom they disagree most.
 
-- ``crosstab(a, b)``: customers by tier of method a (rows) and method b (columns);
 - ``agreement_matrix``: for every pair of methods
   - ``top_tier_kappa``: Cohen's kappa on "top tier or not" (chance-corrected agreement
     on who gets the scarce attention) — always defined;
@@ -41,15 +40,8 @@ def _as_rankings(assignments: dict[str, pd.DataFrame], index: pd.Index | None,
     return rank_all(assignments, index)
 
 
-def crosstab(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
-    """Customers by tier of ``a`` (rows, best first) and of ``b`` (columns); all tiers shown."""
-    b_tier = b["tier"].reindex(a.index)
-    if b_tier.isna().any():
-        raise ValueError("the two gradings do not cover the same customers")
-    return pd.crosstab(a["tier"], b_tier, dropna=False)
-
-
 def contingency(x: np.ndarray, kx: int, y: np.ndarray, ky: int) -> np.ndarray:
+    """Customers by code of ``x`` (rows, ``kx`` codes) and of ``y`` (columns); all codes shown."""
     return np.bincount(x * ky + y, minlength=kx * ky).reshape(kx, ky).astype(float)
 
 

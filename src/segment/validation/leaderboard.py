@@ -18,7 +18,8 @@ Intervals (``level``, 95 % by default) and paired differences to the best method
   difference of the two methods' influence vectors, i.e. they are paired as well.
 
 "X is better than Y" is backed when the interval of their difference excludes 0
-(``clearly_worse_than_best`` for the headline, top-20 % capture).
+(``clearly_worse_than_best`` for the headline, top-20 % capture). ``paired_differences`` is
+the same rule against a chosen reference method (tuning: each weight set minus the default).
 """
 
 from __future__ import annotations
@@ -82,41 +83,115 @@ def bootstrap_sums(columns: np.ndarray, *, n_boot: int, random_state: int, block
     return out
 
 
-def bootstrap_capture(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, *, n_boot: int,
-                      random_state: int, share: float = 0.2,
-                      rankings: dict[str, Ranking] | None = None) -> dict[str, np.ndarray]:
-    """Replicates of each method's top-``share`` profit capture under shared Poisson weights."""
-    rankings = rank_all(assignments, outcomes.index) if rankings is None else rankings
-    profit = outcomes["profit_outcome"].to_numpy(dtype=float)
-    x = np.zeros((len(profit), 1 + len(rankings)), dtype=np.float32)
+def _checked_rankings(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame,
+                      rankings: dict[str, Ranking] | None) -> dict[str, Ranking]:
+    check_outcomes(outcomes, ("churned", "profit_outcome"))
+    if not assignments:
+        raise ValueError("no gradings to compare")
+    if outcomes.index.has_duplicates:
+        raise ValueError("outcome table has duplicate customer_id")
+    return rank_all(assignments, outcomes.index) if rankings is None else rankings
+
+
+def _paired_inputs(rankings: dict[str, Ranking], profit: np.ndarray, churned: np.ndarray, *, n_boot: int,
+                   random_state: int, top_share: float, top20_customer_order: bool = False) -> tuple[dict, dict, dict]:
+    """(estimate, influence, replicates), each metric -> method -> value: every interval
+    metric's point, the influence vectors (customer order) of Gini and churn AUC, and the
+    paired bootstrap replicates of the captures (none when ``n_boot`` is 0).
+    ``top20_customer_order`` sums the top-20 % profit in customer, not ranking, order: the
+    same figure but for the last bit, as the tuning's difference tables always printed it."""
+    n, names = len(profit), list(rankings)
+    total, k = profit.sum(), top_count(n, top_share)
+    est: dict[str, dict[str, float]] = {m: {} for m in INTERVAL_METRICS}
+    infl: dict[str, dict[str, np.ndarray]] = {"gini_profit": {}, "churn_auc": {}}
+    tops = []
+    for name, r in rankings.items():
+        top20, top = r.order[:k], r.codes == 0
+        tops.append((top20, top))
+        in_top20 = np.sort(top20) if top20_customer_order else top20
+        est[HEADLINE][name] = float(profit[in_top20].sum() / total) if total else np.nan
+        est["top_tier_profit_capture"][name] = float(profit[top].sum() / total) if total else np.nan
+        g, psi_pos = gini_influence(profit[r.order])
+        psi = np.empty(n)
+        psi[r.order] = psi_pos
+        est["gini_profit"][name], infl["gini_profit"][name] = g, psi
+        est["churn_auc"][name], infl["churn_auc"][name] = auc_influence(r, churned)
+    if not n_boot:
+        return est, infl, {}
+    x = np.zeros((n, 1 + 2 * len(names)), dtype=np.float32)  # float32: what the product uses
     x[:, 0] = profit
-    for j, r in enumerate(rankings.values()):
-        x[:, 1 + j] = _in_top(r, share) * profit
+    for j, (top20, top) in enumerate(tops):
+        x[top20, 1 + 2 * j], x[top, 2 + 2 * j] = profit[top20], profit[top]
     sums = bootstrap_sums(x, n_boot=n_boot, random_state=random_state)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return {name: sums[:, j + 1] / sums[:, 0] for j, name in enumerate(rankings)}
+        return est, infl, {HEADLINE: {m: sums[:, 1 + 2 * j] / sums[:, 0] for j, m in enumerate(names)},
+                           "top_tier_profit_capture": {m: sums[:, 2 + 2 * j] / sums[:, 0] for j, m in enumerate(names)}}
 
 
-def _in_top(r: Ranking, share: float) -> np.ndarray:
-    top = np.zeros(r.n, dtype=bool)
-    top[r.order[:top_count(r.n, share)]] = True
-    return top
+def _difference(est: dict, infl: dict, reps: dict, metric: str, name: str, reference: str,
+                level: float) -> tuple[float, float, float]:
+    """(difference, ci_low, ci_high) of ``name`` minus ``reference``: paired bootstrap
+    percentiles for the captures (NaN without replicates), normal from the difference of the
+    influence vectors for Gini and churn AUC."""
+    diff = est[metric][name] - est[metric][reference]
+    if metric in infl:
+        _, low, high = normal_interval(diff, infl[metric][name] - infl[metric][reference], level)
+    elif metric in reps:
+        d = reps[metric][name] - reps[metric][reference]
+        low, high = _pct(d, 50 * (1 - level)), _pct(d, 100 - 50 * (1 - level))
+    else:
+        low = high = np.nan
+    return diff, low, high
+
+
+def _below_zero(bound: float):  # the "clearly" rule: the interval excludes 0 (NA without an interval)
+    return bool(bound < 0) if np.isfinite(bound) else pd.NA
+
+
+def paired_differences(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, reference: str, *,
+                       metrics: tuple[str, ...] = tuple(INTERVAL_METRICS), n_boot: int = 200, random_state: int = 0,
+                       level: float = 0.95, top_share: float = 0.2,
+                       rankings: dict[str, Ranking] | None = None) -> pd.DataFrame:
+    """Each method minus the method ``reference``, per metric of ``metrics``, paired as the
+    leaderboard pairs them: one row per (name, metric) with difference, ci_low, ci_high,
+    interval_method and clearly_better / clearly_worse (the interval above / below 0; NA
+    without an interval)."""
+    if unknown := [m for m in metrics if m not in INTERVAL_METRICS]:
+        raise ValueError(f"no paired difference for {unknown}; choose from {list(INTERVAL_METRICS)}")
+    rankings = _checked_rankings(assignments, outcomes, rankings)
+    if reference not in rankings:
+        raise ValueError(f"reference {reference!r} is not among the gradings {list(rankings)}")
+    est, infl, reps = _paired_inputs(rankings, outcomes["profit_outcome"].to_numpy(dtype=float),
+                                     outcomes["churned"].to_numpy(dtype=bool), n_boot=n_boot,
+                                     random_state=random_state, top_share=top_share, top20_customer_order=True)
+    rows = []
+    for name in rankings:
+        if name == reference:
+            continue
+        for metric in metrics:
+            diff, low, high = _difference(est, infl, reps, metric, name, reference, level)
+            how = ("influence function, normal (paired)" if metric in infl
+                   else "paired Poisson bootstrap, percentile" if metric in reps else "no bootstrap (n_boot = 0)")
+            rows.append({"name": name, "reference": reference, "metric": metric, "difference": diff, "ci_low": low,
+                         "ci_high": high, "interval_method": how,
+                         "clearly_better": _below_zero(-low), "clearly_worse": _below_zero(high)})  # -low < 0: low > 0
+    return pd.DataFrame(rows, columns=["name", "reference", "metric", "difference", "ci_low", "ci_high",
+                                       "interval_method", "clearly_better", "clearly_worse"])
 
 
 def _method_point(r: Ranking, profit: np.ndarray, churned: np.ndarray, profit_ranks: np.ndarray,
-                  share: float) -> dict:
+                  est: dict, name: str) -> dict:
     n, k = r.n, len(r.labels)
     counts = np.bincount(r.codes, minlength=k)
     used = counts > 0
     churn_by = np.bincount(r.codes, weights=churned, minlength=k)
     profit_by = np.bincount(r.codes, weights=profit, minlength=k)
-    total = profit.sum()
     top = r.codes == 0
     n_top = int(counts[0])
     with np.errstate(divide="ignore", invalid="ignore"):
         churn_rates = (churn_by / counts)[used]
         profit_means = (profit_by / counts)[used]
-        mean_profit = total / n if n else np.nan
+        mean_profit = profit.sum() / n if n else np.nan
         z, p = cochran_armitage(churn_by, counts)
         rho, rho_p = spearman_trend(r.codes, profit_ranks)
         two = used.sum() >= 2
@@ -125,8 +200,8 @@ def _method_point(r: Ranking, profit: np.ndarray, churned: np.ndarray, profit_ra
             "tiers_used": int(used.sum()),
             "top_tier": r.labels[0],
             "top_tier_share": n_top / n if n else np.nan,
-            "top_tier_profit_capture": float(profit[top].sum() / total) if total else np.nan,
-            HEADLINE: float(profit[r.order[:top_count(n, share)]].sum() / total) if total else np.nan,
+            "top_tier_profit_capture": est["top_tier_profit_capture"][name],
+            HEADLINE: est[HEADLINE][name],
             "top_tier_lift": float(profit[top].mean() / mean_profit) if n_top and mean_profit else np.nan,
             "top_tier_churn_rate": float(churned[top].mean()) if n_top else np.nan,
             "churn_monotone": bool(np.all(np.diff(churn_rates) >= 0)) if two else pd.NA,
@@ -135,6 +210,8 @@ def _method_point(r: Ranking, profit: np.ndarray, churned: np.ndarray, profit_ra
             "profit_monotone": bool(np.all(np.diff(profit_means) <= 0)) if two else pd.NA,
             "profit_trend_spearman": rho,
             "profit_trend_p": rho_p,
+            "gini_profit": est["gini_profit"][name],
+            "churn_auc": est["churn_auc"][name],
         }
 
 
@@ -143,66 +220,35 @@ def leaderboard_tables(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFr
                        rankings: dict[str, Ranking] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(leaderboard, metric_intervals): the wide table (one row per method and reference)
     and the long table of every interval metric with its paired difference to the best."""
-    check_outcomes(outcomes, ("churned", "profit_outcome"))
-    if not assignments:
-        raise ValueError("no gradings to compare")
-    if outcomes.index.has_duplicates:
-        raise ValueError("outcome table has duplicate customer_id")
-    rankings = rank_all(assignments, outcomes.index) if rankings is None else rankings
+    rankings = _checked_rankings(assignments, outcomes, rankings)
     profit = outcomes["profit_outcome"].to_numpy(dtype=float)
     churned = outcomes["churned"].to_numpy(dtype=bool)
-    n = len(profit)
     profit_ranks = stats.rankdata(profit)
     names = list(rankings)
-    rows = {name: _method_point(r, profit, churned, profit_ranks, top_share) for name, r in rankings.items()}
-
-    # analytic (influence-function) intervals: Gini and churn AUC
-    infl: dict[str, dict[str, np.ndarray]] = {"gini_profit": {}, "churn_auc": {}}
-    for name, r in rankings.items():
-        g, psi_pos = gini_influence(profit[r.order])
-        psi = np.empty(n)
-        psi[r.order] = psi_pos
-        rows[name]["gini_profit"], infl["gini_profit"][name] = g, psi
-        rows[name]["churn_auc"], infl["churn_auc"][name] = auc_influence(r, churned)
-
-    # paired bootstrap: profit captures
-    reps: dict[str, dict[str, np.ndarray]] = {}
-    if n_boot:
-        x = np.zeros((n, 1 + 2 * len(names)), dtype=np.float32)  # float32: what the product uses
-        x[:, 0] = profit
-        for j, r in enumerate(rankings.values()):
-            x[r.order[:top_count(n, top_share)], 1 + 2 * j] = profit[r.order[:top_count(n, top_share)]]
-            top = r.codes == 0
-            x[top, 2 + 2 * j] = profit[top]
-        sums = bootstrap_sums(x, n_boot=n_boot, random_state=random_state)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            reps[HEADLINE] = {m: sums[:, 1 + 2 * j] / sums[:, 0] for j, m in enumerate(names)}
-            reps["top_tier_profit_capture"] = {m: sums[:, 2 + 2 * j] / sums[:, 0] for j, m in enumerate(names)}
+    est, infl, reps = _paired_inputs(rankings, profit, churned, n_boot=n_boot, random_state=random_state,
+                                     top_share=top_share)
+    rows = {name: _method_point(r, profit, churned, profit_ranks, est, name) for name, r in rankings.items()}
 
     table = pd.DataFrame.from_dict(rows, orient="index")
     long = []
     lo_q, hi_q = 50 * (1 - level), 100 - 50 * (1 - level)
     for metric, how in INTERVAL_METRICS.items():
-        est = table[metric].astype(float)
-        best = est.idxmax() if est.notna().any() else names[0]
+        points = table[metric].astype(float)
+        best = points.idxmax() if points.notna().any() else names[0]
         for m in names:
-            row = {"method": m, "metric": metric, "estimate": est[m], "interval_method": how, "best_method": best,
-                   "diff_vs_best": est[m] - est[best]}
+            diff, dlo, dhi = _difference(est, infl, reps, metric, m, best, level)
+            if m == best and (metric in infl or metric in reps):
+                dlo = dhi = 0.0
             if metric in reps:
-                rep, diff = reps[metric][m], reps[metric][m] - reps[metric][best]
-                row.update(se=float(np.nanstd(rep, ddof=1)), ci_low=_pct(rep, lo_q), ci_high=_pct(rep, hi_q),
-                           diff_ci_low=_pct(diff, lo_q) if m != best else 0.0,
-                           diff_ci_high=_pct(diff, hi_q) if m != best else 0.0)
+                rep = reps[metric][m]
+                se, lo, hi = float(np.nanstd(rep, ddof=1)), _pct(rep, lo_q), _pct(rep, hi_q)
             elif metric in infl:
-                se, lo, hi = normal_interval(est[m], infl[metric][m], level)
-                _, dlo, dhi = normal_interval(est[m] - est[best], infl[metric][m] - infl[metric][best], level)
-                row.update(se=se, ci_low=lo, ci_high=hi, diff_ci_low=dlo if m != best else 0.0,
-                           diff_ci_high=dhi if m != best else 0.0)
+                se, lo, hi = normal_interval(points[m], infl[metric][m], level)
             else:  # n_boot = 0: no bootstrap intervals
-                row.update(se=np.nan, ci_low=np.nan, ci_high=np.nan, diff_ci_low=np.nan, diff_ci_high=np.nan)
-            hi = row["diff_ci_high"]
-            row["clearly_worse_than_best"] = bool(hi < 0) if np.isfinite(hi) else pd.NA
-            long.append(row)
+                se = lo = hi = np.nan
+            long.append({"method": m, "metric": metric, "estimate": points[m], "interval_method": how,
+                         "best_method": best, "diff_vs_best": diff, "se": se, "ci_low": lo, "ci_high": hi,
+                         "diff_ci_low": dlo, "diff_ci_high": dhi, "clearly_worse_than_best": _below_zero(dhi)})
     intervals = pd.DataFrame(long)
     intervals["n_boot"] = n_boot
     intervals["level"] = level

@@ -28,14 +28,6 @@ from scipy import stats
 
 
 # ------------------------------------------------------------------ orderings
-def id_rank(index: pd.Index) -> np.ndarray:
-    """Position of each customer_id in sorted order (cheap when the index is already sorted,
-    as feature tables are)."""
-    if index.is_monotonic_increasing:
-        return np.arange(len(index))
-    return index.to_numpy(dtype=str).argsort(kind="stable").argsort(kind="stable")
-
-
 def order_from(codes: np.ndarray, score: np.ndarray, by_id: np.ndarray) -> np.ndarray:
     """Best first: tier code ascending, then score descending, then customer_id (``by_id``
     is the permutation that sorts the rows by customer_id)."""
@@ -44,25 +36,14 @@ def order_from(codes: np.ndarray, score: np.ndarray, by_id: np.ndarray) -> np.nd
     return order[np.argsort(codes[order], kind="stable")]  # small ints: radix sort
 
 
-def ordering(assignments: pd.DataFrame) -> np.ndarray:
-    """Positions of ``assignments`` rows, best first (tier, then score, then customer_id)."""
-    codes = assignments["tier"].cat.codes.to_numpy()
-    score = assignments["score"].to_numpy(dtype=float)
-    return order_from(codes, score, _id_permutation(assignments.index))
-
-
 def _id_permutation(index: pd.Index) -> np.ndarray:
     if index.is_monotonic_increasing:
         return np.arange(len(index))
     return index.to_numpy(dtype=str).argsort(kind="stable")
 
 
-def goodness_rank(assignments: pd.DataFrame) -> np.ndarray:
-    """Per row: its position in the ordering counted from the worst (0 = worst)."""
-    return _goodness(ordering(assignments))
-
-
 def _goodness(order: np.ndarray) -> np.ndarray:
+    """Per row: its position in ``order`` counted from the worst (0 = worst)."""
     rank = np.empty(len(order), dtype=np.int64)
     rank[order] = np.arange(len(order) - 1, -1, -1)
     return rank
@@ -198,15 +179,10 @@ def gini_influence(values_in_order: np.ndarray) -> tuple[float, np.ndarray]:
 
 
 # ---------------------------------------------------------------------- AUC
-def churn_auc(assignments: pd.DataFrame, churned: np.ndarray) -> float:
-    """P(a random retained customer is ranked above a random churned one); ties (same
-    tier and score) count 1/2. 0.5 = no discrimination."""
-    ranking = rank_against(assignments, assignments.index)
-    return auc_influence(ranking, np.asarray(churned, dtype=bool))[0]
-
-
 def auc_influence(ranking: Ranking, churned: np.ndarray) -> tuple[float, np.ndarray]:
-    """(AUC, influence per customer in the outcome table's row order) — DeLong's
+    """(churn AUC, influence per customer in the outcome table's row order). The AUC is
+    P(a random retained customer is ranked above a random churned one); ties (same tier
+    and score) count 1/2; 0.5 = no discrimination. The influence is DeLong's
     structural components: retained i: (V10ᵢ − AUC)/π₀, churned j: (V01ⱼ − AUC)/π₁,
     so that Σ influence²/n² is DeLong's variance S10/n₀ + S01/n₁."""
     churned = np.asarray(churned, dtype=bool)

@@ -28,14 +28,6 @@ def check_outcomes(outcomes: pd.DataFrame, columns: tuple[str, ...] = OUTCOME_CO
             raise ValueError(f"outcome column {c!r} has missing values")
 
 
-def align(assignments: pd.DataFrame, outcomes: pd.DataFrame) -> pd.DataFrame:
-    """Assignments joined to outcomes; every graded customer must have an outcome row."""
-    missing = assignments.index.difference(outcomes.index)
-    if len(missing):
-        raise ValueError(f"{len(missing)} graded customers have no outcome row (first: {missing[0]!r})")
-    return assignments.join(outcomes, how="left")
-
-
 def per_tier_outcomes(assignments: pd.DataFrame, outcomes: pd.DataFrame, level: float = 0.95, *,
                       small_tier_size: int = 30, ranking: Ranking | None = None) -> pd.DataFrame:
     """One row per tier (best first, empty tiers included). ``outcomes`` rows of customers

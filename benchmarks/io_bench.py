@@ -1,12 +1,13 @@
 """Read-time benchmark: ``load_transactions`` against DuckDB's own read of the same CSV.
 
-    python -m segment.io.bench --rows 10000000 [--file /tmp/segment-bench.csv] [--repeat 3]
+    .venv/bin/python benchmarks/io_bench.py --rows 10000000 [--file /tmp/segment-bench.csv] [--repeat 3]
 
 Writes (once) a CSV of ``rows`` order lines: customer_id (7 digits, leading zeros),
 order_id, order_ts (ISO timestamp), amount, quantity and a note column that is not mapped;
 then times, alternately, DuckDB reading the four mapped columns into Arrow with its own
 type detection, and ``load_transactions`` (decode check, SHA-256, contract, policies,
-internal table). Prints the best time of each and their ratio.
+internal table). Prints the best time of each and their ratio. ``write_file`` also builds
+the ``csv_10m`` input (inputs.py); ``duckdb_read`` is the floor case of io_cases.py.
 """
 
 from __future__ import annotations
