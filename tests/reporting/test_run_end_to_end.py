@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -153,3 +154,44 @@ def test_freed_memory_goes_back_to_the_system():
     release_freed_memory()
     assert held - before > 600 * 2**20
     assert me.memory_info().rss - before < 100 * 2**20
+
+
+class _Page(HTMLParser):
+    """Every start tag with its attributes, and the text of <title>, of an HTML page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, list[tuple[str, str | None]]]] = []
+        self.title, self._in_title = "", False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, attrs))
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def test_every_report_is_offline_and_titled(two_runs):
+    """Opening a report makes no network request (no src/href to another host, no CSS import
+    from one), and its <title> names the report and the run."""
+    from segment.reporting.notebooks import NOTEBOOKS
+
+    _, first, _, _ = two_runs
+    pages = sorted(first.glob("*.html"))
+    assert {p.stem for p in pages} == {"index", "leadership_summary", "data_audit", "grading_comparison", "validation"}
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        parsed = _Page()
+        parsed.feed(text)
+        external = [(tag, k, v) for tag, attrs in parsed.tags for k, v in attrs
+                    if k in ("src", "href", "data") and v and re.match(r"\s*(https?:)?//", v, re.I)]
+        assert external == [], (page.name, external)
+        assert not re.search(r"@import\s+(url\()?\s*['\"]?(https?:)?//", text, re.I), page.name
+        title = "segment run: quick-cdnow-sample" if page.stem == "index" else \
+            f"{NOTEBOOKS[page.stem][0]} — quick-cdnow-sample"
+        assert parsed.title == title, page.name

@@ -72,13 +72,22 @@ def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], 
     return out
 
 
-def to_html(notebook: Path, target: Path, *, with_code: bool) -> Path:
+#: the HTML template of every report (``templates/segment_offline.html.j2``: nothing from the network)
+TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
+
+
+def to_html(notebook: Path, target: Path, *, with_code: bool, title: str) -> Path:
+    """``notebook`` as an HTML page titled ``title`` (escaped by the template), code cells shown
+    only ``with_code``; the page loads nothing from the network (``TEMPLATE_DIR``)."""
     import nbformat
     from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
     for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id: make HTML reproducible
         cell["id"] = f"cell-{i}"
-    exporter = HTMLExporter(exclude_input=not with_code, exclude_input_prompt=True, exclude_output_prompt=True)
+    nb.metadata["title"] = title
+    exporter = HTMLExporter(template_name="lab", template_file="segment_offline.html.j2",
+                            extra_template_paths=[str(TEMPLATE_DIR)], exclude_input=not with_code,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     return atomic_write(target, lambda p: p.write_text(body, encoding="utf-8"))

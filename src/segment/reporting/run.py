@@ -147,7 +147,8 @@ class Reporter:
             nb = execute_notebook(name, run.tmp, lambda m: self._say(f"{config.output_name}: {m}"), self.pool,
                                   report=config.report)
             t_exec = time.perf_counter() - t
-            to_html(nb, run.tmp / f"{name}.html", with_code=NOTEBOOKS[name][1] == "analyst")
+            title, audience = NOTEBOOKS[name]
+            to_html(nb, run.tmp / f"{name}.html", with_code=audience == "analyst", title=f"{title} — {config.output_name}")
             return nb, t_exec, time.perf_counter() - t - t_exec
 
         run.__enter__()  # ReportsFolderError when it cannot be made
