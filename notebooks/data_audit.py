@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -37,7 +39,7 @@ display(Markdown(views.data_banner(result)))
 
 # %%
 audit = views.audit_table(result)
-display(audit.style.hide(axis="index").set_uuid("audit"))
+display(views.styled(audit, "audit"))
 
 # %% [markdown]
 # ## How value is distributed
@@ -55,4 +57,4 @@ display(plots.concentration(result.features["profit"], what="profit", as_of=resu
 # ## Notes on this run
 
 # %%
-display(Markdown("\n".join(f"- {note}" for note in result.notes)))
+display(Markdown(views.bullets(result.notes)))

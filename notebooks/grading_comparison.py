@@ -41,15 +41,15 @@ display(Markdown(views.data_banner(result)))
 # (`docs/METHODS.md` has every parameter); simplicity 1 is the simplest to explain and run.
 
 # %%
-display(methods_table(list(result.config.methods), getattr(result, "not_graded", {})).style.hide(axis="index").format(escape="html").set_uuid("methods"))
+display(views.styled(methods_table(list(result.config.methods), getattr(result, "not_graded", {})), "methods"))
 
 # %% [markdown]
 # ## Tier sizes and value at the grading date
 # Customers, revenue and profit (in the feature window) per tier, for every method.
 
 # %%
-display(sizes.style.hide(axis="index").format({"customer_share": "{:.1%}", "profit_share": "{:.1%}", "revenue": "{:,.0f}",
-                                               "profit": "{:,.0f}", "customers": "{:,}"}, escape="html").set_uuid("sizes"))
+display(views.styled(sizes, "sizes", {"customer_share": "{:.1%}", "profit_share": "{:.1%}", "revenue": "{:,.0f}",
+                                      "profit": "{:,.0f}", "customers": "{:,}"}))
 
 # %%
 display(plots.tier_bars(sizes, value="customer_share", title="Share of customers per tier", source=source))

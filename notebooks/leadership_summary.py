@@ -76,4 +76,4 @@ display(leadership.policy_table(list(result.assignments[method]["tier"].cat.cate
 # ## Assumptions
 
 # %%
-display(Markdown("\n".join(f"- {line}" for line in leadership.assumptions(result))))
+display(Markdown(views.bullets(leadership.assumptions(result))))

@@ -30,7 +30,7 @@ from segment.reporting import plots, views
 result = views.load_or_run(run_dir, config)
 validation = result.validation
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
-display(Markdown("\n".join(f"- {note}" for note in result.notes)))
+display(Markdown(views.bullets(result.notes)))
 display(Markdown(views.method_notes(result)))
 display(Markdown(views.data_banner(result)))
 

@@ -27,13 +27,14 @@ def board(captures: dict[str, float]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def fake_result(captures: dict[str, float]) -> SimpleNamespace:
-    """What the leadership page reads of a run: 30 customers graded A/B/C by every method."""
+def fake_result(captures: dict[str, float], labels: list[str] = LABELS) -> SimpleNamespace:
+    """What the leadership page reads of a run: 30 customers graded in three tiers (``labels``,
+    A/B/C) by every method."""
     ids = pd.Index([f"c{i:02d}" for i in range(30)], name="customer_id")
-    tiers = pd.Categorical(np.repeat(LABELS, 10), categories=LABELS, ordered=True)
+    tiers = pd.Categorical(np.repeat(labels, 10), categories=labels, ordered=True)
     lb = board(captures)
     per_tier = pd.DataFrame([{"method": m, "tier": t, "customers": 10, "churn_rate": 0.1 * (i + 1),
-                              "profit_per_customer": 10.0 - i} for m in captures for i, t in enumerate(LABELS)])
+                              "profit_per_customer": 10.0 - i} for m in captures for i, t in enumerate(labels)])
     empty = pd.DataFrame()
     validation = ValidationResult(
         per_tier=per_tier, leaderboard=lb, metric_intervals=empty, model_effects=empty, model_fit=empty,
@@ -93,3 +94,27 @@ def test_tier_summary_and_early_warning_read_the_named_tables():
     assert list(table["stopped buying (test window)"]) == ["10 %", "20 %", "30 %"]
     assert leadership.early_warning_count(r, "rfm").startswith("**2** of the 10 customers in the top tier")
     assert leadership.what_changed(r, "rfm") == "No earlier quarter in this run to compare with."
+
+
+def test_labels_file_names_and_reasons_are_text_on_the_page():
+    """Tier labels, the data file's name and a method's reason carry payloads: the page shows
+    them as text, and none becomes an element or attribute (issue 16, item 1)."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune as to_html
+
+    from tests.reporting.test_hostile_input import IMG, LINK, QUOTE, SCRIPT, markup_from_payloads, visible_text
+
+    labels = [SCRIPT, IMG, LINK]
+    r = fake_result({"rfm": 0.6, "abc_revenue": 0.4}, labels=labels)
+    r.loaded = SimpleNamespace(source={"file": f"x{IMG}{QUOTE}.csv", "real_data": True}, data_end="2024-12-31")
+    r.notes = []
+    headline = to_html(leadership.headline(r, min_tier_size=5))
+    assumptions = to_html(views.bullets(leadership.assumptions(r)))
+    policy = leadership.policy_table(labels).to_html()
+    reason = to_html(leadership.not_graded_sentence({"rfm": f"RFM: {IMG} {LINK}"}))
+    for page in (headline, assumptions, policy, reason):
+        assert markup_from_payloads(page) == []
+    assert f"the top tier {SCRIPT} holds 10 of 30" in visible_text(headline)
+    assert f"of tier {SCRIPT} stopped buying, against 30 % of tier {LINK}." in visible_text(headline)
+    assert f"Data: x{IMG}{QUOTE}.csv (real data)." in visible_text(assumptions)
+    assert all(label in visible_text(policy) for label in labels)
+    assert f"because {IMG} {LINK}." in visible_text(reason)

@@ -121,3 +121,34 @@ def test_no_report_module_names_a_registered_method():
         tree = ast.parse(Path(module.__file__).read_text())
         named = {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and n.value in METHODS}
         assert not named, f"{module.__name__} names {sorted(named)}"
+
+
+# ------------------------------------------------------------------ text, not markup
+def test_bullets_show_every_line_as_text():
+    """Whatever a note or assumption holds, each line is one list item that reads as the line:
+    no tag, link, math, strike-through, heading, quote or numbered list comes from it."""
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune as to_html
+
+    from segment.reporting.views import bullets
+    from tests.reporting.test_hostile_input import PAYLOADS, Elements, markup_from_payloads
+
+    lines = [*PAYLOADS, "$x$ and ~~y~~ at http://evil.example/", "# heading", "> quote", "1. item", "a & b &amp; <c>",
+             "*not* _emphasis_ `code` \\ back", "monetary_total, US$ 5"]
+    page = to_html(bullets(lines))
+    assert markup_from_payloads(page) == []
+    parsed = Elements()
+    parsed.feed(page)
+    assert [tag for tag, _ in parsed.tags] == ["ul"] + ["li"] * len(lines)
+    items = [t for t in parsed.text if t.strip()]
+    assert items == lines
+
+
+def test_styled_tables_escape_cells_and_column_labels():
+    from segment.reporting.views import styled
+    from tests.reporting.test_hostile_input import IMG, LINK, QUOTE, SCRIPT, markup_from_payloads, visible_text
+
+    table = pd.DataFrame({IMG: [SCRIPT, QUOTE], "share": [0.25, 0.5]})
+    page = styled(table, "t", {"share": "{:.0%}"}).to_html()
+    assert markup_from_payloads(page) == []
+    assert all(p in visible_text(page) for p in (IMG, SCRIPT, QUOTE)) and "25%" in page
+    assert markup_from_payloads(pd.DataFrame({LINK: [IMG]}, index=[SCRIPT])._repr_html_()) == []  # pandas escapes

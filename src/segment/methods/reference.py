@@ -32,14 +32,19 @@ _YAML_WORDS = {"none", "null", "true", "false", "yes", "no", "on", "off", "y", "
 
 # ------------------------------------------------------------------ escaping
 def text(value: Any) -> str:
-    """Plain text for Markdown: characters that would start emphasis, code, links or HTML are
-    escaped (an underscore inside a word, as in ``monetary_total``, is literal already)."""
+    """Any string (a file name, a tier label, a message, a value from the data) as plain text
+    inside Markdown, on one line: nothing in it starts emphasis, code, a link, math or HTML.
+    ``<`` and ``&`` become entities, so no tag or entity survives; ``\\ ` * [ ] ~ $`` are
+    backslash-escaped (no link, image, strike-through or math); ``://`` is escaped, so no bare
+    URL turns into a link. An underscore inside a word (``monetary_total``) is literal already.
+    ``>`` cannot open a tag; a line that starts with data goes through ``paragraph``."""
     s = " ".join(str(value).split())  # one line: a newline would end a table row
     s = s.replace("\\", "\\\\")
-    s = re.sub(r"([`*\[\]])", r"\\\1", s)
+    s = re.sub(r"([`*\[\]~$])", r"\\\1", s)
     s = re.sub(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])", r"\\_", s)
     s = re.sub(r"&(?=[A-Za-z#])", "&amp;", s)
     s = s.replace("<", "&lt;")
+    s = s.replace("://", "\\://")  # a bare http:// address would become a link
     return s
 
 

@@ -7,16 +7,19 @@ grading it is compared with is the one whose class says it is the usual practice
 (``registry.describe(name).usual_practice``). Tiers with fewer than
 ``min_tier_size`` customers are suppressed (their figures blanked) so that no small
 group can be singled out.
+
+Text from the data, the config or a class (tier labels, file names, method names, reasons)
+enters Markdown only through ``segment.methods.reference.text``/``code`` and tables are
+escaped (``policy_table``), so nothing from the input becomes markup on the page; the lines of
+``assumptions`` are plain text, escaped by ``views.bullets`` where they are shown.
 """
 
 from __future__ import annotations
 
-import html
-import re
-
 import numpy as np
 import pandas as pd
 
+from segment.methods.reference import code, text
 from segment.methods.registry import METHODS, by_simplicity, describe, display_name
 from segment.pipeline import PipelineResult
 from segment.validation.leaderboard import not_graded_of
@@ -37,8 +40,8 @@ def method_names() -> dict[str, str]:
 
 
 def plain(method: str) -> str:
-    """A method's plain name, with its code name for cross-reference with the analyst reports."""
-    return f"{display_name(method)} (`{method}`)" if method in METHODS else f"`{method}`"
+    """A method's plain name, with its code name for cross-reference with the analyst reports (Markdown)."""
+    return f"{text(display_name(method))} ({code(method)})" if method in METHODS else code(method)
 
 
 def data_banner(result: PipelineResult) -> str:
@@ -84,27 +87,21 @@ def not_graded_sentence(reasons: dict[str, str]) -> str:
     text when every method graded), with their plain names."""
     if not reasons:
         return ""
-    parts = [(display_name(m), _plain_reason(why)) for m, why in reasons.items()]
+    parts = [(text(display_name(m)), text(_plain_reason(why))) for m, why in reasons.items()]
     (first, why), rest = parts[0], parts[1:]
-    text = f"**Not graded:** the {first} could not grade this data, because {why}"
-    text += "".join(f"; nor could the {name}, because {why}" for name, why in rest)
-    return text + "."
+    out = f"**Not graded:** the {first} could not grade this data, because {why}"
+    out += "".join(f"; nor could the {name}, because {why}" for name, why in rest)
+    return out + "."
 
 
 def _plain_reason(reason: str) -> str:
     """A method's reason without its own short label ("BG/NBD: no customer ..." -> "no customer ...")
-    and the final full stop, to sit inside a sentence."""
-    text = str(reason).strip()
-    label, sep, rest = text.partition(": ")
+    and the final full stop, to sit inside a sentence (plain text: it may quote a library's message)."""
+    reason = str(reason).strip()
+    label, sep, rest = reason.partition(": ")
     if sep and rest and len(label) <= 30 and len(label.split()) <= 3:
-        text = rest
-    return _markdown_text(text.rstrip(". "))
-
-
-def _markdown_text(text: str) -> str:
-    """``text`` shown as it is inside Markdown (the reason may quote a library's message): HTML
-    escaped, and Markdown's markup characters backslash-escaped."""
-    return re.sub(r"([\\`*_{}\[\]#|~])", r"\\\1", html.escape(text, quote=False))
+        reason = rest
+    return reason.rstrip(". ")
 
 
 def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
@@ -116,24 +113,25 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     what = ("the customers of the CDNOW online music store (its real purchase log)"
             if str(source.get("dataset", "")).startswith("cdnow")
             else ("the customers in the data" if source.get("real_data") else "the SYNTHETIC test customers"))
-    text = [f"**Recommendation: grade customers with the {plain(m)}.** It {describe(m).description if m in METHODS else 'ranks customers'}."]
+    lead = (f"**Recommendation: grade customers with the {plain(m)}.** "
+            f"It {text(describe(m).description) if m in METHODS else 'ranks customers'}.")
     why = (f"**Why:** we graded {what} as they stood on {result.origin} and then watched the next "
            f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r.capture)}** of all profit "
            f"in that time (95 % interval {pct(r.ci_low)} to {pct(r.ci_high)}); a random 20 % would make "
            f"20 %, and even perfect hindsight only {pct(r.ceiling)}.")
     usual = usual_practice(result)
     if usual is not None and m != usual[0]:
-        why += f" The usual {describe(usual[0]).usual_practice} made {pct(usual[1])}."
+        why += f" The usual {text(describe(usual[0]).usual_practice)} made {pct(usual[1])}."
     if max(r.ceiling, r.ci_high) > 1:
         why += (" (Above 100 % is possible: loss-making customers pull the total down, so the best customers "
                 "can make more than the net total.)")
     bullets = [why]
     if r.not_clearly_worse:
         bullets.append("**Equally good within the interval** (choose among these on simplicity): "
-                       + ", ".join(display_name(x) for x in r.not_clearly_worse) + ".")
+                       + ", ".join(text(display_name(x)) for x in r.not_clearly_worse) + ".")
     if r.clearly_worse:
         bullets.append("**Clearly worse** (the gap to the recommendation is beyond the interval): "
-                       + ", ".join(display_name(x) for x in r.clearly_worse) + ".")
+                       + ", ".join(text(display_name(x)) for x in r.clearly_worse) + ".")
     reasons = not_graded(result)
     if reasons:
         bullets.append(not_graded_sentence(reasons))
@@ -144,15 +142,15 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     per = per[(per["method"] == m) & (per["customers"] >= min_tier_size)].set_index("tier")
     if len(per) >= 2:
         first, last = per.index[0], per.index[-1]
-        bullets.append(f"**Tiers:** today ({result.config.as_of}) the top tier {labels[0]} holds {n_top:,} of "
+        bullets.append(f"**Tiers:** today ({result.config.as_of}) the top tier {text(labels[0])} holds {n_top:,} of "
                        f"{n:,} customers ({pct(n_top / n if n else float('nan'))}). In the test window "
-                       f"{pct(per.loc[first, 'churn_rate'])} of tier {first} stopped buying, against "
-                       f"{pct(per.loc[last, 'churn_rate'])} of tier {last}.")
+                       f"{pct(per.loc[first, 'churn_rate'])} of tier {text(first)} stopped buying, against "
+                       f"{pct(per.loc[last, 'churn_rate'])} of tier {text(last)}.")
     ew = result.validation.early_warning
     n_warn = int((ew["method"] == m).sum()) if len(ew) else 0
     bullets.append(f"**Early warning:** {n_warn:,} top-tier customers show falling activity now; the analyst "
                    "report lists them for follow-up.")
-    return "\n\n".join([text[0], *[f"- {b}" for b in bullets]])
+    return "\n\n".join([lead, *[f"- {b}" for b in bullets]])
 
 
 def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.DataFrame:
@@ -193,8 +191,10 @@ def tier_summary_intro(result: PipelineResult, method: str, min_tier_size: int) 
 
 
 def policy_table(labels: list[str]):
-    """``policy_for`` as a left-aligned table without the row numbers (for the report)."""
-    return (policy_for(labels).style.hide(axis="index").set_uuid("policy")
+    """``policy_for`` as a left-aligned table without the row numbers (for the report); cells and
+    headers HTML-escaped (the tier labels come from the config)."""
+    return (policy_for(labels).style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
+            .set_uuid("policy")
             .set_properties(**{"text-align": "left"})
             .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
 
@@ -228,15 +228,16 @@ def what_changed(result: PipelineResult, method: str) -> str:
     if summ is None or summ.empty or (summ["method"] == method).sum() == 0:
         return "No earlier quarter in this run to compare with."
     last = summ[summ["method"] == method].iloc[-1]
-    text = (f"Between {last['origin_from']} and {last['origin_to']}, {pct(last['stable_share'])} of existing customers "
-            f"kept their tier, {pct(last['up_share'])} moved up and {pct(last['down_share'])} moved down; "
-            f"{int(last['new_customers']):,} new customers arrived")
+    out = (f"Between {text(last['origin_from'])} and {text(last['origin_to'])}, {pct(last['stable_share'])} of existing "
+           f"customers kept their tier, {pct(last['up_share'])} moved up and {pct(last['down_share'])} moved down; "
+           f"{int(last['new_customers']):,} new customers arrived")
     if int(last.get("left_customers", 0) or 0):
-        text += f" and {int(last['left_customers']):,} left the graded population"
-    return text + ". An A grade is not for life: the analyst report has the full movement table."
+        out += f" and {int(last['left_customers']):,} left the graded population"
+    return out + ". An A grade is not for life: the analyst report has the full movement table."
 
 
 def assumptions(result: PipelineResult) -> list[str]:
+    """What the figures rest on, one plain-text line each (not Markdown: ``views.bullets`` shows them)."""
     a = result.features.attrs.get("assumptions", {})
     if "gross_margin" in a:
         profit = (f"Profit is estimated: the data has no costs, so profit = {a['gross_margin']:.0%} of revenue"

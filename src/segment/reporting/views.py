@@ -4,6 +4,10 @@ Notebooks call these and display the result; nothing here prints. The sections t
 one method come from the method's class (``report_sections``, read through
 ``registry.describe``): ``method_sections`` yields them for every graded method, so no
 notebook or view names a method.
+
+Nothing from the input becomes markup: text from a file, the config or the data enters
+Markdown only escaped (``segment.methods.reference.text``; ``bullets`` for lists of plain
+lines), and tables are shown as DataFrames (pandas escapes them) or through ``styled``.
 """
 
 from __future__ import annotations
@@ -17,10 +21,24 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from segment.methods.reference import code, text
+from segment.methods.reference import code, paragraph, text
 from segment.methods.registry import METHODS, describe
 from segment.pipeline import PipelineResult, load_result, run_pipeline
 from segment.reporting import plots
+
+
+def bullets(lines) -> str:
+    """Plain-text lines (notes, assumptions; they may quote file names, labels or messages) as a
+    Markdown list, each line escaped so that nothing in it becomes markup."""
+    return "\n".join(f"- {paragraph(text(line))}" for line in lines)
+
+
+def styled(table: pd.DataFrame, uuid: str, formats: dict[str, str] | None = None):
+    """``table`` as a Styler without the row numbers, every cell and column label HTML-escaped
+    (a Styler, unlike a DataFrame, shows its text as markup unless told); ``formats``: column ->
+    format string."""
+    return (table.style.hide(axis="index").format(formats, escape="html").format_index(escape="html", axis=1)
+            .set_uuid(uuid))
 
 
 def load_or_run(run_dir: str, config: str) -> PipelineResult:
@@ -236,12 +254,12 @@ def key_numbers(result: PipelineResult) -> str:
 
 
 def method_notes(result: PipelineResult, method: str | None = None) -> str:
-    """The run's notes on how methods behaved on this data, as a Markdown list (empty text
-    when there are none); only ``method``'s notes when given."""
+    """The run's notes on how methods behaved on this data, as a Markdown list (``bullets``;
+    empty text when there are none); only ``method``'s notes when given."""
     notes = getattr(result, "method_notes", None) or []
     if method is not None:
         notes = [n for n in notes if n.startswith(f"{method} ")]
-    return "\n".join(f"- {n}" for n in notes)
+    return bullets(notes)
 
 
 def data_banner(result: PipelineResult) -> str:

@@ -3,8 +3,11 @@ prints or plots)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
+from segment.methods.reference import paragraph, text
 from segment.tuning.grid import weights_text
 from segment.tuning.search import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED, TuningResult
 
@@ -19,8 +22,8 @@ def design_markdown(r: TuningResult) -> str:
     s = r.settings
     folds = r.tables["folds"]
     lines = [
-        f"- **Objective**: {s.objective_text} (higher is better), over the weights of "
-        f"{', '.join(s.indicators)} on a grid of step {s.grid_step:g} ({len(r.tables['grid'])} candidates).",
+        f"- **Objective**: {text(s.objective_text)} (higher is better), over the weights of "
+        f"{text(', '.join(s.indicators))} on a grid of step {s.grid_step:g} ({len(r.tables['grid'])} candidates).",
         f"- **Search folds** (the weights are chosen here): "
         + "; ".join(f"as of {o}, outcomes to {e}" for o, e, role in
                     zip(folds["origin"], folds["outcome_window_end"], folds["role"]) if role == "fold") + ".",
@@ -28,12 +31,12 @@ def design_markdown(r: TuningResult) -> str:
         f"{folds.loc[folds['role'] == 'judged', 'outcome_window_end'].iloc[0]}): never read by the search; every "
         "fold's outcome window ends on or before it.",
         f"- **Constraints**: weights non-negative, summing to one"
-        + (f"; minimum weights {s.min_weight}" if s.min_weight else "")
-        + (f"; fixed weights {s.fixed_weights}" if s.fixed_weights else "")
+        + (f"; minimum weights {text(s.min_weight)}" if s.min_weight else "")
+        + (f"; fixed weights {text(s.fixed_weights)}" if s.fixed_weights else "")
         + (f"; tier share at most {s.max_tier_share}" if s.max_tier_share else "")
         + (f"; tier share at least {s.min_tier_share}" if s.min_tier_share else "") + ".",
     ]
-    return "\n".join(lines + [f"- {n}" for n in r.notes])
+    return "\n".join(lines + [f"- {paragraph(text(n))}" for n in r.notes])
 
 
 def headline_markdown(r: TuningResult) -> str:
@@ -89,4 +92,5 @@ def differences_view(r: TuningResult) -> pd.DataFrame:
 
 
 def fragment_markdown(r: TuningResult) -> str:
-    return "```yaml\n" + r.fragment + "```"
+    fence = "`" * max(3, 1 + max((len(m) for m in re.findall(r"`+", r.fragment)), default=0))
+    return f"{fence}yaml\n" + r.fragment + fence
