@@ -220,3 +220,32 @@ def test_an_oserror_without_a_usable_file_name_is_handled(tmp_path):
     assert write_failure(OSError(errno.EACCES, "Permission denied", 3), folder) is None
     assert write_failure(OSError(errno.ENOSPC, "No space left on device", str(folder / "x")), folder) == (
         "No space left on device", str(folder / "x"))
+
+
+def test_the_final_name_is_reserved_when_the_run_starts(tmp_path):
+    """Two runs in flight at once (report-all runs one config twice) get different final names,
+    each known from the start; nothing visible appears before a run succeeds."""
+    (tmp_path / f".r-{STAMP}-3.partial").mkdir()  # a stopped run's folder keeps its name too
+    first = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()
+    second = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()
+    third = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()
+    assert [run.target.name for run in (first, second, third)] == [f"r-{STAMP}", f"r-{STAMP}-2", f"r-{STAMP}-4"]
+    assert [run.tmp.name for run in (first, second, third)] == [f".{run.target.name}.partial"
+                                                                for run in (first, second, third)]
+    assert all(name.startswith(".") for name in entries(tmp_path))
+    assert second.succeed() == second.target == second.final
+    assert third.succeed() == third.target and first.succeed() == first.target
+    assert entries(tmp_path) == sorted([f".r-{STAMP}-3.partial", f"r-{STAMP}", f"r-{STAMP}-2", f"r-{STAMP}-4"])
+
+
+def test_a_reserved_name_taken_by_something_else_is_never_overwritten(tmp_path):
+    run = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()
+    other = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()  # holds -2
+    (run.tmp / "index.html").write_text("ours")
+    run.target.mkdir()  # made by hand (an empty folder: a plain rename would replace it)
+    (tmp_path / f"r-{STAMP}-3").write_text("a file")
+    moved = []
+    final = run.succeed(on_moved=lambda reserved, new: moved.append((reserved, new, (run.tmp / "index.html").exists())))
+    assert moved == [(tmp_path / f"r-{STAMP}", tmp_path / f"r-{STAMP}-4", True)]  # called before the rename
+    assert final == run.final == run.target == tmp_path / f"r-{STAMP}-4" and (final / "index.html").read_text() == "ours"
+    assert entries(tmp_path / f"r-{STAMP}") == [] and other.tmp.is_dir()

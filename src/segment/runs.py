@@ -3,8 +3,12 @@
 ``with RunFolder(parent, name) as run:`` writes into ``run.tmp`` (a hidden
 ``parent/.<name>-<stamp>.partial``); on success it is renamed to ``run.final`` =
 ``parent/<name>-<stamp>`` (an atomic rename on one file system), so an unfinished run
-never leaves a folder that looks complete. If the final name exists (two runs in the
-same second), a numeric suffix is added: nothing existing is ever replaced.
+never leaves a folder that looks complete. The final name is chosen when the run starts
+(``run.target``, so what the run writes can name the folder it will be): the first of
+``<name>-<stamp>``, ``-2``, ``-3``… that neither exists nor is reserved by another run's
+``.<that name>.partial`` (made with an atomic ``mkdir``: two runs in the same second never
+get the same name). Should something other than a run take that name before the end, the
+run moves to a free one (``succeed``'s ``on_moved``): nothing existing is ever replaced.
 
 On failure (``RunFolder.fail``) the folder keeps the evidence: ``error.txt`` (the message,
 then the traceback) and ``manifest.json`` (what was known so far, ``"status": "failed"``),
@@ -31,7 +35,7 @@ import os
 import re
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from segment.errors import Problem, ReportsFolderError
 
@@ -70,6 +74,33 @@ def free_name(parent: Path, base: str) -> Path:
         n += 1
         candidate = parent / f"{base}-{n}"
     return candidate
+
+
+def _taken(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
+
+
+def _names(parent: Path, base: str):
+    """(final, hidden working folder) for ``base``, ``base-2``, ``-3``… whose final name is free."""
+    n = 1
+    while True:
+        name = base if n == 1 else f"{base}-{n}"
+        if not _taken(parent / name):
+            yield parent / name, parent / f".{name}.partial"
+        n += 1
+
+
+def reserve(parent: Path, base: str) -> tuple[Path, Path]:
+    """(working folder, final name): the first free name of ``_names`` whose hidden
+    ``.<name>.partial`` this call creates (``mkdir`` is atomic, so two runs never reserve
+    the same name)."""
+    for final, partial in _names(parent, base):
+        try:
+            partial.mkdir()
+            return partial, final
+        except FileExistsError:  # another run's (or a stopped run's) working folder
+            pass
+    raise AssertionError("unreachable")  # _names never ends
 
 
 def _text(name: Any) -> str:
@@ -116,6 +147,8 @@ class RunFolder:
         if (self.parent / self.base).resolve().parent != self.parent.resolve():  # belt and braces
             raise ValueError(f"output_name: {name!r} would put the run folder outside {self.parent}")
         self.tmp: Path | None = None
+        #: the name the folder gets on success, reserved on entering (module docstring)
+        self.target: Path | None = None
         self.final: Path | None = None
         self.failed: Path | None = None
         #: succeed() or fail() has run
@@ -124,10 +157,9 @@ class RunFolder:
     def __enter__(self) -> "RunFolder":
         try:
             self.parent.mkdir(parents=True, exist_ok=True)
-            self.tmp = free_name(self.parent, f".{self.base}.partial")
-            self.tmp.mkdir()
+            self.tmp, self.target = reserve(self.parent, self.base)
         except OSError as exc:  # nothing was created: nothing to keep
-            self.tmp = None
+            self.tmp = self.target = None
             raise ReportsFolderError([Problem(str(self.parent), "", f"cannot create the run folder {self.base}: "
                                               f"{exc.strerror or exc} (check that the reports folder is writable "
                                               "and has free space)")]) from exc
@@ -142,16 +174,28 @@ class RunFolder:
             raise error from exc
         return None
 
-    def succeed(self) -> Path:
-        """Rename the finished folder into place (``self.final``)."""
-        assert self.tmp is not None and not self.closed
-        final = free_name(self.parent, self.base)
+    def succeed(self, on_moved: Callable[[Path, Path], None] | None = None) -> Path:
+        """Rename the finished folder into place (``self.final``): to ``self.target``, unless
+        something other than a run took that name meanwhile; then to a free name, after
+        ``on_moved(target, new)`` has corrected what in ``self.tmp`` names the target."""
+        assert self.tmp is not None and self.target is not None and not self.closed
+        final = self.target
         try:
+            if _taken(final):
+                final = self._unreserved_name()
+                if on_moved is not None:
+                    on_moved(self.target, final)
+                self.target = final
             os.rename(self.tmp, final)
         except OSError as exc:
             raise self.fail(exc) from exc
         self.final, self.closed = final, True
         return final
+
+    def _unreserved_name(self) -> Path:
+        """The first of ``base``, ``base-2``… neither taken nor reserved by another run."""
+        return next(final for final, partial in _names(self.parent, self.base)
+                    if partial == self.tmp or not _taken(partial))
 
     def fail(self, exc: BaseException, record: dict[str, Any] | None = None) -> BaseException:
         """Keep the evidence of a run that stopped with ``exc`` (module docstring) and return the

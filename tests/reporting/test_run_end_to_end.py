@@ -195,3 +195,69 @@ def test_every_report_is_offline_and_titled(two_runs):
         title = "segment run: quick-cdnow-sample" if page.stem == "index" else \
             f"{NOTEBOOKS[page.stem][0]} — quick-cdnow-sample"
         assert parsed.title == title, page.name
+
+
+def _texts(notebook) -> list[str]:
+    """The text every cell printed or displayed, in order (figures left out; object addresses
+    in a repr, ``<Styler at 0x…>``, differ from one kernel to the next)."""
+    return [re.sub(r" at 0x[0-9a-f]+>", " at 0x…>", o.get("text", "") if o.get("output_type") == "stream" else
+                   "".join(str(v) for k, v in sorted(o.get("data", {}).items()) if k.startswith("text/")))
+            for c in notebook.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+
+
+def test_a_kept_notebook_runs_again_on_the_finished_folder(two_runs, tmp_path):
+    """The executed notebooks record the finished folder as run_dir, not the hidden .partial
+    folder they ran in (renamed at the end); the analyst pages show that value, and a kept
+    notebook runs again, with the parameters it records, on the finished folder."""
+    import html
+
+    import papermill as pm
+
+    _, first, _, _ = two_runs
+    for path in sorted((first / "notebooks").glob("*.ipynb")):
+        executed = nbformat.read(path, as_version=4)
+        assert executed.metadata["papermill"]["parameters"]["run_dir"] == str(first), path.name
+        assert executed.metadata["papermill"]["output_path"] == str(path), path.name
+        injected = [c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and f'run_dir = "{first}"\n' in injected[0], path.name
+        assert ".partial" not in path.read_text(encoding="utf-8"), path.name
+    for page in ("data_audit", "grading_comparison", "validation"):  # analyst pages show the injected cell
+        text = html.unescape(re.sub(r"<[^>]+>", "", (first / f"{page}.html").read_text(encoding="utf-8")))
+        assert f'run_dir = "{first}"' in text and ".partial" not in text, page
+    kept = first / "notebooks" / "leadership_summary.ipynb"
+    recorded = nbformat.read(kept, as_version=4)
+    again = tmp_path / "leadership_summary.ipynb"
+    pm.execute_notebook(str(kept), str(again), parameters=dict(recorded.metadata["papermill"]["parameters"]),
+                        kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
+    rerun = nbformat.read(again, as_version=4)
+    assert rerun.metadata["papermill"]["parameters"]["run_dir"] == str(first)
+    assert _texts(rerun) == _texts(recorded)  # the same result, read from the finished folder
+
+
+def test_a_final_name_taken_meanwhile_is_recorded_where_the_run_went(tmp_path, monkeypatch):
+    """Something other than a run takes the reserved name before the end: the run goes to a
+    free name, and its notebooks and pages record that one (nothing is overwritten)."""
+    import html
+
+    import yaml
+
+    from segment.reporting import run as run_module
+
+    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg["report"] = {"notebooks": ["data_audit"]}  # (data_audit takes no other report: setting)
+    config = tmp_path / "quick.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    real_write_index = run_module.write_index
+
+    def write_index_then_take_the_name(folder, *args):
+        real_write_index(folder, *args)
+        (folder.parent / folder.name.removeprefix(".").removesuffix(".partial")).mkdir()  # made by hand
+
+    monkeypatch.setattr(run_module, "write_index", write_index_then_take_the_name)
+    final = run_config(config, tmp_path / "reports", progress=lambda m: None)
+    taken = [p for p in (tmp_path / "reports").iterdir() if p != final]
+    assert len(taken) == 1 and list(taken[0].iterdir()) == [] and final.name == f"{taken[0].name}-2"
+    executed = nbformat.read(final / "notebooks" / "data_audit.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"]["run_dir"] == str(final)
+    text = html.unescape(re.sub(r"<[^>]+>", "", (final / "data_audit.html").read_text(encoding="utf-8")))
+    assert f'run_dir = "{final}"' in text and f'run_dir = "{taken[0]}"' not in text

@@ -36,10 +36,12 @@ def notebook_parameters(name: str, run_tmp: Path, report: dict[str, Any] | None 
 
 
 def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], pool: KernelPool | None = None,
-                     report: dict[str, Any] | None = None) -> Path:
+                     report: dict[str, Any] | None = None, final: Path | None = None) -> Path:
     """Execute ``notebooks/<name>.ipynb`` with ``run_dir`` and its ``report:`` settings
     (``notebook_parameters``) into ``run_tmp/notebooks/``: on a pooled kernel if ``pool`` is
-    given, else in a new kernel that is shut down afterwards."""
+    given, else in a new kernel that is shut down afterwards. It reads ``run_tmp``; once it
+    ran, it records ``run_dir = final`` (where ``run_tmp`` will be when the run is done:
+    ``record_run_dir``), so the kept notebook can be run again."""
     import copy
 
     import papermill as pm
@@ -68,8 +70,31 @@ def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], 
             f"notebook {name} failed in cell {exc.exec_count} ({exc.ename}: {exc.evalue}); "
             f"the executed notebook with the error is kept at {out}"
         ) from exc
+    if final is not None:
+        record_run_dir(out, run_tmp, final)
     progress(f"executed {name} ({time.perf_counter() - t:.1f} s)")
     return out
+
+
+def record_run_dir(notebook: Path, old: Path, new: Path) -> Path:
+    """Make the executed ``notebook``, run with ``run_dir = old``, record ``run_dir = new``:
+    papermill's injected-parameters cell (written again by papermill's own translator), its
+    ``parameters`` metadata and ``output_path``. The outputs are kept as they are."""
+    import nbformat
+    from papermill.translators import translate_parameters
+
+    nb = nbformat.read(notebook, as_version=4)
+    meta = nb.metadata["papermill"]
+    if meta["parameters"].get("run_dir") != str(old):
+        raise ValueError(f"{notebook} ran with run_dir {meta['parameters'].get('run_dir')!r}, not {str(old)!r}")
+    meta["parameters"]["run_dir"] = str(new)
+    output = Path(meta.get("output_path") or "")
+    if output.is_relative_to(old):
+        meta["output_path"] = str(new / output.relative_to(old))
+    for cell in nb.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.source = translate_parameters("python3", "python", meta["parameters"], "Parameters")
+    return atomic_write(notebook, lambda p: nbformat.write(nb, p))
 
 
 #: the HTML template of every report (``templates/segment_offline.html.j2``: nothing from the network)

@@ -7,7 +7,9 @@ Order of work (each step's files land in the run folder's temporary name first):
    ``validation/*.csv`` (per-tier outcomes, leaderboard, ...).
 3. Notebooks are executed by papermill with ``run_dir`` and the ``report:`` settings each
    notebook declares in its parameters cell (``notebook_params.parameters_for``), kept as
-   ``notebooks/*.ipynb``, and converted to HTML: analyst versions with code, the
+   ``notebooks/*.ipynb`` recording as ``run_dir`` the folder's final name (reserved when the
+   run starts, ``RunFolder.target``), so a kept notebook runs again on the finished folder,
+   and converted to HTML: analyst versions with code, the
    leadership version without code (``--no-input``) (``reporting.execute``). They run on a
    small pool of warm Python kernels (``reporting.kernels.KernelPool``): a kernel imports
    the report modules once and every notebook starts in a fresh namespace (``%reset``;
@@ -49,7 +51,7 @@ from segment.export import atomic_write
 from segment.paths import REPORTS_DIR
 from segment.pipeline import run_pipeline
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
-from segment.reporting.execute import NotebookFailed, execute_notebook, to_html
+from segment.reporting.execute import NotebookFailed, execute_notebook, record_run_dir, to_html
 from segment.reporting.kernels import KernelPool
 from segment.reporting.manifest import input_record, manifest, started_record, write_index, write_tables
 from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
@@ -143,12 +145,11 @@ class Reporter:
         pending: _Pending | None = None
 
         def job(name: str) -> tuple[Path, float, float]:
-            t = time.perf_counter()
+            t = time.perf_counter()  # it reads run.tmp and records run.target, the folder's name once done
             nb = execute_notebook(name, run.tmp, lambda m: self._say(f"{config.output_name}: {m}"), self.pool,
-                                  report=config.report)
+                                  report=config.report, final=run.target)
             t_exec = time.perf_counter() - t
-            title, audience = NOTEBOOKS[name]
-            to_html(nb, run.tmp / f"{name}.html", with_code=audience == "analyst", title=f"{title} — {config.output_name}")
+            _render(nb, name, run.tmp, config)
             return nb, t_exec, time.perf_counter() - t - t_exec
 
         run.__enter__()  # ReportsFolderError when it cannot be made
@@ -192,7 +193,7 @@ class Reporter:
             record["shared_work"] = self.cache.summary()
             atomic_write(run.tmp / "manifest.json",
                          lambda p: p.write_text(json.dumps(record, indent=2, default=str) + "\n"))
-            run.succeed()
+            run.succeed(on_moved=lambda reserved, final: self._moved(pending, reserved, final))
             self._closed(pending)
         except BaseException as exc:
             error = self.abandon(pending, exc)
@@ -205,6 +206,15 @@ class Reporter:
             raise error from exc
         self._say(f"done: {run.final / 'index.html'}")
         return run.final
+
+    def _moved(self, pending: _Pending, reserved: Path, final: Path) -> None:
+        """The reserved final name was taken by something other than a run: the notebooks
+        record ``final`` instead, and their pages are made again to show it."""
+        self._say(f"{pending.config.output_name}: {reserved.name} appeared meanwhile; the run goes to {final.name}")
+        for name in pending.names:
+            notebook = pending.run.tmp / "notebooks" / f"{name}.ipynb"
+            record_run_dir(notebook, reserved, final)
+            _render(notebook, name, pending.run.tmp, pending.config)
 
     def abandon(self, pending: _Pending, exc: BaseException) -> BaseException:
         """Close ``pending``'s folder after ``exc`` (``RunFolder.fail``) once its notebooks have
@@ -232,6 +242,12 @@ class Reporter:
         with contextlib.suppress(ValueError):
             self._open.remove(pending)
 
+
+def _render(notebook: Path, name: str, folder: Path, config: RunConfig) -> Path:
+    """``folder/<name>.html`` from the executed ``notebook``: with code for analysts."""
+    title, audience = NOTEBOOKS[name]
+    return to_html(notebook, folder / f"{name}.html", with_code=audience == "analyst",
+                   title=f"{title} — {config.output_name}")
 
 
 def run_config(config_path: RunConfig | str | Path, reports_dir: str | Path = REPORTS_DIR, *,
