@@ -48,6 +48,7 @@ CASES: dict[str, tuple[object, list[str], list[str]]] = {
     "month 13": (patched(("as_of", "1998-13-30")), [], ["as_of: '1998-13-30' is not a date"]),
     "unknown k-means parameter": (patched(("methods.kmeans.n_clusterz", 5)), [], ["methods.kmeans.n_clusterz: unknown parameter"]),
     "report key typo": (patched(("report.min_tier_sze", 10)), [], ["report.min_tier_sze: not a parameter of the report notebooks"]),
+    "report key of a notebook that does not run": (patched(("report.notebooks", ["data_audit"]), ("report.min_tier_size", 10)), [], ["report.min_tier_size: a parameter of leadership_summary only, which this config does not run"]),
     "report value of the wrong type": (patched(("report.min_tier_size", "ten")), [], ["report.min_tier_size: expected int"]),
     "unknown report notebook": (patched(("report.notebooks", ["leadership", "validation"])), [], ["report.notebooks: 'leadership' is not a report notebook"]),
     "unknown top-level key": (patched(("horizon", 90)), [], ["horizon: unknown key"]),

@@ -323,9 +323,14 @@ def _check_report(report: Any, problems: _Problems, has_tuning: bool) -> None:
         if key == "notebooks":
             continue
         if key not in declared:
-            known = sorted(set(report_parameters(list(NOTEBOOKS))))
-            problems.add(f"report.{key}", "not a parameter of the report notebooks that run "
-                                          f"(allowed: notebooks, {', '.join(known)})")
+            every = report_parameters(list(NOTEBOOKS))
+            if key in every:  # declared by a notebook this config does not run
+                owners = ", ".join(p.notebook for p in every[key])
+                problems.add(f"report.{key}", f"a parameter of {owners} only, which this config does not run "
+                                              "(report.notebooks)")
+            else:
+                problems.add(f"report.{key}", "not a parameter of the report notebooks that run "
+                                              f"(allowed: notebooks, {', '.join(sorted(every))})")
             continue
         for p in declared[key]:
             if not type_matches(value, p.type):

@@ -41,7 +41,7 @@ def recommend(board: pd.DataFrame) -> Recommendation | None:
     methods = method_rows(board).sort_values(HEADLINE, ascending=False)
     if methods.empty:
         return None
-    worse_flag = methods["clearly_worse_than_best"].astype(bool)
+    worse_flag = methods["clearly_worse_than_best"].fillna(False).astype(bool)  # no intervals (n_boot 0): unknown
     best = methods.iloc[0]
     ceiling = board.loc[board["method"] == CEILING, HEADLINE]
     return Recommendation(
