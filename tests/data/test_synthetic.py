@@ -11,14 +11,7 @@ from segment.data.synthetic import accounts_for_transactions, generate_b2b
 from segment.data.truth import ground_truth
 from segment.features import build_features
 from segment.schema import TRANSACTION_DTYPES, check_transaction_frame
-
-KW = {"start": "2021-01-01", "end": "2023-12-31"}
-AS_OF = "2022-12-31"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return generate_b2b(3000, random_state=7, **KW)
+from tests.data.conftest import AS_OF, KW  # the shared book is the ``data`` fixture
 
 
 def test_same_seed_identical_other_seed_different(data):

@@ -10,16 +10,8 @@ import pandas as pd
 import pytest
 
 from segment.data import synthetic
-from segment.data.synthetic import generate_b2b
 from segment.data.truth import ground_truth
-
-KW = {"start": "2021-01-01", "end": "2023-12-31"}
-AS_OF = "2022-12-31"
-
-
-@pytest.fixture(scope="module")
-def data():
-    return generate_b2b(3000, random_state=7, **KW)
+from tests.data.conftest import AS_OF, KW  # the shared book is the ``data`` fixture
 
 
 def test_ground_truth_agrees_with_transactions(data):
