@@ -11,7 +11,7 @@ import pytest
 
 from segment.data import synthetic
 from segment.data.truth import ground_truth
-from tests.data.conftest import AS_OF, KW  # the shared book is the ``data`` fixture
+from tests.data.conftest import AS_OF  # the shared book is the ``data`` fixture
 
 
 def test_ground_truth_agrees_with_transactions(data):
