@@ -27,7 +27,8 @@ from IPython.display import Markdown, display
 from segment.reporting import leadership, plots, views
 
 result = views.load_or_run(run_dir, config)
-method = result.validation.recommended.method
+advice = leadership.recommendation(result)  # validation's (docs/VALIDATION.md): the simplest not clearly worse
+method = advice.method
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}"
 
 # %%
@@ -40,7 +41,7 @@ display(Markdown(leadership.data_banner(result)))
 display(Markdown(leadership.headline(result, min_tier_size)))
 
 # %%
-display(plots.leaderboard_intervals(result.validation.leaderboard, title="How much of the next period's profit each grading's top 20 % made", source=source, labels=leadership.method_names()))
+display(plots.paired_differences(result.validation.leaderboard, title="How far each grading trails the best at picking next period's profit", source=source, labels=leadership.method_names(), recommended=method, margin=advice.margin))
 
 # %% [markdown]
 # ## The tiers of the recommended grading: size and worth
@@ -52,19 +53,19 @@ display(Markdown(leadership.tier_summary_intro(result, method, min_tier_size)))
 display(leadership.tier_summary(result, method, min_tier_size))
 
 # %%
-display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method)))
+display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method), min_tier_size=min_tier_size))
 
 # %% [markdown]
 # ## Early warning
 
 # %%
-display(Markdown(leadership.early_warning_count(result, method)))
+display(Markdown(leadership.early_warning_count(result, method, min_tier_size)))
 
 # %% [markdown]
 # ## What changed since last quarter
 
 # %%
-display(Markdown(leadership.what_changed(result, method)))
+display(Markdown(leadership.what_changed(result, method, min_tier_size)))
 
 # %% [markdown]
 # ## Policy per tier (as the sources suggest)

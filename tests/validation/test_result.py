@@ -1,5 +1,6 @@
 """The recommendation is decided once, from the leaderboard: the best graded method by the
-headline, and who is (not) clearly worse; without intervals nobody is clearly worse."""
+headline, who is (not) clearly worse (beyond the margin and the paired interval), and the
+simplest of those not clearly worse."""
 
 from __future__ import annotations
 
@@ -26,6 +27,19 @@ def test_the_best_method_by_the_headline_and_who_is_clearly_worse():
     assert r.not_clearly_worse + r.clearly_worse == ("bad",)
 
 
-def test_without_intervals_nobody_is_clearly_worse():
-    r = recommend(board(0))
-    assert r.method == "good" and r.clearly_worse == () and r.not_clearly_worse == ("bad",)
+def test_without_intervals_the_difference_alone_decides():
+    r = recommend(board(0))  # n_boot 0: no paired intervals (they are NA, not an error)
+    assert r.method == r.best == "good"
+    assert r.captures["good"] - r.captures["bad"] > 0.02 and r.clearly_worse == ("bad",)
+
+
+def test_the_simplest_method_not_clearly_worse_is_recommended():
+    """A registered method's simplicity breaks the near-tie (abc 1 before rfm 5), and the
+    margin decides what is near."""
+    b = board(200).replace({"method": {"good": "rfm", "bad": "abc_revenue"}})
+    row = b.set_index("method").loc["abc_revenue"]
+    assert row["diff_vs_best"] < 0
+    assert recommend(b, practical_margin=1.0).method == "abc_revenue"  # within any margin: the simplest
+    clearly = row["diff_vs_best_ci_high"] < 0  # beyond a zero margin only if its interval excludes zero
+    assert recommend(b, practical_margin=0.0).method == ("rfm" if clearly else "abc_revenue")
+    assert recommend(b.assign(diff_vs_best_ci_high=-0.001), practical_margin=0.0).method == "rfm"

@@ -4,9 +4,16 @@ Every figure comes from the pipeline result: the recommendation as validation de
 (``result.validation.recommended``, from ``validation/leaderboard.csv``), tier sizes from the
 grading at the grading date, churn and profit by tier from ``validation/per_tier.csv``. The
 grading it is compared with is the one whose class says it is the usual practice
-(``registry.describe(name).usual_practice``). Tiers with fewer than
-``min_tier_size`` customers are suppressed (their figures blanked) so that no small
-group can be singled out.
+(``registry.describe(name).usual_practice``).
+
+The recommendation is validation's (``validation.result.recommend``: the simplest method not
+clearly worse than the highest-scoring one, with the practical margin of ``validation:``);
+this page says it in words (``why_recommended``).
+
+Small cells: a tier with fewer than ``min_tier_size`` customers is never described by its own
+figures. Its table row is blank, sentences say "fewer than N customers" instead of its count,
+share or the counts inside it, and the tier figure leaves it out. (Tiers are not merged: a
+merged row would describe a tier the grading does not have.)
 
 Text from the data, the config or a class (tier labels, file names, method names, reasons)
 enters Markdown only through ``segment.methods.reference.text``/``code`` and tables are
@@ -66,6 +73,25 @@ def recommendation(result: PipelineResult) -> Recommendation:
     return advice
 
 
+def why_recommended(r: Recommendation) -> str:
+    """One plain sentence (Markdown) saying why ``r.method`` is recommended."""
+    margin = f"{100 * r.margin:g} percentage points"
+    if r.method != r.best:
+        return (f"The {text(display_name(r.best))} scored highest ({pct(r.captures[r.best])}), but the "
+                f"{text(display_name(r.method))} made {pct(r.capture)}, which is not clearly worse "
+                f"(within the interval or within {margin}), and it is simpler to run and to explain, so we "
+                "recommend the simpler one.")
+    if r.not_clearly_worse:
+        return (f"It scored highest, and none of the gradings about as good as it (within the interval or "
+                f"within {margin}) is simpler.")
+    return f"It scored highest, and every other grading is clearly worse (by more than {margin})."
+
+
+def count_or_fewer(n: int, min_tier_size: int) -> str:
+    """``n`` formatted, or "fewer than N" when it is a small cell (0 < n < ``min_tier_size``)."""
+    return f"fewer than {min_tier_size:,}" if 0 < n < min_tier_size else f"{n:,}"
+
+
 def usual_practice(result: PipelineResult) -> tuple[str, float] | None:
     """(method, top-20 % profit capture) of the graded grading that most businesses use today
     (its class says so: ``describe(name).usual_practice``; the simplest if several); None when
@@ -105,33 +131,37 @@ def _plain_reason(reason: str) -> str:
 
 
 def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
-    """The one-page answer: which grading, why (in plain words, with the interval), and the
-    few figures a reader needs -- top tier, churn by tier, early warning."""
-    r = recommendation(result)
-    m, h = r.method, result.config.horizon_days
+    """The one-page answer: which grading (validation's recommendation), why (in plain words, with the interval),
+    and the few figures a reader needs -- top tier, churn by tier, early warning; small tiers
+    (under ``min_tier_size`` customers) are never described by their own figures."""
+    r = c = recommendation(result)
+    m, h = c.method, result.config.horizon_days
     source = result.loaded.source
     what = ("the customers of the CDNOW online music store (its real purchase log)"
             if str(source.get("dataset", "")).startswith("cdnow")
             else ("the customers in the data" if source.get("real_data") else "the SYNTHETIC test customers"))
     lead = (f"**Recommendation: grade customers with the {plain(m)}.** "
-            f"It {text(describe(m).description) if m in METHODS else 'ranks customers'}.")
+            f"It {text(describe(m).description) if m in METHODS else 'ranks customers'}. {why_recommended(c)}")
     why = (f"**Why:** we graded {what} as they stood on {result.origin} and then watched the next "
-           f"{h} days. The 20 % of customers this grading ranked highest made **{pct(r.capture)}** of all profit "
-           f"in that time (95 % interval {pct(r.ci_low)} to {pct(r.ci_high)}); a random 20 % would make "
+           f"{h} days. The 20 % of customers this grading ranked highest made **{pct(c.capture)}** of all profit "
+           f"in that time (95 % interval {pct(c.ci_low)} to {pct(c.ci_high)}); a random 20 % would make "
            f"20 %, and even perfect hindsight only {pct(r.ceiling)}.")
     usual = usual_practice(result)
     if usual is not None and m != usual[0]:
         why += f" The usual {text(describe(usual[0]).usual_practice)} made {pct(usual[1])}."
-    if max(r.ceiling, r.ci_high) > 1:
+    if max(r.ceiling, c.ci_high) > 1:
         why += (" (Above 100 % is possible: loss-making customers pull the total down, so the best customers "
                 "can make more than the net total.)")
     bullets = [why]
-    if r.not_clearly_worse:
-        bullets.append("**Equally good within the interval** (choose among these on simplicity): "
-                       + ", ".join(text(display_name(x)) for x in r.not_clearly_worse) + ".")
-    if r.clearly_worse:
-        bullets.append("**Clearly worse** (the gap to the recommendation is beyond the interval): "
-                       + ", ".join(text(display_name(x)) for x in r.clearly_worse) + ".")
+    margin = f"{100 * c.margin:g} percentage points"
+    others = list(c.not_clearly_worse)
+    if others:
+        bullets.append(f"**About as good** (the gap to the highest-scoring grading is within its interval or "
+                       f"within {margin}): " + ", ".join(
+                           text(display_name(x)) + (" (the highest score)" if x == c.best else "") for x in others) + ".")
+    if c.clearly_worse:
+        bullets.append(f"**Clearly worse** (the gap to the highest-scoring grading is beyond its interval and "
+                       f"more than {margin}): " + ", ".join(text(display_name(x)) for x in c.clearly_worse) + ".")
     reasons = not_graded(result)
     if reasons:
         bullets.append(not_graded_sentence(reasons))
@@ -140,17 +170,31 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     n_top, n = int((a["tier"].cat.codes == 0).sum()), len(a)
     per = result.validation.per_tier
     per = per[(per["method"] == m) & (per["customers"] >= min_tier_size)].set_index("tier")
+    if n_top < min_tier_size:
+        top = (f"today ({result.config.as_of}) the top tier {text(labels[0])} holds fewer than {min_tier_size:,} "
+               "customers (its figures are not shown, so that no small group can be singled out).")
+    else:
+        top = (f"today ({result.config.as_of}) the top tier {text(labels[0])} holds {n_top:,} of "
+               f"{n:,} customers ({pct(n_top / n if n else float('nan'))}).")
     if len(per) >= 2:
         first, last = per.index[0], per.index[-1]
-        bullets.append(f"**Tiers:** today ({result.config.as_of}) the top tier {text(labels[0])} holds {n_top:,} of "
-                       f"{n:,} customers ({pct(n_top / n if n else float('nan'))}). In the test window "
-                       f"{pct(per.loc[first, 'churn_rate'])} of tier {text(first)} stopped buying, against "
-                       f"{pct(per.loc[last, 'churn_rate'])} of tier {text(last)}.")
-    ew = result.validation.early_warning
-    n_warn = int((ew["method"] == m).sum()) if len(ew) else 0
-    bullets.append(f"**Early warning:** {n_warn:,} top-tier customers show falling activity now; the analyst "
-                   "report lists them for follow-up.")
+        top += (f" In the test window {pct(per.loc[first, 'churn_rate'])} of tier {text(first)} stopped buying, "
+                f"against {pct(per.loc[last, 'churn_rate'])} of tier {text(last)}.")
+    bullets.append(f"**Tiers:** {top}")
+    bullets.append(f"**Early warning:** {_warning_count(result, m, min_tier_size)}")
     return "\n\n".join([lead, *[f"- {b}" for b in bullets]])
+
+
+def _warning_count(result: PipelineResult, method: str, min_tier_size: int) -> str:
+    """The headline's early-warning sentence, small cells suppressed."""
+    n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
+    if n_top < min_tier_size:
+        return (f"the top tier has fewer than {min_tier_size:,} customers, so how many of them show falling "
+                "activity is not shown.")
+    ew = result.validation.early_warning
+    n_warn = int((ew["method"] == method).sum()) if len(ew) else 0
+    return (f"{count_or_fewer(n_warn, min_tier_size)} top-tier customers show falling activity now; the analyst "
+            "report lists them for follow-up.")
 
 
 def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.DataFrame:
@@ -167,7 +211,8 @@ def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.
     now.index = now.index.astype(str)
     now["churn rate next period"] = per["churn_rate"].reindex(now.index)
     now["profit per customer next period"] = per["profit_per_customer"].reindex(now.index)
-    small = now["customers"] < min_tier_size
+    empty = now["customers"] == 0
+    small = (now["customers"] < min_tier_size) & ~empty
     now.loc[small, now.columns] = np.nan
     shown = pd.DataFrame(index=now.index)
     shown["customers"] = now["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
@@ -178,7 +223,8 @@ def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.
     shown["stopped buying (test window)"] = now["churn rate next period"].map(pct)
     shown["profit per customer (test window)"] = now["profit per customer next period"].map(
         lambda v: "" if pd.isna(v) else f"{v:,.2f}")
-    shown["note"] = np.where(small, f"suppressed: fewer than {min_tier_size} customers", "")
+    shown["note"] = np.where(small, f"suppressed: fewer than {min_tier_size} customers",
+                             np.where(empty, "no customers", ""))
     shown.index.name = "tier"
     return shown
 
@@ -186,8 +232,9 @@ def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.
 def tier_summary_intro(result: PipelineResult, method: str, min_tier_size: int) -> str:
     return (f"Tiers of the {plain(method)} on {result.config.as_of}, best first. *To date* = the customers' purchases "
             f"up to that day; *test window* = what the same tier did in the {result.config.horizon_days} days after "
-            f"{result.origin} (the out-of-time test). Tiers with fewer than {min_tier_size} customers are not shown, "
-            "so that no small group can be singled out.")
+            f"{result.origin} (the out-of-time test). A tier with fewer than {min_tier_size:,} customers is never "
+            "described by its own figures, so that no small group can be singled out: its row is blank, the text says "
+            f"\"fewer than {min_tier_size:,}\" instead of its count, and the figure leaves it out.")
 
 
 def policy_table(labels: list[str]):
@@ -214,25 +261,32 @@ def policy_for(labels: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def early_warning_count(result: PipelineResult, method: str) -> str:
+def early_warning_count(result: PipelineResult, method: str, min_tier_size: int = 10) -> str:
+    """How many top-tier customers show falling activity (a small top tier or count: "fewer than N")."""
     ew = result.validation.early_warning
     ew = ew[ew["method"] == method]
     n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
-    return (f"**{len(ew):,}** of the {n_top:,} customers in the top tier of the {plain(method)} show falling "
-            f"activity as of {result.config.as_of} (their revenue halved or worse, or they are well overdue for "
-            f"their usual next order). These are the key customers to call first; the analyst report lists them.")
+    if n_top < min_tier_size:
+        return (f"The top tier of the {plain(method)} has fewer than {min_tier_size:,} customers as of "
+                f"{result.config.as_of}, so how many of them show falling activity is not shown (no small group "
+                "is described by its own figures); the analyst report has the list.")
+    return (f"**{count_or_fewer(len(ew), min_tier_size)}** of the {n_top:,} customers in the top tier of the "
+            f"{plain(method)} show falling activity as of {result.config.as_of} (their revenue halved or worse, "
+            "or they are well overdue for their usual next order). These are the key customers to call first; "
+            "the analyst report lists them.")
 
 
-def what_changed(result: PipelineResult, method: str) -> str:
+def what_changed(result: PipelineResult, method: str, min_tier_size: int = 10) -> str:
+    """The last quarter's tier movement (counts under ``min_tier_size``: "fewer than N")."""
     summ = result.validation.migration_summary
     if summ is None or summ.empty or (summ["method"] == method).sum() == 0:
         return "No earlier quarter in this run to compare with."
     last = summ[summ["method"] == method].iloc[-1]
     out = (f"Between {text(last['origin_from'])} and {text(last['origin_to'])}, {pct(last['stable_share'])} of existing "
            f"customers kept their tier, {pct(last['up_share'])} moved up and {pct(last['down_share'])} moved down; "
-           f"{int(last['new_customers']):,} new customers arrived")
+           f"{count_or_fewer(int(last['new_customers']), min_tier_size)} new customers arrived")
     if int(last.get("left_customers", 0) or 0):
-        out += f" and {int(last['left_customers']):,} left the graded population"
+        out += f" and {count_or_fewer(int(last['left_customers']), min_tier_size)} left the graded population"
     return out + ". An A grade is not for life: the analyst report has the full movement table."
 
 

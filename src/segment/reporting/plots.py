@@ -151,20 +151,72 @@ def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str, label
     return fig
 
 
-def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str, label: str | None = None):
-    """Churn rate and profit per customer by tier, with 95 % intervals."""
-    t = per_tier[(per_tier["method"] == method) & (per_tier["customers"] > 0)]
+def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str, label: str | None = None,
+                  min_tier_size: int = 1):
+    """Churn rate and profit per customer by tier, with 95 % intervals; tiers with fewer than
+    ``min_tier_size`` customers are not drawn (small-cell suppression; 1: every non-empty tier)."""
+    t = per_tier[(per_tier["method"] == method) & (per_tier["customers"] >= max(1, min_tier_size))]
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     x = np.arange(len(t))
-    axes[0].bar(x, t["churn_rate"] * 100, yerr=[(t["churn_rate"] - t["churn_ci_low"]) * 100,
-                                                  (t["churn_ci_high"] - t["churn_rate"]) * 100], capsize=3)
+    axes[0].bar(x, t["churn_rate"] * 100, yerr=_errors(t["churn_rate"] * 100, t["churn_ci_low"] * 100,
+                                                       t["churn_ci_high"] * 100), capsize=3)
     axes[0].set(xticks=x, xticklabels=t["tier"], ylabel="churned in the outcome window (%)", title=f"Churn by tier ({label or method})")
-    axes[1].bar(x, t["profit_per_customer"], yerr=[t["profit_per_customer"] - t["profit_per_customer_ci_low"],
-                                                    t["profit_per_customer_ci_high"] - t["profit_per_customer"]], capsize=3)
+    axes[1].bar(x, t["profit_per_customer"], yerr=_errors(t["profit_per_customer"], t["profit_per_customer_ci_low"],
+                                                          t["profit_per_customer_ci_high"]), capsize=3)
     axes[1].set(xticks=x, xticklabels=t["tier"], ylabel="profit per customer in the outcome window",
                 title=f"Profit by tier ({label or method})")
+    if min_tier_size > 1:
+        source = f"{source}; tiers with fewer than {min_tier_size:,} customers are not shown"
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
+    plt.close(fig)
+    return fig
+
+
+def _errors(point: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """Error-bar lengths below and above ``point``; a missing interval, or one that does not
+    contain the point (a percentile bootstrap can), draws no bar on that side."""
+    below = (point - low).to_numpy(dtype=float)
+    above = (high - point).to_numpy(dtype=float)
+    return np.nan_to_num(np.clip(np.vstack([below, above]), 0, None), nan=0.0)
+
+
+def paired_differences(board: pd.DataFrame, *, title: str, source: str, labels: dict[str, str] | None = None,
+                       recommended: str | None = None, margin: float = 0.0):
+    """Each graded method's paired difference to the highest-scoring one in top-20 % profit
+    capture (``diff_vs_best`` with its 95 % interval), in percentage points; the band from
+    -``margin`` to 0 is the practical margin; ``recommended`` is drawn in another colour.
+    Methods that could not grade the data are not drawn."""
+    from segment.validation.leaderboard import HEADLINE, method_rows
+
+    b = method_rows(board).copy()
+    best = b.loc[b[HEADLINE].astype(float).idxmax(), "method"] if len(b) else None
+    if "diff_vs_best" not in b:
+        b["diff_vs_best"] = b[HEADLINE] - b[HEADLINE].max()
+    for side in ("low", "high"):
+        if f"diff_vs_best_ci_{side}" not in b:
+            b[f"diff_vs_best_ci_{side}"] = np.nan
+    b = b.sort_values(["diff_vs_best", HEADLINE], kind="stable")
+    diff, lo, hi = (b[c].astype(float).to_numpy() * 100 for c in
+                    ("diff_vs_best", "diff_vs_best_ci_low", "diff_vs_best_ci_high"))
+    fig, ax = plt.subplots(figsize=(9, 0.4 * len(b) + 2))
+    y = np.arange(len(b))
+    if margin > 0:
+        ax.axvspan(-margin * 100, 0, color="grey", alpha=0.15, lw=0)
+    ax.axvline(0, color="grey", lw=1)
+    colours = ["tab:orange" if m == recommended else "tab:blue" for m in b["method"]]
+    # the interval as a line (not an error bar): it need not contain the point estimate
+    ax.hlines(y, lo, hi, colors=colours, lw=2)
+    ax.scatter(diff, y, color=colours, zorder=3)
+    names = [(labels or {}).get(m, m) for m in b["method"]]
+    ax.set_yticks(y, [f"{n} (recommended)" if m == recommended else n for n, m in zip(names, b["method"])])
+    best_name = (labels or {}).get(best, best)
+    band = f"\ngrey band: within {100 * margin:g} points of it (the practical margin)" if margin > 0 else ""
+    ax.set(xlabel=f"difference to the highest-scoring grading ({best_name})\nin the share of next-period "
+                  f"profit made by the top 20 % (percentage points, 95 % paired interval){band}", title=title,
+           ylim=(-0.7, len(b) - 0.3))
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     plt.close(fig)
     return fig
 

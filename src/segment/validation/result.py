@@ -2,15 +2,21 @@
 
 Every table is an attribute (its columns: docs/VALIDATION.md); ``tables()`` gives them by the
 name their CSV has under ``<run>/validation/``. ``recommended`` is decided here, once, from the
-leaderboard: the graded method with the highest headline figure (top-20 % profit capture), and
-which others are, or are not, clearly worse (their paired interval to the best excludes zero).
-Reports read it; none decides again.
+leaderboard (``recommend``), and every report reads it:
+
+- the *best* is the graded method with the highest headline figure (top-20 % profit capture);
+- another method is *clearly worse* only when its paired difference to the best is beyond the
+  practical margin (``validation: {practical_margin: ...}``, capture points) AND its paired
+  interval excludes zero (without intervals, ``n_boot: 0``, the difference alone decides);
+- of the methods that are not clearly worse (the best included), the *simplest* is recommended
+  (``simplicity`` in the method's metadata; ties: the higher figure, then the name).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from segment.validation.leaderboard import HEADLINE, method_rows
@@ -21,8 +27,9 @@ CEILING = "perfect hindsight (reference)"
 
 @dataclass(frozen=True)
 class Recommendation:
-    """The leaderboard's best graded method, its headline figure with interval, the ceiling,
-    and the other graded methods that are / are not clearly worse than it."""
+    """The recommended method (the simplest not clearly worse than the best), its headline figure
+    with interval, the best, the ceiling, and the other graded methods that are / are not
+    clearly worse than the best."""
 
     method: str
     capture: float
@@ -30,27 +37,52 @@ class Recommendation:
     ci_high: float
     churn_auc: float
     ceiling: float
+    #: other graded methods not clearly worse than the best (``best`` among them unless it is
+    #: ``method``), simplest first
     not_clearly_worse: tuple[str, ...]
     clearly_worse: tuple[str, ...]
     #: every graded method's headline figure, best first
     captures: dict[str, float] = field(default_factory=dict)
+    #: the graded method with the highest headline figure
+    best: str = ""
+    #: the practical margin used (capture points)
+    margin: float = 0.0
 
 
-def recommend(board: pd.DataFrame) -> Recommendation | None:
-    """The recommendation of a leaderboard (None when no method was graded)."""
-    methods = method_rows(board).sort_values(HEADLINE, ascending=False)
+def is_clearly_worse(diff: float, high: float, margin: float) -> bool:
+    """Clearly worse than the best: the difference is beyond ``margin`` and its paired interval
+    excludes zero (``high < 0``; no interval: the difference alone decides)."""
+    if pd.isna(diff):
+        return False
+    return bool(diff < -margin and (pd.isna(high) or high < 0))
+
+
+def _simplicity(name: str) -> int:
+    from segment.methods.registry import METHODS, describe
+
+    return describe(name).simplicity if name in METHODS else 10**6
+
+
+def recommend(board: pd.DataFrame, practical_margin: float = 0.02) -> Recommendation | None:
+    """The recommendation of a leaderboard (module docstring); None when no method was graded."""
+    methods = method_rows(board).sort_values(HEADLINE, ascending=False).set_index("method")
     if methods.empty:
         return None
-    worse_flag = methods["clearly_worse_than_best"].fillna(False).astype(bool)  # no intervals (n_boot 0): unknown
-    best = methods.iloc[0]
+    best = str(methods.index[0])
+    capture = methods[HEADLINE].astype(float)
+    diff = methods["diff_vs_best"].astype(float) if "diff_vs_best" in methods else capture - capture[best]
+    high = methods["diff_vs_best_ci_high"].astype(float) if "diff_vs_best_ci_high" in methods \
+        else pd.Series(np.nan, index=methods.index)
+    worse = [m for m in methods.index if m != best and is_clearly_worse(diff[m], high[m], practical_margin)]
+    about = sorted((m for m in methods.index if m not in worse), key=lambda m: (_simplicity(m), -capture[m], m))
+    chosen = methods.loc[about[0]]
     ceiling = board.loc[board["method"] == CEILING, HEADLINE]
     return Recommendation(
-        method=str(best["method"]), capture=float(best[HEADLINE]), ci_low=float(best["top20_capture_ci_low"]),
-        ci_high=float(best["top20_capture_ci_high"]), churn_auc=float(best["churn_auc"]),
+        method=str(about[0]), capture=float(chosen[HEADLINE]), ci_low=float(chosen["top20_capture_ci_low"]),
+        ci_high=float(chosen["top20_capture_ci_high"]), churn_auc=float(chosen["churn_auc"]),
         ceiling=float(ceiling.iloc[0]) if len(ceiling) else float("nan"),
-        not_clearly_worse=tuple(methods[(methods["method"] != best["method"]) & ~worse_flag]["method"]),
-        clearly_worse=tuple(methods[worse_flag]["method"]),
-        captures={str(m): float(v) for m, v in zip(methods["method"], methods[HEADLINE])})
+        not_clearly_worse=tuple(str(m) for m in about[1:]), clearly_worse=tuple(str(m) for m in worse),
+        captures={str(m): float(v) for m, v in capture.items()}, best=best, margin=float(practical_margin))
 
 
 @dataclass

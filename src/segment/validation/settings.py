@@ -19,6 +19,9 @@ class ValidationSettings:
     model_max_rows: int = param(500_000, low=1, help="customers the per-tier regression models are fitted on "
                                                      "(a seeded sample above this)")
     disagreement_top_n: int = param(50, low=0, help="customers listed where two gradings disagree most")
+    practical_margin: float = param(0.02, low=0, high=1, help="top-20 % capture points a method may trail the best "
+                                                             "and still count as about as good (the simplest of those "
+                                                             "is recommended)")
     backtest_n_boot: int = param(0, low=0, help="bootstrap replicates at each backtest origin")
     warning_max_growth: float = param(-0.5, low=-1, high=1, help="early warning: revenue trend at or below this")
     warning_gap_multiple: float = param(2.0, low=0, low_open=True,

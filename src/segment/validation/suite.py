@@ -87,7 +87,7 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
         warning_max_growth=float(v.warning_max_growth), warning_gap_multiple=float(v.warning_gap_multiple),
         progress=progress)
     tables = result["tables"]
-    recommended = recommend(tables["leaderboard"])
+    recommended = recommend(tables["leaderboard"], float(v.practical_margin))
     if not_graded:
         tables["leaderboard"] = with_not_graded(tables["leaderboard"], dict(not_graded))
     notes: list[str] = []
