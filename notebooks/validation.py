@@ -40,7 +40,16 @@ display(Markdown(views.data_banner(result)))
 # best method; churn discrimination (AUC), Gini, lift, monotonicity and trend tests.
 
 # %%
-display(views.leaderboard_view(validation.leaderboard))
+display(views.styled(views.leaderboard_view(validation.leaderboard), "leaderboard", precision=3))
+
+# %% [markdown]
+# ## Every metric with its interval
+# Per method: each metric with its 95 % interval, and the paired difference to the best method
+# on that metric with its interval (`*`: clearly worse, the interval excludes zero).
+
+# %%
+display(views.styled(views.metric_intervals_view(validation.metric_intervals, list(validation.leaderboard["method"])), "metric_intervals"))
+display(Markdown(views.bullets(views.interval_notes(validation.metric_intervals))))
 
 # %% [markdown]
 # The key figures of this run. For the small CDNOW sample (the default parameters) they are
@@ -59,7 +68,7 @@ display(plots.capture_curves(validation.curves, title="Capture (gain) curves of 
 # ## Churn and profit by tier, with 95 % intervals
 
 # %%
-display(validation.per_tier.round(3))
+display(views.styled(validation.per_tier, "per_tier", precision=3))
 
 # %%
 for method in result.origin_assignments:
@@ -71,19 +80,22 @@ for method in result.origin_assignments:
 # errors of profit on tier; AIC compares methods on the same customers.
 
 # %%
-display(validation.model_fit.round(3))
+display(views.styled(validation.model_fit, "model_fit", precision=3))
 
 # %%
-display(validation.model_effects.round(4))
+display(views.styled(validation.model_effects, "model_effects", precision=4))
 
 # %% [markdown]
 # ## Agreement between methods, and where they disagree most
+# The customers the methods disagree on most: why first (the spread of their percentiles, the
+# method ranking them best and worst, the conflict), then their figures and every method's tier
+# (the percentiles are in `validation/disagreements.csv`).
 
 # %%
-display(validation.agreement.round(3))
+display(views.styled(validation.agreement, "agreement", precision=3))
 
 # %%
-display(validation.disagreements.round(3))
+display(views.styled(views.disagreements_view(validation.disagreements), "disagreements", precision=3))
 
 # %% [markdown]
 # ## Rolling-origin backtest
@@ -92,21 +104,35 @@ display(validation.disagreements.round(3))
 display(plots.backtest_lines(validation.backtest, source=source) if validation.backtest is not None and len(validation.backtest) else Markdown("No backtest origin of this config has a full outcome window inside the data."))
 
 # %% [markdown]
+# How stable each method's rank is across the backtest origins: how often it was best, its mean
+# and worst rank, and its top-20 % profit capture (mean, lowest, highest).
+
+# %%
+display(views.styled(validation.backtest_stability, "backtest_stability", precision=3) if validation.backtest_stability is not None else Markdown("No backtest origins configured."))
+
+# %% [markdown]
 # ## Tier migration between origins
 
 # %%
-display(validation.migration_summary.round(3) if validation.migration_summary is not None else Markdown("no backtest origins configured"))
+display(views.styled(validation.migration_summary, "migration_summary", precision=3) if validation.migration_summary is not None else Markdown("No backtest origins configured."))
 
 # %%
-display(validation.migration_paths.round(3) if validation.migration_paths is not None else Markdown("no backtest origins configured"))
+display(views.styled(validation.migration_paths, "migration_paths", precision=3) if validation.migration_paths is not None else Markdown("No backtest origins configured."))
 
 # %% [markdown]
 # ## Early warning: top-tier customers with falling activity (for follow-up)
-# Counts per method, then the list for the best method on the leaderboard.
+# Does the rule work out of time? Churn and profit per customer after the origin of the top-tier
+# customers it flagged at the origin and of those it did not, with 95 % intervals on churn.
 
 # %%
-display(validation.early_warning.groupby("method").size().rename("flagged customers").to_frame())
+display(views.styled(validation.warning_check, "warning_check", precision=3))
+
+# %% [markdown]
+# Counts per method at the grading date, then the list for the recommended method.
+
+# %%
+display(views.styled(validation.early_warning.groupby("method").size().rename("flagged customers").reset_index(), "flagged"))
 
 # %%
 best = validation.recommended.method
-display(validation.early_warning[validation.early_warning["method"] == best].round(2))
+display(views.styled(validation.early_warning[validation.early_warning["method"] == best], "early_warning", precision=2))

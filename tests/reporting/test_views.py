@@ -152,3 +152,52 @@ def test_styled_tables_escape_cells_and_column_labels():
     assert markup_from_payloads(page) == []
     assert all(p in visible_text(page) for p in (IMG, SCRIPT, QUOTE)) and "25%" in page
     assert markup_from_payloads(pd.DataFrame({LINK: [IMG]}, index=[SCRIPT])._repr_html_()) == []  # pandas escapes
+
+
+# ------------------------------------------------------------------ validation report tables
+def test_styled_tables_show_missing_values_as_blank_cells():
+    from segment.reporting.views import styled
+
+    table = pd.DataFrame({"x": [0.1234567, np.nan], "ok": pd.array([True, pd.NA], dtype="boolean"),
+                          "s": pd.array(["a", pd.NA], dtype="string")})
+    page = styled(table, "t", precision=3).to_html()
+    assert "0.123<" in page and "nan" not in page.lower() and "&lt;NA&gt;" not in page
+    assert "row_heading" not in page  # no index column
+    assert page == styled(table, "t", precision=3).to_html()  # a fixed uuid: the same bytes every time
+
+
+def intervals_table() -> pd.DataFrame:
+    rows = []
+    for metric in ("top20_profit_capture", "churn_auc"):
+        for method, est, diff, worse in (("b", 0.7, 0.0, False), ("a", 0.6, -0.1, True)):
+            rows.append({"method": method, "metric": metric, "estimate": est, "interval_method": "bootstrap",
+                         "best_method": "b", "diff_vs_best": diff, "se": 0.01, "ci_low": est - 0.05,
+                         "ci_high": est + 0.05, "diff_ci_low": diff - 0.02, "diff_ci_high": diff + 0.02 if diff else 0.0,
+                         "clearly_worse_than_best": worse, "n_boot": 10, "level": 0.95})
+    return pd.DataFrame(rows)
+
+
+def test_metric_intervals_view_has_every_metric_with_its_interval():
+    from segment.reporting.views import interval_notes, metric_intervals_view
+
+    view = metric_intervals_view(intervals_table(), order=["a", "b"])
+    assert list(view["method"]) == ["a", "b"]
+    assert list(view.columns) == ["method", "top-20 % profit capture", "top-20 % profit capture: difference to the best",
+                                  "churn AUC", "churn AUC: difference to the best"]
+    assert view.iloc[0].tolist()[1:3] == ["0.600 [0.550, 0.650]", "-0.100 [-0.120, -0.080] *"]
+    assert view.iloc[1, 2] == "best"
+    assert interval_notes(intervals_table()) == ["top-20 % profit capture: bootstrap, 95% interval",
+                                                 "churn AUC: bootstrap, 95% interval"]
+
+
+def test_disagreements_view_shows_why_first_and_in_full():
+    from segment.reporting.views import disagreements_view, styled
+
+    why = "x" * 120
+    table = pd.DataFrame({"customer_id": ["c1"], "tier_m1": ["A"], "tier_m2": ["C"], "pct_m1": [1.0], "pct_m2": [0.0],
+                          "tier_rank_spread": [1.0], "spread": [1.0], "best_by": ["m1"], "worst_by": ["m2"],
+                          "profit": [5.0], "conflict": [why]})
+    view = disagreements_view(table)
+    assert list(view.columns) == ["customer_id", "spread", "best_by", "worst_by", "conflict", "tier_rank_spread",
+                                  "profit", "tier_m1", "tier_m2"]
+    assert why in styled(view, "d").to_html()  # not cut to "…"

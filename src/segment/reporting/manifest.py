@@ -12,11 +12,14 @@ import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from segment.config import RunConfig
 from segment.export import atomic_write, tiers_table, write_table
 from segment.paths import ROOT
+from segment.methods.registry import display_name
 from segment.pipeline import PipelineResult, params_of
+from segment.validation.result import Recommendation
 
 PACKAGES = ["segment", "pandas", "numpy", "scipy", "duckdb", "ibis-framework", "scikit-learn", "statsmodels",
             "pandera", "papermill", "nbconvert", "matplotlib", "seaborn"]
@@ -42,23 +45,80 @@ def package_versions() -> dict[str, str]:
     return out
 
 
-def write_index(run_tmp: Path, config: RunConfig, pages: list[tuple[str, str, str]], files: list[Path]) -> Path:
+#: what each file of a run holds, by its path in the run folder without the suffix
+FILE_NOTES = {
+    "tiers": "every customer's tier (and score) under each method, and whether the grade is provisional",
+    "validation/per_tier": "churn and profit after the validation origin per tier and method, with 95 % intervals",
+    "validation/leaderboard": "one row per method and reference: the headline figures with intervals",
+    "validation/metric_intervals": "every metric of every method with its interval and its difference to the best",
+    "validation/model_effects": "churn odds ratios and profit differences per tier, from the statistical models",
+    "validation/model_fit": "fit of the statistical models per method (log-likelihood, AIC, R², rows used)",
+    "validation/agreement": "how far each pair of methods agrees (kappa, adjusted Rand, rank correlation, same top tier)",
+    "validation/disagreements": "the customers the methods disagree on most, and why",
+    "validation/warning_check": "the early-warning rule out of time: churn and profit of flagged and not flagged "
+                                "top-tier customers",
+    "validation/backtest": "the headline figures of every method at each backtest origin",
+    "validation/backtest_stability": "how stable each method's rank is across the backtest origins",
+    "validation/migration_paths": "how customers moved between tiers from one origin to the next, and how they did after",
+    "validation/migration_summary": "per method and pair of origins, the shares of customers who kept, rose or fell a tier",
+    "validation/early_warning": "top-tier customers with falling activity at the grading date (for follow-up)",
+    "tuning/tuned_weights": "the tuned weights as a config fragment to paste into a run config",
+}
+#: a file's format, by suffix
+FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".yaml": "YAML"}
+
+
+def file_note(relative: Path) -> str:
+    """What the run file at ``relative`` (a path inside the run folder) holds, in one line."""
+    key = relative.with_suffix("").as_posix()
+    note = FILE_NOTES.get(key) or (f"weight tuning: the {relative.stem.replace('_', ' ')} table"
+                                   if relative.parts[0] == "tuning" else "")
+    kind = FORMATS.get(relative.suffix, relative.suffix.lstrip("."))
+    return f"{note} ({kind})" if note else kind
+
+
+def saved_recommendation(run_tmp: Path) -> Recommendation | None:
+    """The recommendation of the result saved in a run folder (``artifacts/result.pkl``)."""
+    from segment.pipeline import load_result
+
+    return load_result(Path(run_tmp) / "artifacts" / "result.pkl").validation.recommended
+
+
+def headline(recommended: Recommendation | None) -> str:
+    """The run's headline result as one plain sentence (not yet HTML-escaped)."""
+    if recommended is None:
+        return "No method could grade this data, so there is no recommendation."
+    def pct(share: float) -> str:
+        return f"{100 * share:.1f} %"
+
+    return (f"Recommended grading: {display_name(recommended.method)}. Its top 20 % of customers made "
+            f"{pct(recommended.capture)} of next period's profit (95 % interval {pct(recommended.ci_low)} to "
+            f"{pct(recommended.ci_high)}).")
+
+
+def write_index(run_tmp: Path, config: RunConfig, pages: list[tuple[str, str, str]], files: list[Path],
+                recommended: Recommendation | None = None) -> Path:
+    """The run's ``index.html``: the headline result (``recommended``, the validation's
+    recommendation), the reports, and every table with a line saying what it holds; every text
+    HTML-escaped, every link percent-encoded (a file name is a path, never a URL scheme or markup)."""
     items = "\n".join(
-        f'<li><a href="{html.escape(href)}">{html.escape(title)}</a> <small>({html.escape(aud)})</small></li>'
+        f'<li><a href="{html.escape(quote(href))}">{html.escape(title)}</a> <small>({html.escape(aud)})</small></li>'
         for title, href, aud in pages
     )
+    relative = [f.relative_to(run_tmp) for f in sorted(files)]
     data_files = "\n".join(
-        f'<li><a href="{html.escape(str(f.relative_to(run_tmp)))}">{html.escape(str(f.relative_to(run_tmp)))}</a></li>'
-        for f in sorted(files)
+        f'<li><a href="{html.escape(quote(r.as_posix()))}">{html.escape(r.as_posix())}</a>: {html.escape(file_note(r))}</li>'
+        for r in relative
     )
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>segment run: {html.escape(config.output_name)}</title></head><body>
 <h1>segment run: {html.escape(config.output_name)}</h1>
+<p><strong>{html.escape(headline(recommended))}</strong></p>
 <p>Grading date {html.escape(config.as_of)}, outcome horizon {config.horizon_days} days.
 Config: {html.escape(Path(config.source).name)}.</p>
 <h2>Reports</h2><ul>{items}</ul>
 <h2>Tables</h2><ul>{data_files}</ul>
-<p><a href="manifest.json">manifest.json</a> (inputs, parameters, versions, times)</p>
+<p><a href="manifest.json">manifest.json</a>: inputs, parameters, versions, times</p>
 </body></html>"""
     return atomic_write(run_tmp / "index.html", lambda p: p.write_text(body, encoding="utf-8"))
 

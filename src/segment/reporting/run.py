@@ -53,7 +53,8 @@ from segment.pipeline import run_pipeline
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
 from segment.reporting.execute import NotebookFailed, execute_notebook, record_run_dir, to_html
 from segment.reporting.kernels import KernelPool
-from segment.reporting.manifest import input_record, manifest, started_record, write_index, write_tables
+from segment.reporting.manifest import (input_record, manifest, saved_recommendation, started_record, write_index,
+                                        write_tables)
 from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
 from segment.runs import RunFolder, check_plain_name
 
@@ -186,7 +187,7 @@ class Reporter:
                 pending.timings[f"notebook_{name}"] = t_exec
                 pending.timings[f"html_{name}"] = t_html
             pages = [(NOTEBOOKS[n][0], f"{n}.html", NOTEBOOKS[n][1]) for n in pending.names]
-            write_index(run.tmp, config, pages, pending.files)
+            write_index(run.tmp, config, pages, pending.files, saved_recommendation(run.tmp))
             record = {"status": "ok", **pending.record}
             record["finished"] = dt.datetime.now().isoformat(timespec="seconds")
             record["timings_seconds"].update({k: round(v, 3) for k, v in pending.timings.items()})

@@ -33,12 +33,13 @@ def bullets(lines) -> str:
     return "\n".join(f"- {paragraph(text(line))}" for line in lines)
 
 
-def styled(table: pd.DataFrame, uuid: str, formats: dict[str, str] | None = None):
+def styled(table: pd.DataFrame, uuid: str, formats: dict[str, str] | None = None, precision: int | None = None):
     """``table`` as a Styler without the row numbers, every cell and column label HTML-escaped
-    (a Styler, unlike a DataFrame, shows its text as markup unless told); ``formats``: column ->
-    format string."""
-    return (table.style.hide(axis="index").format(formats, escape="html").format_index(escape="html", axis=1)
-            .set_uuid(uuid))
+    (a Styler, unlike a DataFrame, shows its text as markup unless told), missing values as blank
+    cells (no ``NaN`` or ``<NA>``), text never cut; ``formats``: column -> format string,
+    ``precision``: decimals of the other float columns. A fixed ``uuid`` keeps reruns byte-identical."""
+    return (table.style.hide(axis="index").format(formats, escape="html", na_rep="", precision=precision)
+            .format_index(escape="html", axis=1).set_uuid(uuid))
 
 
 def load_or_run(run_dir: str, config: str) -> PipelineResult:
@@ -229,23 +230,85 @@ def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
     return board[cols].round(3)
 
 
+#: metric_intervals' metric -> the name a reader sees
+METRIC_LABELS = {
+    "top20_profit_capture": "top-20 % profit capture", "top_tier_profit_capture": "top-tier profit capture",
+    "gini_profit": "Gini of profit", "churn_auc": "churn AUC",
+}
+
+
+def _interval(estimate: float, low: float, high: float) -> str:
+    """``0.686 [0.648, 0.736]``; the estimate alone without an interval; blank without either."""
+    if pd.isna(estimate):
+        return ""
+    if pd.isna(low) or pd.isna(high):
+        return f"{estimate:.3f}"
+    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
+
+
+def metric_intervals_view(intervals: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
+    """One row per method, and per metric (plain names) two columns: the estimate with its interval,
+    and the paired difference to the best method on that metric with its interval (``*``: clearly
+    worse, the interval excludes zero). ``order``: the methods' row order (the leaderboard's)."""
+    if intervals.empty:
+        return pd.DataFrame({"method": []})
+    t = intervals.assign(
+        value=[_interval(*r) for r in intervals[["estimate", "ci_low", "ci_high"]].itertuples(index=False)],
+        diff=[_interval(*r) + (" *" if worse else "") if best != m else "best"
+              for m, best, worse, *r in intervals[["method", "best_method", "clearly_worse_than_best", "diff_vs_best",
+                                                   "diff_ci_low", "diff_ci_high"]].itertuples(index=False)])
+    metrics = [m for m in METRIC_LABELS if m in set(t["metric"])] + sorted(set(t["metric"]) - set(METRIC_LABELS))
+    methods = [m for m in (order or []) if m in set(t["method"])] + [m for m in dict.fromkeys(t["method"])
+                                                                      if m not in (order or [])]
+    out = pd.DataFrame({"method": methods})
+    for metric in metrics:
+        part = t[t["metric"] == metric].set_index("method")
+        label = METRIC_LABELS.get(metric, metric)
+        out[label] = out["method"].map(part["value"]).fillna("")
+        out[f"{label}: difference to the best"] = out["method"].map(part["diff"]).fillna("")
+    return out
+
+
+def interval_notes(intervals: pd.DataFrame) -> list[str]:
+    """How each metric's interval was made, one plain line per metric."""
+    rows = intervals.drop_duplicates("metric")
+    return [f"{METRIC_LABELS.get(m, m)}: {how}, {level:.0%} interval"
+            for m, how, level in rows[["metric", "interval_method", "level"]].itertuples(index=False)]
+
+
+#: the columns that say why customers are in the disagreements table, shown first
+WHY_COLUMNS = ["customer_id", "spread", "best_by", "worst_by", "conflict"]
+
+
+def disagreements_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The disagreements, the "why" columns first (customer, spread, the method ranking the customer
+    best and worst, the conflict), then the customer's figures and every method's tier; the
+    per-method percentiles stay in the CSV."""
+    why = [c for c in WHY_COLUMNS if c in table.columns]
+    tiers = [c for c in table.columns if c.startswith("tier_") and c != "tier_rank_spread"]
+    rest = [c for c in table.columns if c not in why and c not in tiers and not c.startswith("pct_")]
+    return table[why + rest + tiers].round(3)
+
+
 def key_numbers(result: PipelineResult) -> str:
     """The few figures that must not drift, one per line, rounded so that only a real change
     shows (``tests/reporting/expected_key_numbers.txt`` pins them for the quick CDNOW config).
-    The winner is validation's recommendation; the last line is the usual grading's figure
+    The winner is the leaderboard's best (``recommended.best``), then validation's recommendation
+    (the simplest not clearly worse); the last line is the usual grading's figure
     (``leadership.usual_practice``), when it was graded."""
     from segment.reporting.leadership import recommendation, usual_practice
 
     advice = recommendation(result)
-    winner = advice.method
+    winner = advice.best
     top_share = float((result.assignments[winner]["tier"].cat.codes == 0).mean())
     lines = [
         f"rows read: {result.loaded.rows_read}",
         f"customers graded at {result.config.as_of}: {len(result.features)}",
         f"validation origin: {result.origin}",
         f"leaderboard winner: {winner}",
-        f"winner's top-20 % profit capture: {advice.capture:.3f}",
+        f"winner's top-20 % profit capture: {advice.captures[winner]:.3f}",
         f"winner's top-tier share of customers: {top_share:.3f}",
+        f"recommended (the simplest not clearly worse): {advice.method}",
     ]
     usual = usual_practice(result)
     if usual is not None:
