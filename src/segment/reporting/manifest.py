@@ -77,13 +77,6 @@ def file_note(relative: Path) -> str:
     return f"{note} ({kind})" if note else kind
 
 
-def saved_recommendation(run_tmp: Path) -> Recommendation | None:
-    """The recommendation of the result saved in a run folder (``artifacts/result.pkl``)."""
-    from segment.pipeline import load_result
-
-    return load_result(Path(run_tmp) / "artifacts" / "result.pkl").validation.recommended
-
-
 def headline(recommended: Recommendation | None) -> str:
     """The run's headline result as one plain sentence (not yet HTML-escaped)."""
     if recommended is None:

@@ -53,10 +53,10 @@ from segment.pipeline import run_pipeline
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
 from segment.reporting.execute import NotebookFailed, execute_notebook, record_run_dir, to_html
 from segment.reporting.kernels import KernelPool
-from segment.reporting.manifest import (input_record, manifest, saved_recommendation, started_record, write_index,
-                                        write_tables)
+from segment.reporting.manifest import input_record, manifest, started_record, write_index, write_tables
 from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
 from segment.runs import RunFolder, check_plain_name
+from segment.validation.result import Recommendation
 
 
 def notebooks_for(config: RunConfig) -> list[str]:
@@ -78,6 +78,8 @@ class _Pending:
     names: list[str]
     files: list[Path]
     started: dt.datetime
+    #: validation's recommendation, kept for index.html when the result is let go
+    recommended: Recommendation | None = None
     futures: list[Future] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -162,7 +164,8 @@ class Reporter:
             (run.tmp / "artifacts").mkdir()
             result.save(run.tmp / "artifacts" / "result.pkl")
             files = write_tables(result, run.tmp)
-            pending = _Pending(config, run, manifest(result, started, None, names), names, files, started)
+            pending = _Pending(config, run, manifest(result, started, None, names), names, files, started,
+                               recommended=result.validation.recommended)
             del result  # the notebooks read it from result.pkl: the pipeline's tables are let go while they run
             if not keep_shared_work:  # one config: nothing to share any more; let the loaded data go too
                 self.cache.clear()
@@ -187,7 +190,7 @@ class Reporter:
                 pending.timings[f"notebook_{name}"] = t_exec
                 pending.timings[f"html_{name}"] = t_html
             pages = [(NOTEBOOKS[n][0], f"{n}.html", NOTEBOOKS[n][1]) for n in pending.names]
-            write_index(run.tmp, config, pages, pending.files, saved_recommendation(run.tmp))
+            write_index(run.tmp, config, pages, pending.files, pending.recommended)
             record = {"status": "ok", **pending.record}
             record["finished"] = dt.datetime.now().isoformat(timespec="seconds")
             record["timings_seconds"].update({k: round(v, 3) for k, v in pending.timings.items()})
