@@ -42,11 +42,25 @@ def test_required_keys(key):
         ({"data": {"dataset": "x"}}, "^q.yaml: data.dataset: 'x' is not one of"),
         ({"data": {}}, "^q.yaml: data: is required"),
         ({"wieghts": {}}, r"^q.yaml: wieghts: unknown key \(allowed: output_name, data, as_of"),
+        ({"currency": "usd"}, r"^q.yaml: currency: 'usd' is not a currency code \(three capital letters"),
+        ({"currency": "US$"}, r"^q.yaml: currency: 'US\$' is not a currency code"),
+        ({"decision": {"follow_up": 0}}, r"^q.yaml: decision.follow_up: 0 is out of range"),
+        ({"decision": {"folow_up": 10}}, r"^q.yaml: decision.folow_up: unknown setting"),
+        ({"decision": [300]}, r"^q.yaml: decision: expected a mapping"),
     ],
 )
 def test_bad_values_are_named(patch, message):
     with pytest.raises(ConfigError, match=message):
         RunConfig.from_dict({**MINIMAL, **patch}, source="q.yaml")
+
+
+def test_currency_and_decision_defaults():
+    from segment.decision import decision_settings
+
+    cfg = RunConfig.from_dict(MINIMAL)
+    assert cfg.currency is None and decision_settings(cfg.decision).follow_up == 300
+    cfg = RunConfig.from_dict({**MINIMAL, "currency": "CNY", "decision": {"follow_up": 25}})
+    assert cfg.currency == "CNY" and decision_settings(cfg.decision).follow_up == 25
 
 
 def test_yaml_errors_name_the_file(tmp_path):

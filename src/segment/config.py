@@ -15,6 +15,8 @@ never silently falls back to a default. Example (configs/cdnow_backtest.yaml)::
     as_of: 1997-09-30                    # required: features up to and including this date
     horizon_days: 273                    # required: outcome window (as_of, as_of + horizon]
     profit: {gross_margin: 0.25, cost_per_order: 2.0}   # assumptions when data has no cost
+    currency: USD                        # ISO code of the money in the data (reports show it)
+    decision: {follow_up: 300}           # capacity: customers the team can follow up a period
     methods: {abc_revenue: {}, weighted: {weights: {profit: 0.5, monetary_total: 0.5}}}
 """
 
@@ -54,6 +56,10 @@ class RunConfig:
     validation: dict[str, Any] = field(default_factory=dict)
     report: dict[str, Any] = field(default_factory=dict)
     tuning: dict[str, Any] | None = None
+    #: ISO 4217 code of the money in the data (``USD``); None: the reports say it is not stated
+    currency: str | None = None
+    #: capacity settings (``segment.decision.DecisionSettings``)
+    decision: dict[str, Any] = field(default_factory=dict)
     source: str = "<dict>"
 
     @classmethod
@@ -213,6 +219,8 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
     _check_profit(raw.get("profit", {}), problems)
     values["methods"] = _check_methods(raw.get("methods"), problems, raw.get("provisional_days", 182))
     _check_validation(raw.get("validation", {}), problems)
+    _check_currency(raw.get("currency"), problems)
+    _check_decision(raw.get("decision", {}), problems)
     _check_report(raw.get("report", {}), problems, bool(raw.get("tuning")))
     _check_data(raw.get("data"), problems, tuning=raw.get("tuning") is not None)
     if raw.get("tuning") is not None and not problems.items:  # its own check, on a config that is otherwise sound
@@ -296,6 +304,22 @@ def _check_validation(validation: Any, problems: _Problems) -> None:
         problems.add("validation", f"expected a mapping, got {validation!r}")
         return
     for key, message in check_params(ValidationSettings, validation, "validation"):
+        problems.add(key, message.replace("unknown parameter", "unknown setting"))
+
+
+def _check_currency(currency: Any, problems: _Problems) -> None:
+    if currency is not None and not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()
+                                     and currency.isalpha() and currency.isupper()):
+        problems.add("currency", f"{currency!r} is not a currency code (three capital letters: USD, CNY, EUR)")
+
+
+def _check_decision(decision: Any, problems: _Problems) -> None:
+    from segment.decision import DecisionSettings
+
+    if not isinstance(decision, dict):
+        problems.add("decision", f"expected a mapping, got {decision!r}")
+        return
+    for key, message in check_params(DecisionSettings, decision, "decision"):
         problems.add(key, message.replace("unknown parameter", "unknown setting"))
 
 
