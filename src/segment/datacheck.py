@@ -7,6 +7,7 @@ feature columns the data lacks. Nothing here scans the rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from segment.config import RunConfig
@@ -31,25 +32,14 @@ def data_problems(config: RunConfig, loaded: Any) -> list[Problem]:
     (``first_day``, ``data_end``;
     also on Spark / Ibis engines), the feature columns those of the lazy feature expression."""
     src = config.source
-    problems: list[Problem] = []
     if loaded.first_day is None or loaded.data_end is None:  # no rows: the data contract reports that
-        return problems
+        return []
     first, last = to_date(loaded.first_day, "first_day"), to_date(loaded.data_end, "data_end")
     as_of = to_date(config.as_of)
-    if as_of > last:
-        problems.append(Problem(src, "as_of", f"{as_of} is after the last transaction ({last}): every customer "
-                                              "would come out lost"))
-    elif as_of < first:
-        problems.append(Problem(src, "as_of", f"{as_of} is before the first transaction ({first}): there is no "
-                                              "customer to grade"))
+    problems = _outside_the_data(src, "as_of", as_of, first, last)
     for i, value in enumerate(config.backtest_origins):
-        origin = to_date(value, f"backtest_origins[{i}]")
-        if origin > last:
-            problems.append(Problem(src, f"backtest_origins[{i}]", f"{origin} is after the last transaction "
-                                                                  f"({last}): every customer would come out lost"))
-        elif origin < first:
-            problems.append(Problem(src, f"backtest_origins[{i}]", f"{origin} is before the first transaction "
-                                                                  f"({first}): there is no customer to grade"))
+        key = f"backtest_origins[{i}]"
+        problems += _outside_the_data(src, key, to_date(value, key), first, last)
     try:
         origin = to_date(validation_origin(config.as_of, config.horizon_days, last)[0])
     except ValueError:
@@ -60,6 +50,15 @@ def data_problems(config: RunConfig, loaded: Any) -> list[Problem]:
             f"has {config.horizon_days} days of data after it (the data runs from {first} to {last})")))
     problems += feature_column_problems(config, loaded)
     return problems
+
+
+def _outside_the_data(src: str, key: str, day: dt.date, first: dt.date, last: dt.date) -> list[Problem]:
+    """A grading date after the last transaction or before the first, as a problem on ``key``."""
+    if day > last:
+        return [Problem(src, key, f"{day} is after the last transaction ({last}): every customer would come out lost")]
+    if day < first:
+        return [Problem(src, key, f"{day} is before the first transaction ({first}): there is no customer to grade")]
+    return []
 
 
 def feature_columns(loaded: Any, as_of: Any, feature_kwargs: dict[str, Any]) -> list[str]:

@@ -30,14 +30,7 @@ from __future__ import annotations
 import pandas as pd
 
 REQUIRED_TRANSACTION_COLUMNS: tuple[str, ...] = ("customer_id", "order_ts", "amount")
-OPTIONAL_TRANSACTION_COLUMNS: tuple[str, ...] = (
-    "order_id",
-    "quantity",
-    "cost",
-    "margin",
-    "due_date",
-    "paid_date",
-)
+#: every column of the table, in its order, with its dtype (the optional ones after the required)
 TRANSACTION_DTYPES: dict[str, str] = {
     "customer_id": "str",
     "order_ts": "datetime64[ns]",
@@ -49,12 +42,6 @@ TRANSACTION_DTYPES: dict[str, str] = {
     "due_date": "datetime64[ns]",
     "paid_date": "datetime64[ns]",
 }
-CUSTOMER_ATTRIBUTE_COLUMNS: tuple[str, ...] = (
-    "industry",
-    "region",
-    "credit_limit",
-    "first_contract_date",
-)
 
 
 def check_transaction_frame(df: pd.DataFrame) -> None:
@@ -70,10 +57,10 @@ def check_transaction_frame(df: pd.DataFrame) -> None:
         raise ValueError(f"order_ts must be a datetime column, got {df['order_ts'].dtype}")
     if not pd.api.types.is_float_dtype(df["amount"]):
         raise ValueError(f"amount must be float64, got {df['amount'].dtype}")
-    for col in ("customer_id", "order_ts", "amount"):
+    for col in REQUIRED_TRANSACTION_COLUMNS:
         n_null = int(df[col].isna().sum())
         if n_null:
-            first = int(df.index[df[col].isna()][0]) if len(df) else -1
+            first = int(df.index[df[col].isna()][0])
             raise ValueError(f"{col} has {n_null} missing values (first at row {first})")
     if "cost" in df.columns and "margin" in df.columns:
         raise ValueError("give either cost or margin per line, not both")

@@ -18,7 +18,7 @@ customers:
 """)
     spec = InputSpec.from_dict(raw)
     assert spec.kind == "csv" and spec.encoding == "gb18030"
-    assert spec.source_name("customer_id") == "客户编号"
+    assert spec.columns["customer_id"] == "客户编号"
     assert isinstance(spec.customers, CustomerSpec)
     assert spec.customers.encoding == "gb18030"  # parsing options are inherited
     assert spec.customers.timezone == "Asia/Shanghai"

@@ -200,9 +200,3 @@ def test_trailing_blank_lines_keep_the_fast_line_mapping(write):
     assert raw.locate.exact and raw.locate([1])[0] == 3
     with pytest.raises(DataContractError, match="line 3, column 'amount': value 'x'"):
         load_transactions({"path": str(path)})
-
-
-def test_file_sha256_is_one_function_reached_from_segment_io():
-    import segment.io
-
-    assert segment.io.file_sha256 is file_sha256

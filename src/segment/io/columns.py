@@ -36,9 +36,9 @@ def duplicate_names(names: Sequence[str], label: str, where: str) -> list[Proble
 
 
 def resolve_columns(spec: TableSpec, available: Sequence[str], wanted: Sequence[str], required: Sequence[str],
-                    label: str) -> dict[str, str]:
-    """internal -> source column; a missing required or explicitly mapped column is a
-    problem listing the columns the source has (and the closest names)."""
+                    label: str) -> tuple[dict[str, str], list[Problem]]:
+    """(internal -> source column, problems): a missing required or explicitly mapped column is
+    a problem listing the columns the source has (and the closest names)."""
     have = list(available)
     mapping: dict[str, str] = {}
     problems: list[Problem] = []
@@ -61,9 +61,7 @@ def resolve_columns(spec: TableSpec, available: Sequence[str], wanted: Sequence[
             how = "mapped in the input spec" if explicit else "required; map it with columns: {" + internal + ": <name>}"
             problems.append(Problem(label, None, None, None,
                                     f"column {source!r} for {internal} ({how}) is not in the source; it has {have}{hint}"))
-    if problems:
-        raise DataContractError(label, problems)
-    return mapping
+    return mapping, problems
 
 
 def mapping_with_extras(spec: TableSpec, available: Sequence[str], wanted: Sequence[str], required: Sequence[str],
@@ -71,11 +69,8 @@ def mapping_with_extras(spec: TableSpec, available: Sequence[str], wanted: Seque
     """internal -> source column. ``available`` are the source's own column names (``where``
     says whose: "the header", "the Parquet schema", ...); a name used twice there and a
     mapping to a name not there are reported together."""
-    problems = duplicate_names(available, label, where)
-    try:
-        mapping = resolve_columns(spec, available, wanted, required, label)
-    except DataContractError as exc:
-        raise DataContractError(label, problems + exc.problems) from None
+    mapping, not_there = resolve_columns(spec, available, wanted, required, label)
+    problems = duplicate_names(available, label, where) + not_there
     if problems:
         raise DataContractError(label, problems)
     if extras:  # customer tables: other columns become text attributes

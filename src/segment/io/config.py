@@ -101,11 +101,6 @@ class TableSpec(ParseOptions):
             return str(self.path)
         return "query" if self.query is not None else "<DataFrame>"
 
-    def source_name(self, internal: str) -> str:
-        """The column in the source that holds ``internal`` (the same name unless mapped)."""
-        mapped = self.columns.get(internal, internal)
-        return internal if mapped is None else mapped
-
 
 @dataclass(frozen=True)
 class CustomerSpec(TableSpec):

@@ -18,6 +18,7 @@ column (as named in the source and internally) and the value — the first
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,7 +72,7 @@ class DataContractError(UserError, ValueError):
                  max_shown: int = 10):
         self.source = source
         self.problems = list(problems)
-        self.counts = dict(counts) if counts else _count(self.problems)
+        self.counts = dict(counts) if counts else dict(Counter((p.column, p.check) for p in self.problems))
         self.max_shown = max_shown
         message = self._message()
         super().__init__(message)
@@ -103,13 +104,6 @@ class DataContractError(UserError, ValueError):
         return "\n".join(lines)
 
 
-def _count(problems: Sequence[Problem]) -> dict[tuple[str | None, str], int]:
-    counts: dict[tuple[str | None, str], int] = {}
-    for p in problems:
-        counts[(p.column, p.check)] = counts.get((p.column, p.check), 0) + 1
-    return counts
-
-
 @dataclass
 class ContractReport:
     """What the lazy passes found, and the checks that passed (for the audit)."""
@@ -118,11 +112,6 @@ class ContractReport:
     counts: dict[tuple[str | None, str], int] = field(default_factory=dict)
     passed: list[str] = field(default_factory=list)
     orders_span_times: bool = False  # some order id has lines at different timestamps
-
-    def add(self, problem: Problem, count: int = 1) -> None:
-        key = (problem.column, problem.check)
-        self.problems.append(problem)
-        self.counts[key] = self.counts.get(key, 0) + count
 
     def merge(self, other: "ContractReport") -> None:
         self.problems += other.problems
@@ -182,9 +171,8 @@ def run_lazy(frame: pd.DataFrame, checks: Sequence[RowCheck], nullable: dict[str
             for line, value in zip(lines, values[: len(shown)]):
                 report.problems.append(Problem(file, int(line), key[0], None if check == "not_nullable" else value, label, unit))
             report.counts[key] = report.counts.get(key, 0) + len(positions)
-    failed = {(c, k) for (c, k) in report.counts}
     for c in checks:
-        if (display(c.column), c.name) not in failed:
+        if (display(c.column), c.name) not in report.counts:
             report.passed.append(f"{display(c.column)}: {c.name}")
     return report
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 import codecs
 import csv
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import duckdb
@@ -48,8 +48,6 @@ def _csv_source(path: str, spec: TableSpec) -> str:
 def read_csv(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], extras: bool = False) -> RawTable:
     path = str(spec.path)
     label = spec.label
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{label}: input file not found (resolved to {Path(path).resolve()})")
     scan = scan_text_file(path, spec.encoding, label)
     if scan.size == 0 or not scan.has_content:
         raise file_problem(label, "the file is empty: not even a header line (expected a header naming the columns, "
@@ -57,20 +55,19 @@ def read_csv(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], ex
     try:
         header = read_header(path, spec)
         if spec.delimiter == WHITESPACE:
-            frame, row_hash, available, mapping = _read_whitespace(path, spec, header, wanted, required, label, extras)
+            frame, row_hash, mapping = _read_whitespace(path, spec, header, wanted, required, label, extras)
         else:
-            frame, row_hash, available, mapping = _read_csv_duckdb(scan.utf8_path or path, spec, header, wanted,
-                                                                  required, label, extras)
+            frame, row_hash, mapping = _read_csv_duckdb(scan.utf8_path or path, spec, header, wanted, required, label,
+                                                        extras)
     finally:
         if scan.utf8_path is not None:
             os.unlink(scan.utf8_path)
     physical = scan.physical_lines
-    n = len(frame)
-    locator = Locator("line", 2, exact=(physical == n + 1),
+    locator = Locator("line", 2, exact=(physical == len(frame) + 1),
                       recover=lambda: _record_start_lines(path, spec))
     info = {"file": label, "path": str(Path(path).resolve()), "format": "csv", "encoding": spec.encoding,
             "delimiter": spec.delimiter, "size_bytes": scan.size, "sha256": scan.sha256, "lines": physical}
-    return RawTable(frame, row_hash, mapping, available, locator, info, label)
+    return RawTable(frame, row_hash, mapping, locator, info, label)
 
 
 def _text_encoding(spec: TableSpec) -> str:
@@ -87,11 +84,19 @@ def read_header(path: str, spec: TableSpec) -> list[str]:
         head = pd.read_csv(path, sep=r"\s+", engine="c", header=None, nrows=1, dtype=str, keep_default_na=False,
                            na_filter=False, encoding=_text_encoding(spec), quotechar=spec.quote)
         return [str(v) for v in head.iloc[0]] if len(head) else []
-    with open(path, encoding=_text_encoding(spec), newline="") as fh:
-        for record in csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote):
-            if record:  # the readers skip blank lines before the header too
-                return record
-    return []
+    return next((record for _, record in _records(path, _text_encoding(spec), spec)), [])
+
+
+def _records(path: str, encoding: str, spec: TableSpec) -> Iterator[tuple[int, list[str]]]:
+    """(1-based start line, fields) of every record of a delimited file, read with Python's csv
+    module; blank lines (which csv gives as [] and the readers skip) are left out."""
+    with open(path, encoding=encoding, newline="") as fh:
+        reader = csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote)
+        prev = 0
+        for record in reader:
+            start, prev = prev + 1, reader.line_num
+            if record:
+                yield start, record
 
 
 def _by_position(label: str, header: Sequence[str], reader_names: Sequence[str]) -> None:
@@ -101,33 +106,20 @@ def _by_position(label: str, header: Sequence[str], reader_names: Sequence[str])
                                   "delimiter and quoting of the header")
 
 
-def _duck_error(label: str, exc: Exception) -> DataContractError:
-    text = str(exc).split("\n\n")[0].strip()
-    return file_problem(label, f"the CSV reader (DuckDB) rejected the file: {text}")
-
-
 def _ragged_records(path: str, spec: TableSpec, label: str, limit: int) -> DataContractError | None:
     """When DuckDB rejects a file: the records whose number of fields differs from the
     header's, with their lines (Python's csv module, on the UTF-8 text)."""
     problems: list[Problem] = []
     count = 0
-    header_len = None
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote)
-        prev = 0
-        for record in reader:
-            start, prev = prev + 1, reader.line_num
-            if not record:
-                continue
-            if header_len is None:
-                header_len = len(record)
-                continue
-            if len(record) != header_len:
-                count += 1
-                if len(problems) < limit:
-                    problems.append(Problem(label, start, None, spec.delimiter.join(record),
-                                            f"a record with {header_len} fields like the header "
-                                            f"(check the delimiter {spec.delimiter!r} and quoting {spec.quote!r})"))
+    records = _records(path, "utf-8-sig", spec)
+    header_len = len(next(records, (0, []))[1])
+    for start, record in records:
+        if len(record) != header_len:
+            count += 1
+            if len(problems) < limit:
+                problems.append(Problem(label, start, None, spec.delimiter.join(record),
+                                        f"a record with {header_len} fields like the header "
+                                        f"(check the delimiter {spec.delimiter!r} and quoting {spec.quote!r})"))
     if not problems:
         return None
     return DataContractError(label, problems, {(None, problems[0].check): count}, max_shown=limit)
@@ -135,7 +127,7 @@ def _ragged_records(path: str, spec: TableSpec, label: str, limit: int) -> DataC
 
 def _read_csv_duckdb(path: str, spec: TableSpec, header: Sequence[str], wanted: Sequence[str],
                      required: Sequence[str], label: str,
-                     extras: bool) -> tuple[pd.DataFrame, np.ndarray, list[str], dict[str, str]]:
+                     extras: bool) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
     """``header``: the file's own column names; the mapping is resolved against them (spaces
     around a name are ignored, as DuckDB ignores them) and DuckDB's columns are then taken by
     position, so its renamed duplicates ('amount_1') and invented names ('column5') are never
@@ -143,30 +135,27 @@ def _read_csv_duckdb(path: str, spec: TableSpec, header: Sequence[str], wanted: 
     con = connect()
     try:
         src = _csv_source(path, spec)
-        try:
-            reader_names = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
-        except duckdb.Error as exc:
-            raise (_ragged_records(path, spec, label, spec.max_errors_shown) or _duck_error(label, exc)) from None
+        reader_names = [row[0] for row in con.sql(f"DESCRIBE SELECT * FROM {src}").fetchall()]
         available = [name.strip() for name in header]
         _by_position(label, available, reader_names)
         mapping = mapping_with_extras(spec, available, wanted, required, label, extras, "the header")
         position = {name: i for i, name in enumerate(available)}  # unique: duplicates were an error
         select = ", ".join(f"t.{ident(reader_names[position[src_col]])} AS {ident(internal)}"
                            for internal, src_col in mapping.items())
-        try:
-            table = con.sql(f"SELECT {select}, hash(t) AS {ROW_HASH} FROM {src} t").to_arrow_table()
-        except duckdb.Error as exc:
-            raise (_ragged_records(path, spec, label, spec.max_errors_shown) or _duck_error(label, exc)) from None
+        table = con.sql(f"SELECT {select}, hash(t) AS {ROW_HASH} FROM {src} t").to_arrow_table()
+    except duckdb.Error as exc:  # the column checks above raise DataContractError, never this
+        text = str(exc).split("\n\n")[0].strip()
+        raise (_ragged_records(path, spec, label, spec.max_errors_shown)
+               or file_problem(label, f"the CSV reader (DuckDB) rejected the file: {text}")) from None
     finally:
         con.close()
     frame, row_hash = split_hash(table)
-    return frame, row_hash, available, mapping
-
+    return frame, row_hash, mapping
 
 
 def _read_whitespace(path: str, spec: TableSpec, header: Sequence[str], wanted: Sequence[str],
                      required: Sequence[str], label: str,
-                     extras: bool) -> tuple[pd.DataFrame, np.ndarray, list[str], dict[str, str]]:
+                     extras: bool) -> tuple[pd.DataFrame, np.ndarray, dict[str, str]]:
     """Like the DuckDB path: mapped against the file's ``header``, pandas' columns taken by
     position (pandas renames a second 'amount' to 'amount.1')."""
     try:
@@ -181,22 +170,16 @@ def _read_whitespace(path: str, spec: TableSpec, header: Sequence[str], wanted: 
     row_hash = pd.util.hash_pandas_object(full, index=False).to_numpy()
     frame = pd.DataFrame({internal: full.iloc[:, position[src]] for internal, src in mapping.items()}
                          ).reset_index(drop=True)
-    return frame, row_hash, available, mapping
+    return frame, row_hash, mapping
 
 
 def _record_start_lines(path: str, spec: TableSpec) -> np.ndarray:
     """The 1-based start line of every data record, for files where records and physical lines
     differ (blank lines, line breaks inside quoted values). Slow; only used for messages."""
-    starts: list[int] = []
-    with open(path, encoding=_text_encoding(spec), newline="") as fh:
-        if spec.delimiter == WHITESPACE:
+    if spec.delimiter == WHITESPACE:
+        with open(path, encoding=_text_encoding(spec), newline="") as fh:
             starts = [i for i, line in enumerate(fh, 1) if line.strip()]
-        else:
-            reader = csv.reader(fh, delimiter=spec.delimiter, quotechar=spec.quote)
-            prev = 0
-            for record in reader:
-                if record:  # csv gives [] for a blank line, which the readers skip
-                    starts.append(prev + 1)
-                prev = reader.line_num
+    else:
+        starts = [start for start, _ in _records(path, _text_encoding(spec), spec)]
     return np.asarray(starts[1:], dtype="int64")  # the first record is the header
 

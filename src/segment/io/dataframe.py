@@ -30,7 +30,7 @@ def read_frame(df: pd.DataFrame, spec: TableSpec, wanted: Sequence[str], require
     except TypeError:  # unhashable cells (lists, dicts): judge duplicates on the mapped columns
         row_hash = pd.util.hash_pandas_object(frame, index=False).to_numpy()
     info = {"file": None, "format": "frame", "columns": list(labels)}
-    return RawTable(frame, row_hash, mapping, list(labels), Locator("row", 1), info, label)
+    return RawTable(frame, row_hash, mapping, Locator("row", 1), info, label)
 
 
 def _object_to_text(values: pd.Series) -> pd.Series:

@@ -25,32 +25,26 @@ from segment.io import parsing
 from segment.io.audit import LoadResult
 from segment.io.config import (CUSTOMER_INPUTS, REQUIRED_INPUTS, TRANSACTION_INPUTS, CustomerSpec, InputSpec,
                                InputSpecError, TableSpec)
-from segment.io.contract import ContractReport, DataContractError, Problem, RowCheck, run_lazy
+from segment.io.contract import ContractReport, RowCheck, run_lazy
 from segment.io.dataframe import read_frame
 from segment.io.policies import (EXACT_DUPLICATE, MISSING_ID, apply_transaction_policies, exact_duplicates,
                                  order_conflicts)
-from segment.io.rawtable import RawTable
+from segment.io.rawtable import RawTable, file_problem
 from segment.io.readers import read_table
-from segment.schema import OPTIONAL_TRANSACTION_COLUMNS, REQUIRED_TRANSACTION_COLUMNS, check_transaction_frame
+from segment.schema import REQUIRED_TRANSACTION_COLUMNS, TRANSACTION_DTYPES, check_transaction_frame
 
 _NUMBER_COLUMNS = ("amount", "quantity", "cost", "days_late")
 _DATE_COLUMNS = ("order_ts", "due_date", "paid_date")
 FILLED = "a value in every row (blank and NA texts such as 'NULL' count as missing)"
 _NULLABLE = {"customer_id": True, "order_id": True, "paid_date": True, "days_late": True}
 
-#: the internal transaction table, as a pandera schema (checked on every result)
+#: the internal transaction table (segment.schema) as a pandera schema, checked on every result:
+#: its dtypes, every value present (but paid_date: NaT = not paid yet), finite amounts, margins <= 1
+_VALUE_CHECKS = {"amount": pa.Check(lambda s: np.isfinite(s), name="finite"), "margin": pa.Check.le(1.0)}
 TRANSACTION_SCHEMA = pa.DataFrameSchema(
-    {
-        "customer_id": pa.Column("str", nullable=False),
-        "order_ts": pa.Column("datetime64[ns]", nullable=False),
-        "amount": pa.Column("float64", pa.Check(lambda s: np.isfinite(s), name="finite"), nullable=False),
-        "order_id": pa.Column("str", nullable=False, required=False),
-        "quantity": pa.Column("float64", nullable=False, required=False),
-        "cost": pa.Column("float64", nullable=False, required=False),
-        "margin": pa.Column("float64", pa.Check.le(1.0), nullable=False, required=False),
-        "due_date": pa.Column("datetime64[ns]", nullable=False, required=False),
-        "paid_date": pa.Column("datetime64[ns]", nullable=True, required=False),
-    },
+    {col: pa.Column(dtype, _VALUE_CHECKS.get(col), nullable=col == "paid_date",
+                    required=col in REQUIRED_TRANSACTION_COLUMNS)
+     for col, dtype in TRANSACTION_DTYPES.items()},
     strict=True,
     name="internal transaction table (segment.schema)",
 )
@@ -96,8 +90,7 @@ def load_from_config(data: Mapping[str, Any], source: str = "<config>") -> LoadR
 def _load(raw: RawTable, spec: InputSpec) -> LoadResult:
     label = raw.label
     if raw.n_rows == 0:
-        raise DataContractError(label, [Problem(label, None, None, None,
-                                                "the source has a header but no data rows (nothing to grade)")])
+        raise file_problem(label, "the source has a header but no data rows (nothing to grade)")
     _check_payment_columns(raw.mapping, spec)
     frame = raw.frame
     parsed: dict[str, parsing.Parsed] = {}
@@ -126,9 +119,8 @@ def _load(raw: RawTable, spec: InputSpec) -> LoadResult:
     kept = outcome.kept
     if len(kept) == 0:
         reasons = "; ".join(f"{reason}: {n:,}" for reason, n in outcome.excluded.items())
-        raise DataContractError(label, [Problem(label, None, None, None,
-                                                f"every one of the {raw.n_rows:,} rows was excluded ({reasons}); "
-                                                "nothing is left to grade")])
+        raise file_problem(label, f"every one of the {raw.n_rows:,} rows was excluded ({reasons}); "
+                                  "nothing is left to grade")
     changed: dict[str, int] = {}
     kept_pos = outcome.kept_positions
     for p in parsed.values():
@@ -228,11 +220,10 @@ def _relations_pass(raw: RawTable, parsed: dict[str, parsing.Parsed], has_id: np
         m = parsed["margin"].values
         checks.append(RowCheck("margin", "a margin rate of at most 1 (0.3 = 30 %; write percentages with a % sign)",
                                pd.Series((m.isna() | (m <= 1.0)).to_numpy() | ~has_id, index=idx)))
-    for col in ("credit_limit",):
-        if col in parsed:
-            v = parsed[col].values
-            checks.append(RowCheck(col, "a credit limit of zero or more",
-                                   pd.Series((v.isna() | (v >= 0)).to_numpy() | ~has_id, index=idx)))
+    if "credit_limit" in parsed:
+        v = parsed["credit_limit"].values
+        checks.append(RowCheck("credit_limit", "a credit limit of zero or more",
+                               pd.Series((v.isna() | (v >= 0)).to_numpy() | ~has_id, index=idx)))
     if not checks:
         return report
     cols = sorted({c.column for c in checks})
@@ -253,25 +244,15 @@ def _derive_payment(typed: pd.DataFrame, spec: InputSpec) -> pd.DataFrame:
 
 
 def _internal_frame(kept: pd.DataFrame) -> pd.DataFrame:
-    cols = [c for c in REQUIRED_TRANSACTION_COLUMNS + OPTIONAL_TRANSACTION_COLUMNS if c in kept.columns]
-    out = pd.DataFrame(index=pd.RangeIndex(len(kept)))
-    for col in cols:
-        values = kept[col]
-        if col in ("customer_id", "order_id"):
-            out[col] = values.astype("str")
-        elif col in ("order_ts", "due_date", "paid_date"):
-            out[col] = values.astype("datetime64[ns]")
-        else:
-            out[col] = values.astype("float64")
-    return out
+    """The internal columns of ``kept`` in the order and dtypes of ``segment.schema``."""
+    return pd.DataFrame({col: kept[col].astype(dtype) for col, dtype in TRANSACTION_DTYPES.items() if col in kept},
+                        index=pd.RangeIndex(len(kept)))
 
 
 def _excluded_rows(raw: RawTable, positions: dict[str, np.ndarray]) -> pd.DataFrame:
     unit = raw.locate.unit
     parts = []
-    for reason, pos in positions.items():
-        if len(pos) == 0:
-            continue
+    for reason, pos in positions.items():  # the policies record a reason only with its rows
         pos = np.sort(pos)
         part = pd.DataFrame({unit: raw.locate(pos), "reason": reason})
         for col in ("customer_id", "order_ts", "amount"):
@@ -294,7 +275,7 @@ def load_customers(spec: CustomerSpec | Mapping[str, Any]) -> tuple[pd.DataFrame
     raw = read_table(spec, CUSTOMER_INPUTS, ("customer_id",), extras=True)
     label = raw.label
     if raw.n_rows == 0:
-        raise DataContractError(label, [Problem(label, None, None, None, "the customer table has a header but no rows")])
+        raise file_problem(label, "the customer table has a header but no rows")
     parsed: dict[str, parsing.Parsed] = {"customer_id": parsing.parse_id(raw.frame["customer_id"], spec, "customer_id")}
     for col in raw.frame.columns:
         if col == "customer_id":
@@ -326,12 +307,7 @@ def load_customers(spec: CustomerSpec | Mapping[str, Any]) -> tuple[pd.DataFrame
                               {"customer_id": True}, file=label, display=raw.display, locate=raw.locate,
                               unit=raw.locate.unit, max_shown=spec.max_errors_shown))
     report.raise_if_any(label, spec.max_errors_shown)
-    out = typed.loc[keep].reset_index(drop=True)
-    out["customer_id"] = out["customer_id"].astype("str")
-    if "credit_limit" in out:
-        out["credit_limit"] = out["credit_limit"].astype("float64")
-    if "first_contract_date" in out:
-        out["first_contract_date"] = out["first_contract_date"].astype("datetime64[ns]")
+    out = typed.loc[keep].reset_index(drop=True)  # the parsers' dtypes: str ids, float64 limits, datetime64 dates
     audit = dict(raw.info)
     audit.update(rows_read=raw.n_rows, rows_kept=len(out), excluded=excluded, columns=dict(raw.mapping),
                  checks_passed=report.passed + ["one row per customer id"])

@@ -20,8 +20,6 @@ from segment.io.rawtable import Locator, RawTable, file_problem
 def read_parquet(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], extras: bool = False) -> RawTable:
     path = str(spec.path)
     label = spec.label
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"{label}: input file not found (resolved to {Path(path).resolve()})")
     sha = file_sha256(path)
     try:
         available = list(pq.ParquetFile(path).schema_arrow.names)
@@ -41,4 +39,4 @@ def read_parquet(spec: TableSpec, wanted: Sequence[str], required: Sequence[str]
         con.close()
     info = {"file": label, "path": str(Path(path).resolve()), "format": "parquet",
             "size_bytes": Path(path).stat().st_size, "sha256": sha}
-    return RawTable(frame, row_hash, mapping, available, Locator("row", 1), info, label)
+    return RawTable(frame, row_hash, mapping, Locator("row", 1), info, label)

@@ -2,9 +2,10 @@
 internal values, vectorised, without ever guessing silently.
 
 Every parser returns a ``Parsed``: the values (NaN/NaT/<NA> where missing or unreadable),
-``missing`` (blank, or one of the NA texts), ``ok`` (False where a value is present but
-cannot be read, or is read but implausible: those become contract problems), and
-``changed`` (reason -> rows whose value was normalised, counted in the audit).
+``missing`` (blank, or one of the NA texts), ``checks`` (each expectation in words with its
+mask, False where a value is present but cannot be read, or is read but implausible: those
+become contract problems), and ``changed`` (reason -> rows whose value was normalised,
+counted in the audit).
 """
 
 from __future__ import annotations
@@ -39,7 +40,6 @@ _TIME_DIRECTIVES = re.compile(r"%[HIMSXcTpfzZrR]")
 class Parsed:
     values: pd.Series
     missing: pd.Series
-    ok: pd.Series
     checks: list[tuple[str, pd.Series]] = field(default_factory=list)  # (expectation, ok mask)
     changed: dict[str, pd.Series] = field(default_factory=dict)
     extra: dict[str, pd.Series] = field(default_factory=dict)  # e.g. the currency of each amount
@@ -76,9 +76,11 @@ def text_series(values: pa.ChunkedArray, index: pd.Index) -> pd.Series:
     return out
 
 
-def _na_arrow(arr: pa.ChunkedArray, options: ParseOptions) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
-    """(stripped text, missing mask) of a text column."""
-    stripped = pc.utf8_trim_whitespace(arr)
+def _na_arrow(arr: pa.ChunkedArray, options: ParseOptions,
+              strip: bool = True) -> tuple[pa.ChunkedArray, pa.ChunkedArray]:
+    """(stripped text, missing mask) of a text column; ``strip=False`` when no value has
+    surrounding whitespace (no copy, no trimming pass)."""
+    stripped = pc.utf8_trim_whitespace(arr) if strip else arr
     missing = pc.or_(pc.is_null(arr), pc.fill_null(pc.is_in(stripped, value_set=na_set(options, stripped.type)), True))
     return stripped, missing
 
@@ -90,10 +92,6 @@ def na_set(options: ParseOptions, type_: pa.DataType = pa.large_string()) -> pa.
         v = v.strip()
         variants |= {v, v.lower(), v.upper(), v.title(), v.capitalize()}
     return pa.array(sorted(variants), type=type_)
-
-
-def _na_mask(text: pd.Series, options: ParseOptions) -> pd.Series:
-    return mask(_na_arrow(arrow(text), options)[1], text.index)
 
 
 def _all_true(index: pd.Index) -> pd.Series:
@@ -108,7 +106,7 @@ def parse_id(raw: pd.Series, options: ParseOptions, label: str) -> Parsed:
     if pd.api.types.is_integer_dtype(raw.dtype) or pd.api.types.is_bool_dtype(raw.dtype):
         missing = raw.isna().astype(bool)
         values = raw.astype("Int64").astype("str").where(~missing, None)
-        return Parsed(values.astype("str"), missing, _all_true(idx))
+        return Parsed(values.astype("str"), missing)
     if pd.api.types.is_float_dtype(raw.dtype):
         missing = raw.isna().astype(bool)
         numbers = raw.to_numpy(dtype="float64", na_value=np.nan)
@@ -116,14 +114,10 @@ def parse_id(raw: pd.Series, options: ParseOptions, label: str) -> Parsed:
         ok = pd.Series(integral | missing.to_numpy(), index=idx)
         text = pd.Series(np.where(integral, np.nan_to_num(numbers).astype("int64").astype(str), None), index=idx, dtype="str")
         changed[f"{label}: stored as a float, written as a whole number ('17850.0' -> '17850')"] = pd.Series(integral, index=idx)
-        return Parsed(text, missing, ok, [("a whole number (an id stored as a float must have no fraction)", ok)], changed)
+        return Parsed(text, missing, [("a whole number (an id stored as a float must have no fraction)", ok)], changed)
     arr = arrow(_text(raw))
     padded_any = pc.any(pc.match_substring_regex(arr, r"^\s|\s$")).as_py()
-    if padded_any:
-        stripped, missing_a = _na_arrow(arr, options)
-    else:  # the common case: no copy, no comparison pass
-        stripped = arr
-        missing_a = pc.or_(pc.is_null(arr), pc.fill_null(pc.is_in(arr, value_set=na_set(options, arr.type)), True))
+    stripped, missing_a = _na_arrow(arr, options, strip=padded_any)  # usually nothing to strip
     missing = mask(missing_a, idx)
     present = pc.invert(missing_a)
     if padded_any:
@@ -145,15 +139,15 @@ def parse_id(raw: pd.Series, options: ParseOptions, label: str) -> Parsed:
     if pc.any(missing_a).as_py():
         values = pc.if_else(missing_a, pa.scalar(None, type=values.type), values)
     checks = [("an id, not a number in scientific notation (a spreadsheet lost its digits: export ids as text)", ok)]
-    return Parsed(text_series(values, idx), missing, ok, checks, changed)
+    return Parsed(text_series(values, idx), missing, checks, changed)
 
 
 def parse_text(raw: pd.Series, options: ParseOptions) -> Parsed:
     """Attributes (industry, region, extras): stripped text, NA texts missing."""
     text = _text(raw)
-    missing = _na_mask(text, options)
+    missing = mask(_na_arrow(arrow(text), options)[1], text.index)
     values = text.str.strip().where(~missing, None).astype("str")
-    return Parsed(values, missing, _all_true(raw.index))
+    return Parsed(values, missing)
 
 
 def parse_number(raw: pd.Series, options: ParseOptions, label: str, *, percent: bool = False,
@@ -170,15 +164,15 @@ def parse_number(raw: pd.Series, options: ParseOptions, label: str, *, percent: 
         missing = raw.isna().astype(bool)
         values = pd.Series(raw.to_numpy(dtype="float64", na_value=np.nan), index=idx)
         finite = pd.Series(np.isfinite(values.to_numpy()) | missing.to_numpy(), index=idx)
-        return Parsed(values, missing, finite, [("a finite number", finite)])
+        return Parsed(values, missing, [("a finite number", finite)])
+    words = _number_words(options, percent, currency)
     raw_a = arrow(_text(raw))
     if options.decimal == ".":  # the common case: plain numbers, blanks as nulls
         fast = _try_float(raw_a)
         if fast is not None and np.isfinite(fast[~np.isnan(fast)]).all():
             missing = mask(pc.is_null(raw_a), idx)
             if not np.isnan(fast[~missing.to_numpy()]).any():
-                ok = _all_true(idx)
-                return Parsed(pd.Series(fast, index=idx), missing, ok, [(_number_words(options, percent, currency), ok)])
+                return Parsed(pd.Series(fast, index=idx), missing, [(words, _all_true(idx))])
     stripped_a, missing_a = _na_arrow(raw_a, options)
     missing = mask(missing_a, idx)
     stripped = text_series(stripped_a, idx)
@@ -187,9 +181,7 @@ def parse_number(raw: pd.Series, options: ParseOptions, label: str, *, percent: 
     fast = _try_float(pc.if_else(missing_a, pa.scalar(None, type=stripped_a.type), stripped_a)) \
         if options.decimal == "." else None
     if fast is not None and np.isfinite(fast[~missing.to_numpy()]).all():
-        values = pd.Series(fast, index=idx)
-        ok = _all_true(idx)
-        return Parsed(values, missing, ok, [(_number_words(options, percent, currency), ok)])
+        return Parsed(pd.Series(fast, index=idx), missing, [(words, _all_true(idx))])
     t = stripped.fillna("")
     if options.thousands in (" ", "\u00a0", "\u202f"):
         t = t.str.replace("\u00a0", " ", regex=False).str.replace("\u202f", " ", regex=False)
@@ -235,7 +227,7 @@ def parse_number(raw: pd.Series, options: ParseOptions, label: str, *, percent: 
     values = pd.Series(numbers, index=idx)
     for reason in list(changed):
         changed[reason] = changed[reason] & ok
-    return Parsed(values, missing, ok, [(_number_words(options, percent, currency), ok)], changed, extra)
+    return Parsed(values, missing, [(words, ok)], changed, extra)
 
 
 def _number_words(options: ParseOptions, percent: bool, currency: bool) -> str:
@@ -283,11 +275,8 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
     if pd.api.types.is_datetime64_dtype(raw.dtype):
         missing = raw.isna().astype(bool)
         values = raw.astype("datetime64[ns]")
-        if zone != "UTC":
-            values, bad = _local_to_utc(values, zone)
-            changed[f"{label}: local time ({zone}) converted to UTC"] = ~missing & ~bad
-            return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options, dst_bad=bad)
-        return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options)
+        dst_bad = _local_to_utc(values, ~missing, zone, label, changed)
+        return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options, dst_bad)
     if isinstance(raw.dtype, pd.ArrowDtype) and pa.types.is_date(raw.dtype.pyarrow_dtype):
         raw = raw.astype("datetime64[ns]")
         return _finish_ts(raw, raw.isna().astype(bool), pd.Series(True, index=idx), changed, options)
@@ -301,41 +290,29 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
             missing = mask(pc.is_null(raw_a), idx)
             values = pd.Series(fast.to_numpy(zero_copy_only=False), index=idx).astype("datetime64[ns]")
             local = ~missing
-            if zone != "UTC":
+            if zone != "UTC":  # a calendar date is never shifted
                 local &= ~mask(pc.match_substring_regex(raw_a, "^" + _ISO_DATE_ONLY + "$"), idx)
-            if zone != "UTC" and local.any():
-                converted, bad = _local_to_utc(values[local], zone)
-                values[local] = converted
-                dst_bad = pd.Series(False, index=idx)
-                dst_bad[local] = bad
-                changed[f"{label}: local time ({zone}) converted to UTC"] = local & ~dst_bad
-                return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options, dst_bad=dst_bad)
-            return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options)
+            dst_bad = _local_to_utc(values, local, zone, label, changed)
+            return _finish_ts(values, missing, pd.Series(True, index=idx), changed, options, dst_bad)
     stripped, missing_a = _na_arrow(raw_a, options)
     missing = mask(missing_a, idx)
     s = text_series(pc.if_else(missing_a, pa.scalar(None, type=stripped.type), stripped), idx)
     present = ~missing
-    values = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), index=idx)
     if options.date_format is not None:
         fmt = options.date_format
-        if "%z" in fmt:
-            parsed = pd.to_datetime(s, format=fmt, errors="coerce", utc=True)
-            values = parsed.dt.tz_localize(None).astype("datetime64[ns]")
-            aware = present
+        with_offset = "%z" in fmt
+        values = pd.to_datetime(s, format=fmt, errors="coerce", utc=with_offset)
+        if with_offset:
+            values = values.dt.tz_localize(None)
             zero = s.str.contains(r"(?:[+-]00:?00)$", regex=True).fillna(False).astype(bool)
-            if (aware & ~zero & values.notna()).any():
-                changed[f"{label}: timestamp with a UTC offset converted to UTC"] = aware & ~zero & values.notna()
-            read = values.notna() | missing
-            return _finish_ts(values, missing, read, changed, options)
-        values = pd.to_datetime(s, format=fmt, errors="coerce").astype("datetime64[ns]")
+            shifted = present & ~zero & values.notna()
+            if shifted.any():
+                changed[f"{label}: timestamp with a UTC offset converted to UTC"] = shifted
+        values = values.astype("datetime64[ns]")
         read = values.notna() | missing
-        if _TIME_DIRECTIVES.search(fmt) and zone != "UTC":
-            local = present & values.notna()
-            converted, bad = _local_to_utc(values, zone)
-            values = converted
-            changed[f"{label}: local time ({zone}) converted to UTC"] = local & ~bad
-            return _finish_ts(values, missing, read, changed, options, dst_bad=bad & local)
-        return _finish_ts(values, missing, read, changed, options)
+        local = present & values.notna() & (not with_offset and bool(_TIME_DIRECTIVES.search(fmt)))
+        return _finish_ts(values, missing, read, changed, options, _local_to_utc(values, local, zone, label, changed))
+    values = pd.Series(np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]"), index=idx)
     s_arrow = arrow(s)
     aware = present & mask(pc.match_substring_regex(s_arrow, _OFFSET), idx)
     date_only = present & mask(pc.match_substring_regex(s_arrow, "^" + _ISO_DATE_ONLY + "$"), idx)
@@ -352,39 +329,35 @@ def parse_timestamp(raw: pd.Series, options: ParseOptions, label: str) -> Parsed
         if shifted.any():
             changed[f"{label}: timestamp with a UTC offset converted to UTC"] = shifted
     read = values.notna() | missing
-    dst_bad = pd.Series(False, index=idx)
     local = naive & ~date_only & values.notna()
-    if zone != "UTC" and local.any():
-        converted, bad = _local_to_utc(values[local], zone)
-        values[local] = converted
-        dst_bad[local] = bad
-        changed[f"{label}: local time ({zone}) converted to UTC"] = local & ~dst_bad
-    return _finish_ts(values, missing, read, changed, options, dst_bad=dst_bad)
+    return _finish_ts(values, missing, read, changed, options, _local_to_utc(values, local, zone, label, changed))
 
 
 def _iso(text: pd.Series, utc: bool) -> pd.Series:
     """ISO 8601 text -> datetime64[ns] (UTC-naive when ``utc``); unreadable -> NaT."""
-    arr = arrow(text)
     try:
-        out = pc.cast(arr, pa.timestamp("ns", tz="UTC") if utc else pa.timestamp("ns"))
+        out = pc.cast(arrow(text), pa.timestamp("ns", tz="UTC") if utc else pa.timestamp("ns"))
         series = pd.Series(out.to_pandas().to_numpy(), index=text.index)
-        if utc:
-            series = series.dt.tz_localize(None)
-        return series.astype("datetime64[ns]")
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
-        if utc:
-            parsed = parsed.dt.tz_localize(None)
-        return parsed.astype("datetime64[ns]")
+        series = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=utc)
+    return (series.dt.tz_localize(None) if utc else series).astype("datetime64[ns]")
 
 
-def _local_to_utc(values: pd.Series, zone: str) -> tuple[pd.Series, pd.Series]:
-    """Naive local wall times in ``zone`` -> naive UTC; ``bad`` marks times that do not exist
-    there (skipped by a daylight-saving change). Ambiguous times take their first occurrence."""
-    ambiguous = np.ones(len(values), dtype=bool)
-    local = values.dt.tz_localize(zone, ambiguous=ambiguous, nonexistent="NaT")
-    bad = (local.isna() & values.notna()).astype(bool)
-    return local.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]"), bad
+def _local_to_utc(values: pd.Series, local: pd.Series, zone: str, label: str,
+                  changed: dict[str, pd.Series]) -> pd.Series:
+    """The ``local`` rows of ``values`` (naive wall times in ``zone``) -> naive UTC, in place,
+    counted in ``changed``. Returns the rows whose time does not exist there (skipped by a
+    daylight-saving change; NaT now); ambiguous times take their first occurrence. Nothing
+    to convert when ``zone`` is UTC."""
+    bad = pd.Series(False, index=values.index)
+    if zone == "UTC" or not local.any():
+        return bad
+    wall = values[local]
+    localised = wall.dt.tz_localize(zone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="NaT")
+    bad[local] = (localised.isna() & wall.notna()).astype(bool)
+    values[local] = localised.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[ns]")
+    changed[f"{label}: local time ({zone}) converted to UTC"] = local & ~bad
+    return bad
 
 
 def _finish_ts(values: pd.Series, missing: pd.Series, read: pd.Series, changed: dict[str, pd.Series],
@@ -401,4 +374,4 @@ def _finish_ts(values: pd.Series, missing: pd.Series, read: pd.Series, changed: 
     values = values.where(ok & ~missing)
     for reason in list(changed):
         changed[reason] = changed[reason] & ok
-    return Parsed(values.astype("datetime64[ns]"), missing, ok.astype(bool), checks, changed)
+    return Parsed(values.astype("datetime64[ns]"), missing, checks, changed)

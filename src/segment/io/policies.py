@@ -28,6 +28,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+
+from segment.io.duck import connect
+from segment.io.parsing import arrow
 
 MISSING_ID = "missing customer_id (blank, whitespace only or an NA text such as 'NULL')"
 EXACT_DUPLICATE = "exact duplicate row (identical in every column of the source to an earlier row)"
@@ -108,10 +112,8 @@ def apply_transaction_policies(frame: pd.DataFrame, row_hash: np.ndarray, *,
     if negative.any():
         orphans = _net_returns(tx, negative, has_order_id, out)
         if len(orphans):
-            keep_mask = ~tx.index.isin(orphans)
-            out.excluded[ORPHAN_RETURN] = len(orphans)
-            out.excluded_positions[ORPHAN_RETURN] = np.asarray(orphans, dtype="int64")
-            tx = tx.loc[keep_mask]
+            _exclude(out, keep, ORPHAN_RETURN, np.asarray(orphans, dtype="int64"))
+            tx = tx.loc[~tx.index.isin(orphans)]
         netted = int((tx["amount"] < 0).sum())
         if netted:
             out.flagged[RETURN_LINES] = netted
@@ -182,14 +184,6 @@ def _net_returns(tx: pd.DataFrame, negative: np.ndarray, has_order_id: bool, out
     return merged.loc[~found, "__pos"].astype("int64").tolist()
 
 
-def _duck():
-    import duckdb
-
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    return con
-
-
 def _distinct(values: np.ndarray) -> int:
     ordered = np.sort(values)
     return int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 if len(ordered) else 0
@@ -209,13 +203,9 @@ def order_conflicts(order_id: pd.Series, customer_id: pd.Series, order_ts: pd.Se
     order id with more distinct (order, customer) pairs than orders has a conflict. Sorting
     64-bit hashes is fast; the orders it flags are then checked exactly on their rows, so a
     hash collision can never invent a conflict."""
-    import pyarrow as pa
-
-    from segment.io.parsing import arrow
-
     n = len(order_id)
     both = (order_id.notna() & customer_id.notna()).to_numpy()
-    con = _duck()
+    con = connect()
     try:
         con.register("t", pa.table({"k": arrow(order_id), "c": arrow(customer_id), "v": pa.array(order_ts.to_numpy())}))
         hashes = con.sql("SELECT hash(k) AS a, hash(k, c) AS b, hash(k, v) AS d FROM t").to_arrow_table()

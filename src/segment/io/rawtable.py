@@ -43,7 +43,6 @@ class RawTable:
     frame: pd.DataFrame  # internal name -> values as in the source; RangeIndex = row position
     row_hash: np.ndarray  # uint64, over every column of the source row
     mapping: dict[str, str]  # internal name -> source column
-    source_columns: list[str]
     locate: Locator
     info: dict[str, Any]  # provenance for the manifest
     label: str

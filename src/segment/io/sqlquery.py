@@ -23,20 +23,16 @@ def read_sql(spec: TableSpec, wanted: Sequence[str], required: Sequence[str], ex
         raise FileNotFoundError(f"{label}: DuckDB database file not found: {database}")
     con = connect(database)
     try:
-        try:
-            available = list(con.sql(query).columns)
-        except duckdb.Error as exc:
-            raise file_problem(label, f"the SQL query failed in DuckDB: {str(exc).splitlines()[0]}") from None
+        available = list(con.sql(query).columns)
         mapping = mapping_with_extras(spec, available, wanted, required, label, extras, "the query's result")
         select = ", ".join(f"q.{ident(src)} AS {ident(internal)}" for internal, src in mapping.items())
-        try:
-            table = con.sql(f"SELECT {select}, hash(q) AS {ROW_HASH} FROM ({query}) q").to_arrow_table()
-        except duckdb.Error as exc:
-            raise file_problem(label, f"the SQL query failed in DuckDB: {str(exc).splitlines()[0]}") from None
+        table = con.sql(f"SELECT {select}, hash(q) AS {ROW_HASH} FROM ({query}) q").to_arrow_table()
+    except duckdb.Error as exc:  # the column mapping raises DataContractError, never this
+        raise file_problem(label, f"the SQL query failed in DuckDB: {str(exc).splitlines()[0]}") from None
     finally:
         con.close()
     frame, row_hash = split_hash(table)
     info: dict[str, Any] = {"file": None, "format": "sql", "query": query}
     if database is not None:
         info.update(database=str(Path(database).resolve()), database_sha256=file_sha256(database))
-    return RawTable(frame, row_hash, mapping, available, Locator("row", 1), info, label)
+    return RawTable(frame, row_hash, mapping, Locator("row", 1), info, label)

@@ -15,26 +15,19 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from segment.hashing import CHUNK_BYTES
 from segment.io.contract import DataContractError, Problem
-
-CHUNK_BYTES = 16 << 20
 
 
 @dataclass
 class TextScan:
     sha256: str
     size: int
-    newlines: int
-    ends_with_newline: bool
+    #: lines holding something: line breaks, plus an unterminated last line, minus the blank
+    #: lines at the very end of the file (readers skip them)
+    physical_lines: int
     has_content: bool
     utf8_path: str | None  # temporary UTF-8 copy (non-UTF-8 input); delete after use
-    trailing_blank_lines: int = 0  # empty lines at the very end (readers skip them)
-
-    @property
-    def physical_lines(self) -> int:
-        """Lines holding something: line breaks, plus an unterminated last line, minus
-        the blank lines at the end of the file."""
-        return self.newlines + (0 if self.ends_with_newline else 1) - self.trailing_blank_lines
 
 
 def scan_text_file(path: str | Path, encoding: str, label: str) -> TextScan:
@@ -93,8 +86,8 @@ def scan_text_file(path: str | Path, encoding: str, label: str) -> TextScan:
         out.close()
     content = tail.rstrip(b"\r\n \t")
     trailing = tail[len(content):].count(b"\n") - 1 if last == b"\n" and content else 0
-    return TextScan(digest.hexdigest(), size, newlines, last == b"\n", has_content, tmp if out is not None else None,
-                    max(trailing, 0))
+    physical = newlines + (0 if last == b"\n" else 1) - max(trailing, 0)
+    return TextScan(digest.hexdigest(), size, physical, has_content, tmp if out is not None else None)
 
 
 def _undecodable(label: str, encoding: str, body: bytes, exc: UnicodeDecodeError, lines_before: int) -> DataContractError:
