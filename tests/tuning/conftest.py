@@ -16,8 +16,8 @@ import pytest
 from segment.data.synthetic import generate_b2b
 from segment.grading import GradingSpec
 from segment.runner import Runner
-from segment.tuning import TuningConfig, tune
-from segment.tuning.search import check_design
+from segment.tuning.search import check_design, tune
+from segment.tuning.settings import TuningConfig
 
 JUDGED, FOLDS, HORIZON, DATA_END = "2022-12-31", ["2022-03-31", "2022-06-30", "2022-09-30"], 91, "2023-12-31"
 INDICATORS = ["order_amount", "profit_contribution", "credit_status", "development_prospects"]

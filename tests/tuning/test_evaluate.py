@@ -8,7 +8,7 @@ import pytest
 
 from segment.outcomes import build_features_and_outcomes
 from segment.tuning.evaluate import candidate_score, evaluate_candidates, method_for, origin_data
-from segment.validation.leaderboard import leaderboard
+from segment.validation.leaderboard import leaderboard_tables
 from tests.tuning.conftest import DATA_END, INDICATORS
 
 WEIGHTS = np.array([[0.25, 0.25, 0.25, 0.25], [0.0, 1.0, 0.0, 0.0], [0.1, 0.6, 0.0, 0.3], [0.5, 0.0, 0.5, 0.0]])
@@ -34,7 +34,7 @@ def test_fast_path_equals_the_method_and_the_leaderboard(origin, base):
         m = method_for(dict(zip(INDICATORS, w)), base, 182).fit(f)
         np.testing.assert_array_equal(candidate_score(w, list(data.matrix.T)), m.score(f).to_numpy())
         assignments[f"c{j}"] = m.assign(f)
-    board = leaderboard(assignments, o, n_boot=0).set_index("method")
+    board = leaderboard_tables(assignments, o, n_boot=0)[0].set_index("method")
     for j in range(len(WEIGHTS)):
         row = board.loc[f"c{j}"]
         for metric in ("top_tier_profit_capture", "top20_profit_capture", "gini_profit", "churn_auc",

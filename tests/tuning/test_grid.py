@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from segment.tuning import TuningConfig
+from segment.tuning.settings import TuningConfig
 from segment.tuning.grid import candidate_grid, compositions, meets_weight_constraints, project
 
 BASE = {"judged_origin": "1998-03-31", "fold_origins": ["1997-09-30"], "indicators": ["a", "b", "c", "d"]}

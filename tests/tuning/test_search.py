@@ -10,12 +10,11 @@ import pytest
 import yaml
 
 from segment.config import RunConfig
-from segment.data.synthetic import ground_truth
 from segment.features import build_features
-from segment.tuning import TuningInfeasible
 from segment.tuning.evaluate import method_for
-from segment.tuning.search import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED
+from segment.tuning.search import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED, TuningInfeasible
 from segment.validation.metrics import top_share_capture
+from tests.helpers.truth import ground_truth
 from tests.tuning.conftest import DATA_END, FOLDS, HORIZON, INDICATORS, JUDGED, run, settings
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from segment.config import ConfigError, RunConfig
-from segment.tuning import TuningConfig
+from segment.tuning.settings import TuningConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 BASE = {"judged_origin": "1998-03-31", "fold_origins": ["1997-06-30", "1997-09-30", "1997-12-31"],

@@ -10,7 +10,6 @@ from segment.validation.leaderboard import (
     PERFECT,
     RANDOM,
     curves,
-    leaderboard,
     leaderboard_tables,
     method_rows,
     not_graded_of,
@@ -91,7 +90,7 @@ def test_paired_differences_are_the_leaderboards_comparison_with_the_best(board_
 
 def test_score_within_tier_raises_capture(board_case):
     methods, o = board_case
-    board = leaderboard(methods, o, n_boot=0).set_index("method")
+    board = leaderboard_tables(methods, o, n_boot=0)[0].set_index("method")
     # same tiers; the score orders customers inside the tiers
     assert board.loc["noisy", "top_tier_profit_capture"] == board.loc["tiers_only", "top_tier_profit_capture"]
     assert board.loc["noisy", "gini_profit"] > board.loc["tiers_only", "gini_profit"]
@@ -105,9 +104,10 @@ def test_random_reference_is_the_expected_value_of_random_gradings():
     profit = rng.lognormal(1, 1, n)
     churned = rng.random(n) < 0.4
     o = outcomes_from(profit, churned)
-    sims = [leaderboard({"r": assignments_from_codes(rng.integers(0, 3, n), score=rng.random(n))}, o, n_boot=0)
-            .set_index("method").loc["r"] for _ in range(300)]
-    ref = leaderboard({"z": assignments_from_codes(np.zeros(n, int))}, o, n_boot=0).set_index("method").loc[RANDOM]
+    sims = [leaderboard_tables({"r": assignments_from_codes(rng.integers(0, 3, n), score=rng.random(n))}, o,
+                               n_boot=0)[0].set_index("method").loc["r"] for _ in range(300)]
+    ref = leaderboard_tables({"z": assignments_from_codes(np.zeros(n, int))}, o,
+                             n_boot=0)[0].set_index("method").loc[RANDOM]
     for col in ("top20_profit_capture", "gini_profit", "churn_auc", "top_tier_lift"):
         assert np.mean([s[col] for s in sims]) == pytest.approx(ref[col], abs=0.02), col
     assert ref["top20_profit_capture"] == 0.2  # capture = customer share
@@ -116,7 +116,7 @@ def test_random_reference_is_the_expected_value_of_random_gradings():
 def test_hand_checked_row():
     a = assignments_from_codes([0, 1, 1, 2, 2], score=[1, 5, 4, 3, 2])
     o = outcomes_from([50, 30, 10, 10, 0], [False, False, True, False, True])
-    row = leaderboard({"m": a}, o, n_boot=0).set_index("method").loc["m"]
+    row = leaderboard_tables({"m": a}, o, n_boot=0)[0].set_index("method").loc["m"]
     assert row["top_tier_share"] == 0.2 and row["top_tier_profit_capture"] == 0.5
     assert row["top20_profit_capture"] == 0.5 and row["top_tier_lift"] == pytest.approx(50 / 20)
     assert row["top_tier_churn_rate"] == 0.0 and row["tiers_used"] == 3
@@ -126,7 +126,7 @@ def test_hand_checked_row():
 def test_methods_must_grade_the_same_customers(board_case):
     methods, o = board_case
     with pytest.raises(ValueError):
-        leaderboard({"x": methods["noisy"].iloc[:-1]}, o, n_boot=0)
+        leaderboard_tables({"x": methods["noisy"].iloc[:-1]}, o, n_boot=0)
 
 
 def test_poisson_weights_have_poisson_one_moments():
@@ -142,7 +142,7 @@ def test_curves_have_references_and_end_at_one(board_case):
     ends = c[c["customer_share"] == 1.0].set_index("method")["value_share"]
     assert np.allclose(ends, 1.0)
     at20 = c[np.isclose(c["customer_share"], 0.2)].set_index("method")["value_share"]
-    board = leaderboard(methods, o, n_boot=0).set_index("method")
+    board = leaderboard_tables(methods, o, n_boot=0)[0].set_index("method")
     assert at20["oracle"] == pytest.approx(board.loc["oracle", "top20_profit_capture"])
     assert (at20.drop([RANDOM, PERFECT]) <= at20[PERFECT] + 1e-12).all()
 
@@ -153,7 +153,7 @@ def test_not_graded_rows(board_case, tmp_path):
     from segment.export import write_csv
 
     methods, o = board_case
-    board = leaderboard(methods, o, n_boot=20)
+    board = leaderboard_tables(methods, o, n_boot=20)[0]
     assert with_not_graded(board, {}) is board and "note" not in board
     out = with_not_graded(board, {"bgnbd": "BG/NBD: no customer has a repeat purchase"})
     assert list(out.columns) == [*board.columns, "note"]

@@ -21,8 +21,7 @@ import pandas as pd
 
 from segment.methods.base import codes_from_thresholds, thresholds_from_shares
 from segment.methods.registry import make_method
-from segment.validation.metrics import Ranking, auc_influence, gini_from_order, rank_against, top_share_capture
-from segment.validation.metrics import order_from as ordering_rule  # the package's tie rule, shared
+from segment.validation.metrics import Ranking, auc_influence, gini_from_order, id_permutation, order_from, top_share_capture
 
 #: metric columns of every evaluation table, besides ``share_<tier>``
 METRIC_COLUMNS = ("top_tier_profit_capture", "top20_profit_capture", "gini_profit", "churn_auc", "top_tier_share")
@@ -35,7 +34,6 @@ class OriginData:
     features: pd.DataFrame
     outcomes: pd.DataFrame
     matrix: np.ndarray  # customers x indicators, normalised at this origin
-    indicators: tuple[str, ...]
     labels: tuple[str, ...]
     window_end: str
 
@@ -71,7 +69,7 @@ def origin_data(features: pd.DataFrame, outcomes: pd.DataFrame, *, origin: str, 
         c = method.columns_of(name)
         cols.append(norm[c[0]].to_numpy() if len(c) == 1 else norm[list(c)].to_numpy().mean(axis=1))
     matrix = np.column_stack(cols) if cols else np.zeros((len(features), 0))
-    return OriginData(origin, role, features, outcomes, matrix, tuple(indicators), method.labels, window_end)
+    return OriginData(origin, role, features, outcomes, matrix, method.labels, window_end)
 
 
 def tier_codes(score: np.ndarray, base_params: dict[str, Any]) -> np.ndarray:
@@ -84,19 +82,14 @@ def tier_codes(score: np.ndarray, base_params: dict[str, Any]) -> np.ndarray:
 
 
 def ranking_metrics(codes: np.ndarray, score: np.ndarray, data: OriginData, *, top_share: float,
-                    by_id: np.ndarray | None = None) -> dict[str, float]:
+                    by_id: np.ndarray) -> dict[str, float]:
     """The leaderboard's figures for one grading at this origin (no intervals). The
     ordering is the leaderboard's (tier, score, customer_id: ``metrics.order_from``);
-    ``by_id`` (the permutation sorting the rows by customer_id) may be passed to save work."""
+    ``by_id`` is ``metrics.id_permutation`` of the outcome rows, computed once per origin."""
     labels = data.labels
-    if by_id is None:
-        a = pd.DataFrame({"tier": pd.Categorical.from_codes(codes, categories=list(labels), ordered=True),
-                          "score": score}, index=data.outcomes.index)
-        r = rank_against(a, data.outcomes.index)
-    else:
-        codes = np.asarray(codes, dtype=np.int64)
-        r = Ranking(codes=codes, score=score, order=ordering_rule(codes, score, by_id), labels=tuple(labels),
-                    provisional=np.zeros(len(codes), dtype=bool))
+    codes = np.asarray(codes, dtype=np.int64)
+    r = Ranking(codes=codes, score=score, order=order_from(codes, score, by_id), labels=tuple(labels),
+                provisional=np.zeros(len(codes), dtype=bool))
     profit = data.profit
     total = profit.sum()
     in_order = profit[r.order]
@@ -115,10 +108,9 @@ def ranking_metrics(codes: np.ndarray, score: np.ndarray, data: OriginData, *, t
 
 def evaluate_candidates(weights: np.ndarray, data: OriginData, *, base_params: dict[str, Any],
                         top_share: float) -> pd.DataFrame:
-    """One row of metrics per candidate (rows of ``weights``, columns = ``data.indicators``)."""
+    """One row of metrics per candidate (rows of ``weights``, columns = the indicators of ``data.matrix``)."""
     weights = np.atleast_2d(np.asarray(weights, dtype=float))
-    index = data.outcomes.index
-    by_id = np.arange(len(index)) if index.is_monotonic_increasing else index.to_numpy(dtype=str).argsort(kind="stable")
+    by_id = id_permutation(data.outcomes.index)
     columns = [np.ascontiguousarray(data.matrix[:, j]) for j in range(data.matrix.shape[1])]
     rows = []
     for w in weights:

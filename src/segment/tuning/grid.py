@@ -8,35 +8,20 @@ weight descending), which is also the tie rule of the search: of equally good
 candidates the first row wins.
 
 A leaf of ``segment.tuning``: ``settings`` imports it (to check that the constraints leave
-a grid point), never the other way; ``cfg`` is any object with the fields below, in
+a grid point), never the other way; ``cfg`` is any object with ``indicators`` (names),
+``min_weight`` and ``fixed_weights`` (name -> weight) and ``units`` (1 / grid step), in
 practice ``settings.TuningConfig``.
 """
 
 from __future__ import annotations
 
 import itertools
-from typing import Mapping, Protocol
+from typing import Any
 
 import numpy as np
 
 #: tolerance of weight and share comparisons (a weight "at" its minimum, weights summing to 1)
 TOL = 1e-9
-
-
-class WeightSpace(Protocol):
-    """The fields of ``settings.TuningConfig`` the grid reads (read-only)."""
-
-    @property
-    def indicators(self) -> tuple[str, ...]: ...
-
-    @property
-    def min_weight(self) -> Mapping[str, float]: ...
-
-    @property
-    def fixed_weights(self) -> Mapping[str, float]: ...
-
-    @property
-    def units(self) -> int: ...
 
 
 def compositions(units: int, parts: int) -> np.ndarray:
@@ -50,7 +35,7 @@ def compositions(units: int, parts: int) -> np.ndarray:
     return out[np.lexsort(tuple(-out[:, j] for j in range(parts - 1, -1, -1)))]
 
 
-def candidate_grid(cfg: WeightSpace) -> np.ndarray:
+def candidate_grid(cfg: Any) -> np.ndarray:
     """(m × d) weights, columns in ``cfg.indicators`` order, every row summing to 1."""
     d = len(cfg.indicators)
     free = [j for j, name in enumerate(cfg.indicators) if name not in cfg.fixed_weights]
@@ -66,7 +51,7 @@ def candidate_grid(cfg: WeightSpace) -> np.ndarray:
     return grid[meets_weight_constraints(grid, cfg)]
 
 
-def meets_weight_constraints(weights: np.ndarray, cfg: WeightSpace) -> np.ndarray:
+def meets_weight_constraints(weights: np.ndarray, cfg: Any) -> np.ndarray:
     """Per row: non-negative, sums to one, every minimum met, every fixed weight kept."""
     w = np.atleast_2d(weights)
     ok = (w >= -TOL).all(axis=1) & (np.abs(w.sum(axis=1) - 1.0) <= 1e-6)
@@ -78,12 +63,7 @@ def meets_weight_constraints(weights: np.ndarray, cfg: WeightSpace) -> np.ndarra
     return ok
 
 
-def equal_weights(cfg: WeightSpace) -> np.ndarray:
-    d = len(cfg.indicators)
-    return np.full(d, 1.0 / d)
-
-
-def project(raw: np.ndarray, cfg: WeightSpace) -> np.ndarray:
+def project(raw: np.ndarray, cfg: Any) -> np.ndarray:
     """Non-negative ``raw`` weights made to meet the weight constraints: fixed weights set,
     the free ones scaled to the free mass, then minimums raised by water-filling (a weight
     below its minimum is set to it and the others shrink in proportion, until none is
@@ -111,7 +91,6 @@ def project(raw: np.ndarray, cfg: WeightSpace) -> np.ndarray:
     return out
 
 
-def weights_text(weights: np.ndarray | dict[str, float], names: tuple[str, ...] | None = None) -> str:
+def weights_text(weights: dict[str, float]) -> str:
     """``profit 0.5, recency_days 0.3, ...`` (for tables and captions)."""
-    items = weights.items() if isinstance(weights, dict) else zip(names or (), weights)
-    return ", ".join(f"{k} {float(v):.2f}" for k, v in items)
+    return ", ".join(f"{k} {float(v):.2f}" for k, v in weights.items())

@@ -118,18 +118,16 @@ def sensitivity_lines(sens: pd.DataFrame, *, metrics: tuple[str, ...] = ("object
 
 def in_sample_vs_out_of_time(comparison: pd.DataFrame, *, metric: str, title: str, source: str):
     """Per weight set: the in-sample figure (fold aggregate) beside the out-of-time one
-    (judged origin) with its interval. A tuned set that only wins in sample is overfitted."""
+    (judged origin) with its interval (``comparison`` of a tuning: every set has one). A
+    tuned set that only wins in sample is overfitted."""
     c = comparison.iloc[::-1]
     y = np.arange(len(c))
     fig, ax = plt.subplots(figsize=(9, 0.75 * len(c) + 2.0))
     ax.scatter(c[f"in_sample_{metric}"], y + 0.12, marker="s", color="grey", label="in sample (search folds)")
-    lo, hi = c.get(f"out_of_time_{metric}_ci_low"), c.get(f"out_of_time_{metric}_ci_high")
+    lo, hi = c[f"out_of_time_{metric}_ci_low"], c[f"out_of_time_{metric}_ci_high"]
     est = c[f"out_of_time_{metric}"]
-    if lo is not None and hi is not None:
-        ax.errorbar(est, y - 0.12, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3,
-                    label="out of time (judged origin), with interval")
-    else:
-        ax.scatter(est, y - 0.12, color="C0", label="out of time (judged origin)")
+    ax.errorbar(est, y - 0.12, xerr=[est - lo, hi - est], fmt="o", color="C0", capsize=3,
+                label="out of time (judged origin), with interval")
     labels = [f"{n}\n" + textwrap.fill(w, 36) for n, w in zip(c["weight_set"], c["weights"])]
     ax.set_yticks(y, labels, fontsize=7)
     ax.set_ylim(-0.6, len(c) - 0.4)

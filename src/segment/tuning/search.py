@@ -5,8 +5,8 @@ Design (docs/TUNING.md):
 1. **What the search may read.** The transactions are cut to an extract as of the judged
    origin J: orders dated on or before J, payments after J unknown (NaT). Every fold
    origin F has its outcome window (F, F + H] inside that extract (F + H ≤ J, checked by
-   the settings and again here), so no number the search sees depends on the judged
-   window.
+   the settings: ``TuningConfig.from_dict``), so no number the search sees depends on the
+   judged window.
 2. **Folds.** At every F the features, outcomes and normalised indicator matrix are built
    once; each grid candidate is then a weighted sum of its columns (``evaluate``). The
    objective (the stated metric, optionally + churn_weight × churn AUC) is aggregated over
@@ -36,10 +36,9 @@ from segment.tuning.baseline import regression_weights
 from segment.tuning.fragment import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED, fragment_text
 from segment.tuning.compare import assign_sets, judge, paired_differences
 from segment.tuning.evaluate import OriginData, evaluate_candidates, objective, origin_data
-from segment.tuning.grid import candidate_grid, equal_weights, meets_weight_constraints, weights_text
+from segment.tuning.grid import candidate_grid, meets_weight_constraints, weights_text
 from segment.tuning.sensitivity import aggregate, sensitivity, sensitivity_summary
 from segment.tuning.settings import TOL, TuningConfig
-
 
 
 class TuningInfeasible(ValueError):
@@ -60,14 +59,10 @@ class TuningResult:
 
 
 def check_design(cfg: TuningConfig, data_end: Any) -> None:
-    """Fold windows end on or before J; J's window ends on or before the data's end."""
+    """J's outcome window ends on or before the data's end (that every fold's window ends on
+    or before J, ``TuningConfig.from_dict`` has checked)."""
     judged = to_date(cfg.judged_origin, "judged_origin")
-    window = dt.timedelta(days=cfg.horizon_days)
-    for f in cfg.fold_origins:
-        if to_date(f, "fold origin") + window > judged:
-            raise ValueError(f"fold origin {f}: its outcome window ends {to_date(f) + window}, after the judged "
-                             f"origin {judged}")
-    if judged + window > to_date(data_end, "data_end"):
+    if judged + dt.timedelta(days=cfg.horizon_days) > to_date(data_end, "data_end"):
         raise ValueError(f"the judged origin {judged} has no full {cfg.horizon_days}-day outcome window: the data end "
                          f"{to_date(data_end, 'data_end')}")
 
@@ -80,10 +75,8 @@ def grid_table(grid: np.ndarray, per_fold: list[pd.DataFrame], folds: list[Origi
     agg = aggregate(per_fold, cfg)
     for d, t in zip(folds, per_fold):
         table[f"objective_{d.origin}"] = objective(t, cfg.objective_metric, cfg.churn_weight).to_numpy()
-    table["objective"] = agg["objective"].to_numpy()
-    for c in agg.columns:
-        if c != "objective":
-            table[c] = agg[c].to_numpy()
+    table["objective"] = agg.pop("objective").to_numpy()
+    table = pd.concat([table, agg], axis=1)  # both on the candidates' RangeIndex
     table["meets_tier_shares"] = tier_shares_ok(per_fold, cfg)
     table["feasible"] = table["meets_tier_shares"] & meets_weight_constraints(grid, cfg)
     ranked = table["objective"].round(12).where(table["feasible"])
@@ -169,7 +162,7 @@ def tune(*, settings: TuningConfig, fold_tables: dict[str, tuple[pd.DataFrame, p
     table["rank_judged"] = hind_table["rank"].to_numpy()
 
     sets = {TUNED: chosen, DEFAULT: {str(k): float(v) for k, v in default_weights.items()},
-            EQUAL: {n: float(w) for n, w in zip(cfg.indicators, equal_weights(cfg))},
+            EQUAL: {n: 1.0 / len(cfg.indicators) for n in cfg.indicators},
             REGRESSION: {n: float(w) for n, w in zip(cfg.indicators, reg_w)},
             HINDSIGHT: {n: float(w) for n, w in zip(cfg.indicators, np.round(grid[hind], 10))}}
     real = {k: v for k, v in sets.items() if k != HINDSIGHT}
@@ -240,10 +233,9 @@ def comparison(board: pd.DataFrame, intervals: pd.DataFrame, diffs: pd.DataFrame
         row["optimism"] = row["in_sample_objective"] - row["out_of_time_objective"]
         for m in ("top_tier_profit_capture", "top20_profit_capture", "churn_auc", "gini_profit"):
             row[f"in_sample_{m}"] = _agg(f[m], cfg.fold_aggregate)
-            row[f"out_of_time_{m}"] = float(j[m])
-            if (name, m) in iv.index:
-                row[f"out_of_time_{m}_ci_low"] = float(iv.loc[(name, m), "ci_low"])
-                row[f"out_of_time_{m}_ci_high"] = float(iv.loc[(name, m), "ci_high"])
+            row[f"out_of_time_{m}"] = float(j[m])  # every set is judged with intervals at J: iv has each (name, m)
+            row[f"out_of_time_{m}_ci_low"] = float(iv.loc[(name, m), "ci_low"])
+            row[f"out_of_time_{m}_ci_high"] = float(iv.loc[(name, m), "ci_high"])
         row["out_of_time_top_tier_share"] = float(j["top_tier_share"])
         part = fd[fd["weight_set"] == name]
         if len(part):

@@ -32,21 +32,14 @@ import pandas as pd
 from segment.validation.metrics import Ranking, _goodness, rank_all
 
 
-def _as_rankings(assignments: dict[str, pd.DataFrame], index: pd.Index | None,
-                 rankings: dict[str, Ranking] | None) -> dict[str, Ranking]:
-    if rankings is not None:
-        return rankings
-    index = next(iter(assignments.values())).index if index is None else index
-    return rank_all(assignments, index)
-
-
 def contingency(x: np.ndarray, kx: int, y: np.ndarray, ky: int) -> np.ndarray:
     """Customers by code of ``x`` (rows, ``kx`` codes) and of ``y`` (columns); all codes shown."""
     return np.bincount(x * ky + y, minlength=kx * ky).reshape(kx, ky).astype(float)
 
 
-def cohen_kappa(table: np.ndarray, weights: str | None = None) -> float:
-    """Cohen's kappa of a square contingency table; ``weights`` None, "linear" or "quadratic"."""
+def cohen_kappa(table: np.ndarray, linear: bool = False) -> float:
+    """Cohen's kappa of a square contingency table; ``linear``: linearly weighted (a miss by
+    two tiers counts twice a miss by one)."""
     k = table.shape[0]
     n = table.sum()
     if n == 0:
@@ -54,14 +47,7 @@ def cohen_kappa(table: np.ndarray, weights: str | None = None) -> float:
     observed = table / n
     expected = np.outer(observed.sum(1), observed.sum(0))
     i, j = np.indices((k, k))
-    if weights is None:
-        w = (i != j).astype(float)
-    elif weights == "linear":
-        w = np.abs(i - j).astype(float)
-    elif weights == "quadratic":
-        w = ((i - j) ** 2).astype(float)
-    else:
-        raise ValueError(f"weights must be None, 'linear' or 'quadratic', got {weights!r}")
+    w = (np.abs(i - j) if linear else i != j).astype(float)
     den = (w * expected).sum()
     return float(1 - (w * observed).sum() / den) if den > 0 else float("nan")
 
@@ -85,10 +71,11 @@ def adjusted_rand(table: np.ndarray) -> float:
     return float((index - expected) / (maximum - expected))
 
 
-def agreement_matrix(assignments: dict[str, pd.DataFrame], *, index: pd.Index | None = None,
+def agreement_matrix(assignments: dict[str, pd.DataFrame], *,
                      rankings: dict[str, Ranking] | None = None) -> pd.DataFrame:
-    """One row per pair of methods (columns: module docstring, docs/VALIDATION.md)."""
-    rk = _as_rankings(assignments, index, rankings)
+    """One row per pair of methods (columns: module docstring, docs/VALIDATION.md), ordered on
+    the customers of the first grading unless ``rankings`` are given."""
+    rk = rank_all(assignments, next(iter(assignments.values())).index) if rankings is None else rankings
     goodness = {name: _goodness(r.order).astype(float) for name, r in rk.items()}
     rows = []
     for x, y in itertools.combinations(list(rk), 2):
@@ -102,16 +89,12 @@ def agreement_matrix(assignments: dict[str, pd.DataFrame], *, index: pd.Index | 
             "method_a": x, "method_b": y, "tiers_a": len(a.labels), "tiers_b": len(b.labels),
             "tiers_comparable": comparable,
             "top_tier_kappa": cohen_kappa(contingency(top_a, 2, top_b, 2)),
-            "weighted_kappa": cohen_kappa(full, "linear") if comparable else float("nan"),
+            "weighted_kappa": cohen_kappa(full, linear=True) if comparable else float("nan"),
             "adjusted_rand": adjusted_rand(full),
             "ordering_spearman": float(np.dot(ga, gb) / den) if den else float("nan"),
             "same_top_tier_share": float((top_a == top_b).mean()) if a.n else float("nan"),
         })
     return pd.DataFrame(rows)
-
-
-def _percentile(values: pd.Series) -> pd.Series:
-    return values.rank(pct=True, method="average")
 
 
 def disagreements(assignments: dict[str, pd.DataFrame], features: pd.DataFrame, *, top_n: int = 50,
@@ -139,7 +122,7 @@ def disagreements(assignments: dict[str, pd.DataFrame], features: pd.DataFrame, 
                        -spread, -tier_spread))[:top_n]
     names = list(rk)
     out = pd.DataFrame(index=index[pick])
-    for j, name in enumerate(names):
+    for name in names:
         out[f"tier_{name}"] = np.asarray(rk[name].labels, dtype=object)[rk[name].codes[pick]]
     for j, name in enumerate(names):
         out[f"pct_{name}"] = pc[pick, j]
@@ -157,9 +140,9 @@ def disagreements(assignments: dict[str, pd.DataFrame], features: pd.DataFrame, 
 def _conflicts(features: pd.DataFrame, ids: pd.Index, gap: float, late_days: float) -> list[str]:
     labels = [[] for _ in range(len(ids))]
     if "monetary_total" in features.columns:
-        rev = _percentile(features["monetary_total"]).loc[ids].to_numpy()
+        rev = features["monetary_total"].rank(pct=True).loc[ids].to_numpy()
         if "profit" in features.columns:
-            prof = _percentile(features["profit"]).loc[ids].to_numpy()
+            prof = features["profit"].rank(pct=True).loc[ids].to_numpy()
             for i in np.flatnonzero(np.abs(rev - prof) >= gap):
                 labels[i].append("revenue_vs_profit")
         if "mean_days_late" in features.columns:

@@ -9,8 +9,8 @@ after the origin; the runner makes them, one at a time, ``segment.runner.Runner.
   migration to the next origin (at millions of customers every origin's assignments and
   outcomes held together take gigabytes): the stacked leaderboard, the migration tables, the
   origins without outcomes and a note per method left out at an origin;
-- ``ranked_by_origin`` ranks the methods at each origin; ``backtest_stability`` says how stable
-  a lead is.
+- ``ranked_by_origin`` stacks the origins' leaderboards and ranks the methods at each;
+  ``backtest_stability`` says how stable a lead is.
 """
 
 from __future__ import annotations
@@ -20,23 +20,13 @@ from typing import Any, Callable, Iterable
 import pandas as pd
 
 from segment.grading import Grading
-from segment.validation.leaderboard import HEADLINE, leaderboard
+from segment.validation.leaderboard import HEADLINE, leaderboard_tables
 from segment.validation.migration import migration_tables, pair_migration
 
 
-def origin_leaderboard(g: Grading, *, n_boot: int = 0, random_state: int = 0,
-                       top_share: float = 0.2) -> pd.DataFrame | None:
-    """One origin's leaderboard with its ``origin`` column; None without outcomes or methods."""
-    if g.outcomes is None or not g.assignments:
-        return None
-    return leaderboard(g.assignments, g.outcomes, n_boot=n_boot, random_state=random_state,
-                       top_share=top_share).assign(origin=g.as_of)
-
-
-def ranked_by_origin(parts: list[pd.DataFrame | None]) -> pd.DataFrame:
-    """``origin_leaderboard`` tables stacked: ``origin`` first, ``rank`` of each method at its
-    origin by the headline (1 = best; references not ranked)."""
-    parts = [p for p in parts if p is not None]
+def ranked_by_origin(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The origins' leaderboards (each with its ``origin`` column) stacked: ``origin`` first,
+    ``rank`` of each method at its origin by the headline (1 = best; references not ranked)."""
     if not parts:
         return pd.DataFrame(columns=["origin", "method", "rank"])
     table = pd.concat(parts, ignore_index=True)
@@ -50,17 +40,19 @@ def rolling_tables(gradings: Iterable[Grading], *, n_boot: int = 0, random_state
     """The backtest of ``gradings`` (in date order) in one pass that holds one origin at a time.
     Returns {"backtest", "migration_paths", "migration_summary", "origins_without_outcomes",
     "left_out"} (``left_out``: "<method> left out at <origin>: <reason>" for every method an
-    origin's grading could not make). ``progress(message)`` before each origin's judging and
-    migration."""
+    origin's grading could not make). An origin is judged when it has outcomes and graded
+    methods. ``progress(message)`` before each origin's judging and migration."""
     say = progress or (lambda message: None)
     boards, moves, without, left_out, previous = [], [], [], [], None
     for g in gradings:
         left_out += [f"{name} left out at {g.as_of}: {reason}" for name, reason in g.not_graded.items()]
-        if g.outcomes is not None and g.assignments:
-            say(f"backtest: judging at {g.as_of}" + (f" ({n_boot} bootstrap replicates)" if n_boot else ""))
-        boards.append(origin_leaderboard(g, n_boot=n_boot, random_state=random_state, top_share=top_share))
         if g.outcomes is None:
             without.append(g.as_of)
+        elif g.assignments:
+            say(f"backtest: judging at {g.as_of}" + (f" ({n_boot} bootstrap replicates)" if n_boot else ""))
+            board, _ = leaderboard_tables(g.assignments, g.outcomes, n_boot=n_boot, random_state=random_state,
+                                          top_share=top_share)
+            boards.append(board.assign(origin=g.as_of))
         if previous is not None:
             say(f"migration: tiers from {previous.as_of} to {g.as_of}")
             moves.append(pair_migration(previous, g))

@@ -269,8 +269,7 @@ def leaderboard_tables(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFr
             table[f"{prefix}_diff_ci_low"], table[f"{prefix}_diff_ci_high"] = part["diff_ci_low"], part["diff_ci_high"]
     table["n_boot"] = n_boot
     table = table.sort_values(HEADLINE, ascending=False, kind="stable")
-    refs = pd.DataFrame.from_dict(reference_rows(outcomes, top_share=top_share, profit_ranks=profit_ranks),
-                                  orient="index")
+    refs = pd.DataFrame.from_dict(reference_rows(outcomes, top_share=top_share), orient="index")
     table = pd.concat([table, refs])
     table.index.name = "method"
     table["reference"] = table.index.isin([RANDOM, PERFECT])
@@ -280,28 +279,19 @@ def leaderboard_tables(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFr
     return table, intervals
 
 
-def leaderboard(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, *, n_boot: int = 200,
-                random_state: int = 0, level: float = 0.95, top_share: float = 0.2,
-                rankings: dict[str, Ranking] | None = None) -> pd.DataFrame:
-    """The wide leaderboard (see ``leaderboard_tables``)."""
-    return leaderboard_tables(assignments, outcomes, n_boot=n_boot, random_state=random_state, level=level,
-                              top_share=top_share, rankings=rankings)[0]
-
-
 def _pct(values: np.ndarray, q: float) -> float:
     v = values[np.isfinite(values)]
     return float(np.percentile(v, q)) if len(v) else float("nan")
 
 
-def reference_rows(outcomes: pd.DataFrame, *, top_share: float = 0.2,
-                   profit_ranks: np.ndarray | None = None) -> dict[str, dict]:
+def reference_rows(outcomes: pd.DataFrame, *, top_share: float = 0.2) -> dict[str, dict]:
     """The random grading (exact expected values) and the perfect-hindsight ordering."""
     profit = outcomes["profit_outcome"].to_numpy(dtype=float)
     churned = outcomes["churned"].to_numpy(dtype=bool)
     n = len(profit)
     hind = hindsight_ranking(profit, outcomes.index)
     in_order = profit[hind.order]
-    total = profit.sum()
+    total = profit.sum()  # in customer order, not ranking order: the last bit of the capture depends on it
     gini, _ = gini_influence(in_order)
     auc, _ = auc_influence(hind, churned)
     return {

@@ -36,7 +36,8 @@ def order_from(codes: np.ndarray, score: np.ndarray, by_id: np.ndarray) -> np.nd
     return order[np.argsort(codes[order], kind="stable")]  # small ints: radix sort
 
 
-def _id_permutation(index: pd.Index) -> np.ndarray:
+def id_permutation(index: pd.Index) -> np.ndarray:
+    """The permutation that sorts the rows of ``index`` by customer_id (as text)."""
     if index.is_monotonic_increasing:
         return np.arange(len(index))
     return index.to_numpy(dtype=str).argsort(kind="stable")
@@ -98,14 +99,14 @@ def rank_against(assignments: pd.DataFrame, index: pd.Index, *, name: str = "gra
     if (codes < 0).any():
         raise ValueError(f"{name}: missing tiers")
     score = a["score"].to_numpy(dtype=float) if "score" in a.columns else np.full(len(a), np.nan)
-    by_id = _id_permutation(index) if by_id is None else by_id
+    by_id = id_permutation(index) if by_id is None else by_id
     provisional = a["provisional"].to_numpy(dtype=bool) if "provisional" in a.columns else np.zeros(len(a), bool)
     return Ranking(codes=codes.astype(np.int64), score=score, order=order_from(codes, score, by_id),
                    labels=tuple(str(c) for c in tier.cat.categories), provisional=provisional)
 
 
 def rank_all(assignments: dict[str, pd.DataFrame], index: pd.Index) -> dict[str, Ranking]:
-    by_id = _id_permutation(index)
+    by_id = id_permutation(index)
     return {name: rank_against(a, index, name=name, by_id=by_id) for name, a in assignments.items()}
 
 
@@ -113,7 +114,7 @@ def hindsight_ranking(profit: np.ndarray, index: pd.Index) -> Ranking:
     """The perfect-hindsight ordering: actual outcome profit, highest first (ties by id)."""
     n = len(profit)
     return Ranking(codes=np.zeros(n, np.int64), score=np.asarray(profit, float),
-                   order=order_from(np.zeros(n, np.int64), np.asarray(profit, float), _id_permutation(index)),
+                   order=order_from(np.zeros(n, np.int64), np.asarray(profit, float), id_permutation(index)),
                    labels=("hindsight",), provisional=np.zeros(n, bool))
 
 

@@ -38,8 +38,14 @@ def _sample_rows(n: int, max_rows: int, random_state: int) -> np.ndarray:
     return np.sort(np.random.default_rng(random_state).choice(n, max_rows, replace=False))
 
 
-def _tier_term(term: str) -> str:
-    return term.split("[T.")[-1].rstrip("]")
+def _effects(name: str, model: str, fit, kind: str, alpha: float, transform=lambda x: x) -> list[dict]:
+    """One row per non-reference tier of a fitted tier model: its ``transform``ed coefficient
+    and interval, and the p-value (the tier is the label inside the term ``tier[T.<label>]``)."""
+    ci = transform(fit.conf_int(alpha=alpha))
+    return [{"method": name, "model": model, "tier": term.split("[T.")[-1].rstrip("]"),
+             "effect": float(transform(fit.params[term])), "effect_kind": kind, "ci_low": float(ci.loc[term, 0]),
+             "ci_high": float(ci.loc[term, 1]), "p_value": float(fit.pvalues[term])}
+            for term in fit.params.index.drop("Intercept")]
 
 
 def churn_logit(codes: np.ndarray, labels: tuple[str, ...], churned: np.ndarray):
@@ -98,12 +104,7 @@ def tier_models(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, *,
             fit["note"] = "a tier with 0 % or 100 % churn: its odds ratio is not estimable (separation)"
         fit.update(churn_llf=float(logit.llf), churn_aic=float(logit.aic),
                    churn_pseudo_r2=float(1 - logit.llf / logit.llnull), churn_df_model=int(logit.df_model))
-        ci = np.exp(logit.conf_int(alpha=alpha))
-        for term in logit.params.index.drop("Intercept"):
-            effects.append({"method": name, "model": "churn_logit", "tier": _tier_term(term),
-                            "effect": float(np.exp(logit.params[term])), "effect_kind": "odds ratio vs reference tier",
-                            "ci_low": float(ci.loc[term, 0]), "ci_high": float(ci.loc[term, 1]),
-                            "p_value": float(logit.pvalues[term])})
+        effects += _effects(name, "churn_logit", logit, "odds ratio vs reference tier", alpha, np.exp)
         sub_codes = r.codes[rows]
         if (np.bincount(sub_codes, minlength=len(r.labels)) > 0).sum() < 2:
             fit["note"] = (fit["note"] + "; " if fit["note"] else "") + "profit model: one tier in the subsample"
@@ -112,12 +113,7 @@ def tier_models(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFrame, *,
         ols = profit_ols(sub_codes, r.labels, profit[rows])
         fit.update(profit_llf=float(ols.llf), profit_aic=float(ols.aic), profit_r2=float(ols.rsquared),
                    profit_df_model=int(ols.df_model))
-        ci = ols.conf_int(alpha=alpha)
-        for term in ols.params.index.drop("Intercept"):
-            effects.append({"method": name, "model": "profit_ols_hc3", "tier": _tier_term(term),
-                            "effect": float(ols.params[term]), "effect_kind": "mean profit difference vs reference tier",
-                            "ci_low": float(ci.loc[term, 0]), "ci_high": float(ci.loc[term, 1]),
-                            "p_value": float(ols.pvalues[term])})
+        effects += _effects(name, "profit_ols_hc3", ols, "mean profit difference vs reference tier", alpha)
         fits.append(fit)
     fit_table = pd.DataFrame(fits)
     for what in ("churn", "profit"):
