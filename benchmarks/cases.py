@@ -217,7 +217,7 @@ def full_validation(inputs) -> dict:
     from segment.methods.registry import METHODS, make_method
     from segment.outcomes import build_features_and_outcomes
     from segment.validation.agreement import agreement_matrix, disagreements
-    from segment.validation.leaderboard import leaderboard
+    from segment.validation.leaderboard import leaderboard_tables
     from segment.validation.models import tier_models
     from segment.validation.tiers import per_tier_all
 
@@ -232,7 +232,7 @@ def full_validation(inputs) -> dict:
         assignments[name] = m.fit_assign(f)
     steps = {
         "per_tier": lambda: per_tier_all(assignments, o),
-        "leaderboard_200_boot": lambda: leaderboard(assignments, o, n_boot=200, random_state=0),
+        "leaderboard_200_boot": lambda: leaderboard_tables(assignments, o, n_boot=200, random_state=0),
         "models_200k_rows": lambda: tier_models(assignments, o, max_rows=200_000),
         "agreement": lambda: agreement_matrix(assignments),
         "disagreements": lambda: disagreements(assignments, f),

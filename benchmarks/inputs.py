@@ -95,7 +95,7 @@ def _write_b2b_10m(out: Path) -> dict:
 def _b2b_10m_key() -> dict:
     import numpy as np
 
-    return {"recipe": inspect.getsource(_write_b2b_10m), "generator": [_file_sha(SRC / "data" / f) for f in ("synthetic.py", "truth.py", "b2bdata.py")],
+    return {"recipe": inspect.getsource(_write_b2b_10m), "generator": [_file_sha(SRC / "data" / f) for f in ("synthetic.py", "b2bdata.py")],
             "rows": B2B_ROWS, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
 
 
@@ -115,7 +115,7 @@ def _write_b2b_30m(out: Path) -> dict:
 def _b2b_30m_key() -> dict:
     import numpy as np
 
-    return {"recipe": inspect.getsource(_write_b2b_30m), "generator": [_file_sha(SRC / "data" / f) for f in ("synthetic.py", "truth.py", "b2bdata.py")],
+    return {"recipe": inspect.getsource(_write_b2b_30m), "generator": [_file_sha(SRC / "data" / f) for f in ("synthetic.py", "b2bdata.py")],
             "rows": B2B_ROWS_30M, "start": B2B_START, "end": B2B_END, "seed": B2B_SEED, "numpy": np.__version__}
 
 

@@ -117,7 +117,8 @@ def cdnow7m_spark_features_outcomes(inputs) -> dict:
     import duckdb
     import numpy as np
 
-    from segment import engines
+    from segment.engines.source import load_engine_data
+    from segment.engines.spark import spark_backend, spark_session
     from segment.outcomes import build_features_and_outcomes
 
     kw = {"as_of": "1997-09-30", "horizon_days": 273, "gross_margin": 0.25, "cost_per_order": 2.0}
@@ -127,13 +128,13 @@ def cdnow7m_spark_features_outcomes(inputs) -> dict:
         duckdb.sql(f"COPY (SELECT * REPLACE (CAST(order_ts AS TIMESTAMP) AS order_ts) FROM read_parquet('{src}')) "
                    f"TO '{us}' (FORMAT parquet)")  # TIMESTAMP = microseconds
         t = time.perf_counter()
-        session = engines.spark_session("local[2]", app_name="segment-bench",
+        session = spark_session("local[2]", app_name="segment-bench",
                                         conf={"spark.driver.memory": "4g", "spark.sql.shuffle.partitions": "8"})
         session.sparkContext.setLogLevel("ERROR")
-        backend = engines.spark_backend(session)
+        backend = spark_backend(session)
         startup = time.perf_counter() - t
         t = time.perf_counter()
-        lazy = engines.load_engine_data({"engine": "spark", "path": us}, source="bench", backend=backend).transactions
+        lazy = load_engine_data({"engine": "spark", "path": us}, source="bench", backend=backend).transactions
         load = time.perf_counter() - t
         t = time.perf_counter()
         f, o = build_features_and_outcomes(lazy, **kw)
@@ -156,11 +157,11 @@ def cdnow7m_spark_features_outcomes(inputs) -> dict:
 def b2b30m_one_scan_engine(inputs, *, connect: dict) -> dict:
     """One features-and-outcomes aggregation of the 30 M B2B Parquet on engine ibis/duckdb
     with the DuckDB settings ``connect`` (e.g. ``memory_limit``): time and this process's peak."""
-    from segment import engines
+    from segment.engines.source import load_engine_data
     from segment.outcomes import build_features_and_outcomes
 
     data = {"engine": "ibis", "backend": "duckdb", "path": str(inputs["b2b_30m"]), "connect": connect}
-    lazy = engines.load_engine_data(data, source="bench").transactions
+    lazy = load_engine_data(data, source="bench").transactions
     t = time.perf_counter()
     f, _ = build_features_and_outcomes(lazy, as_of=B2B_AS_OF, horizon_days=B2B_HORIZON)
     return {"seconds": time.perf_counter() - t, "customers": len(f), "duckdb_settings": connect}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from segment.errors import EXIT_USER, ReportsFolderError, UserError
+from segment.errors import ReportsFolderError, UserError
 from segment.export import atomic_write
 from segment.runs import RunFolder, plain_name_problem, write_failure
 
@@ -107,7 +107,7 @@ def test_a_full_or_read_only_disk_while_writing_is_a_reports_folder_error(tmp_pa
             (run.tmp / "artifacts").mkdir()
             raise OSError(code, os.strerror(code))  # write() on an open file: no file name
     err = caught.value
-    assert isinstance(err, UserError) and isinstance(err, OSError) and err.exit_status == EXIT_USER == 2
+    assert isinstance(err, UserError) and isinstance(err, OSError)
     failed = tmp_path / f"r-{STAMP}-FAILED"
     assert len(err.problems) == 1 and err.problems[0].where == str(failed)
     assert f"cannot write the run folder: {os.strerror(code)}" in str(err)
@@ -249,3 +249,25 @@ def test_a_reserved_name_taken_by_something_else_is_never_overwritten(tmp_path):
     assert moved == [(tmp_path / f"r-{STAMP}", tmp_path / f"r-{STAMP}-4", True)]  # called before the rename
     assert final == run.final == run.target == tmp_path / f"r-{STAMP}-4" and (final / "index.html").read_text() == "ours"
     assert entries(tmp_path / f"r-{STAMP}") == [] and other.tmp.is_dir()
+
+
+def test_a_kept_folder_is_handed_to_on_kept_under_its_last_name(tmp_path):
+    """What a stopped run wrote can be corrected to name the folder it is kept in: the -FAILED
+    folder, or the hidden .partial one of an interrupted run (never the reserved final name)."""
+    seen: list[Path] = []
+    run = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()
+    (run.tmp / "notes.txt").write_text(str(run.target))
+    assert run.fail(RuntimeError("planted"), on_kept=seen.append).args == ("planted",)
+    assert seen == [run.failed] and (run.failed / "notes.txt").is_file() and not run.target.exists()
+    interrupted = RunFolder(tmp_path, "s", stamp=STAMP).__enter__()
+    interrupted.fail(KeyboardInterrupt(), on_kept=seen.append)
+    assert seen[1] == interrupted.tmp and seen[1].is_dir()
+
+
+def test_a_failing_on_kept_does_not_hide_the_error(tmp_path):
+    def broken(folder: Path) -> None:
+        raise ValueError("cannot correct")
+
+    run = RunFolder(tmp_path, "r", stamp=STAMP).__enter__()
+    exc = RuntimeError("planted")
+    assert run.fail(exc, on_kept=broken) is exc and (run.failed / "error.txt").is_file()

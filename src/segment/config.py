@@ -373,7 +373,7 @@ def _check_data(data: Any, problems: _Problems, *, tuning: bool) -> None:
         return
     engine = data.get("engine", "duckdb")
     if engine != "duckdb":  # spark / ibis: segment.engines checks the section without connecting
-        from segment.engines import EngineConfigError, check_engine_spec
+        from segment.engines.spec import EngineConfigError, check_engine_spec
 
         try:
             check_engine_spec(data, problems.source)

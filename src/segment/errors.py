@@ -33,8 +33,6 @@ class UserError(Exception):
     """A problem with what the user gave us. ``problems`` holds every problem found (a config
     is checked whole, so all of them are reported at once); ``str()`` is one line each."""
 
-    exit_status = EXIT_USER
-
     def __init__(self, problems: Iterable[Problem] | str) -> None:
         self.problems = [Problem("", "", problems)] if isinstance(problems, str) else list(problems)
         super().__init__("\n".join(str(p).lstrip(": ") for p in self.problems))

@@ -93,10 +93,10 @@ def duckdb_connection() -> Any:
 
 def as_table(transactions: Any) -> ibis.Table:
     """Wrap the accepted inputs as an Ibis table (pandas -> memtable, path -> DuckDB scan,
-    an Ibis table or ``segment.engines.LazyTransactions`` -> itself, on its own backend)."""
+    an Ibis table or ``segment.engines.table.LazyTransactions`` -> itself, on its own backend)."""
     if isinstance(transactions, ibis.Table):
         return transactions
-    if hasattr(transactions, "ibis_table"):  # segment.engines.LazyTransactions: left on its engine (Spark, ...)
+    if hasattr(transactions, "ibis_table"):  # segment.engines.table.LazyTransactions: left on its engine
         return transactions.ibis_table()
     if isinstance(transactions, pd.DataFrame):
         check_transaction_frame(transactions)
@@ -107,12 +107,6 @@ def as_table(transactions: Any) -> ibis.Table:
             raise ValueError(f"{path}: only Parquet paths are read directly; use segment.io readers for CSV")
         return duckdb_connection().read_parquet(path)
     raise TypeError(f"transactions must be a DataFrame, an Ibis table or a Parquet path, not {type(transactions).__name__}")
-
-
-def _with_order_date(t: ibis.Table) -> ibis.Table:
-    t = t.mutate(order_date=t.order_ts.date())
-    key = t.order_id if "order_id" in t.columns else t.order_date
-    return t.mutate(order_key=key)
 
 
 def profit_rule(columns: list[str] | tuple[str, ...], gross_margin: float | None, cost_per_order: float) -> dict[str, Any]:
@@ -152,7 +146,9 @@ def order_table(
     ``overdue_amount`` (due by as_of and not paid by then).
     """
     cut = ibis.literal(to_date(as_of))
-    t = _with_order_date(as_table(transactions))
+    t = as_table(transactions)
+    t = t.mutate(order_date=t.order_ts.date())
+    t = t.mutate(order_key=t.order_id if "order_id" in t.columns else t.order_date)
     profit_rule(t.columns, gross_margin, cost_per_order)  # fail early with a clear message
     # Money is summed as DECIMAL(18, 4): exact, so results never depend on the order in
     # which parallel threads add them up (floating-point sums do, in the last bits).

@@ -33,6 +33,7 @@ from segment.features import build_features
 from segment.grading import FitOutcome, Grading, GradingSpec
 from segment.methods.base import GradingMethod
 from segment.outcomes import build_features_and_outcomes, build_outcomes, training_frame
+from segment.workcache import frame_fingerprint
 
 #: fits on fewer customers than this run on one thread
 SINGLE_THREAD_ROWS = 20_000
@@ -86,11 +87,6 @@ class Runner:
             self._data_key = self.cache.data_key(self.loaded.transactions, self.loaded.customers)
         return self._data_key
 
-    @property
-    def _profit_kwargs(self) -> dict[str, Any]:
-        fkw = self.spec.feature_kwargs
-        return {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}
-
     def features_at(self, as_of: str) -> pd.DataFrame:
         """The feature table at ``as_of`` (shared through the cache: callers must not change it)."""
         fkw = dict(self.spec.feature_kwargs)
@@ -104,8 +100,10 @@ class Runner:
 
     def outcomes_at(self, as_of: str) -> pd.DataFrame:
         """What each customer graded at ``as_of`` did in the following ``horizon_days``."""
+        fkw = self.spec.feature_kwargs
+        profit = {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}  # the profit rule's settings
         return build_outcomes(self.loaded.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
-                              data_end=self.loaded.data_end, **self._profit_kwargs)
+                              data_end=self.loaded.data_end, **profit)
 
     def training(self, as_of: str) -> grading.Training:
         """``h -> (features at as_of − h, profit in (as_of − h, as_of])``, for methods that learn
@@ -124,7 +122,7 @@ class Runner:
         and the training horizon) and run on one thread below ``SINGLE_THREAD_ROWS`` customers."""
         spec = self.spec if spec is None else spec
         cache = self.cache if self.cache is not None and self.cache.keeps(features) else None
-        features_key = None if cache is None else cache.frame_key(features)  # once per table, not per method
+        features_key = None if cache is None else frame_fingerprint(features)  # once per table, not per method
 
         def fit(label: str, method: GradingMethod, table: pd.DataFrame, training: Any, horizon: int) -> FitOutcome:
             def compute() -> FitOutcome:
@@ -181,7 +179,7 @@ class Runner:
 
     def tuning_tables(self, fold_origins: Iterable[str], judged_origin: str, horizon_days: int,
                       ) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame]], tuple[pd.DataFrame, pd.DataFrame], str]:
-        """What weight tuning reads (``segment.tuning.tune``): (features, outcomes) at every fold
+        """What weight tuning reads (``segment.tuning.search.tune``): (features, outcomes) at every fold
         origin from the extract as of the judged origin (``search_extract``: the search never
         sees the judged window), the same at the judged origin from the full data, and the note
         saying how much of the data the search read."""

@@ -12,7 +12,7 @@ through ``random_state``). So the runner (``segment.runner.Runner``, given a ``W
 - features at a date, by (data fingerprint, as_of, feature keyword arguments);
 - each method's fit and assignment, by (method name, its parameters, provisional_days,
   a content hash of the feature table it is fitted on, computed once per table by the
-  runner: ``frame_key``) -- plus, for methods that learn from history (the training frame
+  runner: ``frame_fingerprint``) -- plus, for methods that learn from history (the training frame
   is built from the transactions), the data fingerprint, the date, the horizon and the
   feature keyword arguments.
 
@@ -58,7 +58,7 @@ def frame_fingerprint(df: pd.DataFrame | None) -> str:
     """SHA-256 of a table's content: index, columns, dtypes, values and attrs."""
     if df is None:
         return "none"
-    if hasattr(df, "fingerprint"):  # segment.engines.LazyTransactions: rows left on their engine (issue 8)
+    if hasattr(df, "fingerprint"):  # segment.engines.table.LazyTransactions: rows left on their engine
         return df.fingerprint()
     h = hashlib.sha256()
     h.update(_canonical([list(map(str, df.columns)), [str(t) for t in df.dtypes], df.attrs]).encode())
@@ -110,14 +110,10 @@ class WorkCache:
         """Whether work on ``table`` is kept (callers skip the cache, and hashing, otherwise)."""
         return len(table) <= self.keep_max_rows
 
-    def frame_key(self, table: pd.DataFrame) -> str:
-        """The content hash a fit on ``table`` is keyed by (``frame_fingerprint``)."""
-        return frame_fingerprint(table)
-
     def fit(self, parts: list[Any], compute: Callable[[], Any]) -> Any:
         """A method's fit (``segment.grading.FitOutcome``) by its key ``parts`` (the runner's:
-        method, parameters, the table's ``frame_key`` and what its training frame is built
-        from). Shared and read-only: nothing refits a method or changes an assignment."""
+        method, parameters, the table's ``frame_fingerprint`` and what its training frame is
+        built from). Shared and read-only: nothing refits a method or changes an assignment."""
         return self._get("fit", _canonical(parts), compute)
 
     def clear(self) -> None:

@@ -1,5 +1,6 @@
 """The synthetic B2B generator: determinism, schema, the population the issue asks for, and
-that profit, not revenue, finds the accounts with the most future profit (ground truth: test_truth.py)."""
+that profit, not revenue, finds the accounts with the most future profit (ground truth:
+``tests.helpers.truth``, checked in test_truth.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import pandas as pd
 import pytest
 
 from segment.data.synthetic import accounts_for_transactions, generate_b2b
-from segment.data.truth import ground_truth
 from segment.features import build_features
 from segment.schema import TRANSACTION_DTYPES, check_transaction_frame
 from tests.data.conftest import AS_OF, KW  # the shared book is the ``data`` fixture
+from tests.helpers.truth import ground_truth
 
 
 def test_same_seed_identical_other_seed_different(data):

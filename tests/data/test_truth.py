@@ -1,5 +1,6 @@
-"""Ground truth of the synthetic B2B data: consistent with the transactions, alive and late
-arrivals as documented, expectations that match realisations, windows cut at the data's end."""
+"""Ground truth of the synthetic B2B data (``tests.helpers.truth``): consistent with the
+transactions, alive and late arrivals as documented, expectations that match realisations,
+windows cut at the data's end."""
 
 from __future__ import annotations
 
@@ -9,9 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segment.data import synthetic
-from segment.data.truth import ground_truth
 from tests.data.conftest import AS_OF  # the shared book is the ``data`` fixture
+from tests.helpers.truth import ground_truth
 
 
 def test_ground_truth_agrees_with_transactions(data):
@@ -64,7 +64,3 @@ def test_window_past_the_end_is_cut_with_a_warning(data):
         ground_truth(data, as_of=AS_OF, horizon_days=0)
     with pytest.raises(ValueError, match="outside"):
         ground_truth(data, as_of="2023-12-31", horizon_days=30)
-
-
-def test_ground_truth_is_still_importable_from_the_generator_module():
-    assert synthetic.ground_truth is ground_truth

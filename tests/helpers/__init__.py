@@ -1,4 +1,6 @@
-"""Small builders shared by tests (imported as ``tests.helpers``)."""
+"""Small builders shared by tests (imported as ``tests.helpers``); the textbook scenarios
+(``scenarios``), the synthetic data's ground truth (``truth``) and the CLV oracles
+(``clv_oracles``) are modules of their own."""
 
 from __future__ import annotations
 

@@ -108,8 +108,8 @@ def test_3_with_a_credit_weight_q_outranks_p_and_the_contributions_show_why(popu
 
 # ------------------------------------------------------- end to end (transactions)
 def test_end_to_end_from_transactions():
-    from segment.data import scenarios
     from segment.features import build_features
+    from tests.helpers import scenarios
 
     s = scenarios.pareto_18_of_100()
     f = build_features(s.transactions, as_of=s.as_of, gross_margin=0.2)

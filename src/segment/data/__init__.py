@@ -1,2 +1,2 @@
-"""Bundled and generated data: the real CDNOW log (``cdnow``), the synthetic B2B
-generator with ground truth (``synthetic``) and the textbook scenarios (``scenarios``)."""
+"""Bundled and generated data: the real CDNOW log (``cdnow``) and the synthetic B2B
+generator with its true per-account parameters (``synthetic``)."""

@@ -49,8 +49,11 @@ def _verified_path(name: str, path: str | Path | None) -> Path:
     return p
 
 
-def _finish(raw: pd.DataFrame) -> pd.DataFrame:
-    out = pd.DataFrame(
+def _read(name: str, path: str | Path | None, names: list[str], skiprows: int = 0) -> pd.DataFrame:
+    """A CDNOW file (whitespace-separated, checksum verified) as the internal transaction table."""
+    raw = pd.read_csv(_verified_path(name, path), sep=r"\s+", skiprows=skiprows, header=None, names=names,
+                      dtype={c: str for c in names if c not in ("quantity", "amount")})
+    return pd.DataFrame(
         {
             "customer_id": raw["customer_id"].astype("str"),
             "order_ts": pd.to_datetime(raw["date"], format="%Y%m%d").astype("datetime64[ns]"),
@@ -58,34 +61,16 @@ def _finish(raw: pd.DataFrame) -> pd.DataFrame:
             "quantity": raw["quantity"].astype("float64"),
         }
     )
-    return out
 
 
 def load_cdnow_master(path: str | Path | None = None) -> pd.DataFrame:
     """The full CDNOW master log as the internal transaction table."""
-    p = _verified_path("CDNOW_master.txt", path)
-    raw = pd.read_csv(
-        p,
-        sep=r"\s+",
-        skiprows=1,
-        header=None,
-        names=["customer_id", "date", "quantity", "amount"],
-        dtype={"customer_id": str, "date": str},
-    )
-    return _finish(raw)
+    return _read("CDNOW_master.txt", path, ["customer_id", "date", "quantity", "amount"], skiprows=1)  # a header line
 
 
 def load_cdnow_sample(path: str | Path | None = None) -> pd.DataFrame:
     """The 2,357-customer CDNOW sample (FHL 2005); ``customer_id`` is the master id."""
-    p = _verified_path("CDNOW_sample.txt", path)
-    raw = pd.read_csv(
-        p,
-        sep=r"\s+",
-        header=None,
-        names=["customer_id", "sample_id", "date", "quantity", "amount"],
-        dtype={"customer_id": str, "sample_id": str, "date": str},
-    )
-    return _finish(raw)
+    return _read("CDNOW_sample.txt", path, ["customer_id", "sample_id", "date", "quantity", "amount"])
 
 
 def zero_amount_rows(transactions: pd.DataFrame) -> int:

@@ -72,9 +72,8 @@ Tables (``B2BData``):
   ``expected_orders_in_period`` (the Poisson mean of the account's order count);
   ``attrs["line_value_sd"]`` is needed for expected order values.
 
-``segment.data.truth.ground_truth(data, as_of=, horizon_days=)`` gives the per-account
-truth about a future window (see its docstring); the result type ``B2BData`` is in
-``segment.data.b2bdata``.
+The result type ``B2BData`` is in ``segment.data.b2bdata``; what the true parameters imply
+about a future window, per account, is computed by the tests (``tests/helpers/truth.py``).
 """
 
 from __future__ import annotations
@@ -87,7 +86,6 @@ import pyarrow as pa
 from scipy.special import digamma, polygamma
 
 from segment.data.b2bdata import B2BData
-from segment.data.truth import ground_truth, integrated_intensity  # noqa: F401 -- ground_truth re-exported
 
 #: industry: (share of accounts, shift of log order value, shift of gross margin)
 INDUSTRY_TABLE: dict[str, tuple[float, float, float]] = {
@@ -124,6 +122,16 @@ DEFAULTS: dict[str, Any] = {
     "payment_terms_days": DUE_DAYS,
     "min_history_days": 30,
 }
+
+
+def integrated_intensity(rate_per_day, growth_per_day, t0, t1):
+    """∫ rate · exp(growth · t) dt over [t0, t1] (t in days since arrival), vectorised: an
+    account's expected number of orders over that span (its order count is drawn with this mean)."""
+    g = np.asarray(growth_per_day, dtype=float)
+    small = np.abs(g) < 1e-12
+    safe_g = np.where(small, 1.0, g)
+    val = rate_per_day * (np.exp(safe_g * t1) - np.exp(safe_g * t0)) / safe_g
+    return np.where(small, rate_per_day * (t1 - t0), val)
 
 
 def _ids(prefix: str, idx: np.ndarray, width: int) -> pd.Series:

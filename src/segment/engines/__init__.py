@@ -33,38 +33,19 @@ Example::
 Modules: ``spec`` (engine names, the ``data:`` checks made without connecting), ``java``
 (which Java Spark would use), ``spark`` (the session), ``source`` (reading through Ibis,
 the summary query and contract checks, ``load_engine_data``), ``table``
-(``LazyTransactions``, the lazy handle a ``LoadResult`` holds). The names below are
-re-exported; only ``spec`` is imported with the package, so the config check loads no Ibis
-or Spark.
+(``LazyTransactions``, the lazy handle a ``LoadResult`` holds); import names from them.
+Only ``spec`` is imported with the package (``EngineConfigError`` and ``check_engine_spec``,
+for the config check), so the check loads no Ibis or Spark.
 """
 
-import importlib
+from segment.engines.spec import EngineConfigError, check_engine_spec
 
-from segment.engines.spec import (CUSTOMER_COLUMNS, ENGINES, REMOTE_KEYS, REQUIRED, TRANSACTION_COLUMNS,
-                                  EngineConfigError, EngineDataError, check_engine_spec, engine_of)
-
-#: public name -> the module that defines it; imported on first use
-_WHERE = {
-    "MIN_JAVA": "segment.engines.java", "java_available": "segment.engines.java",
-    "java_major_version": "segment.engines.java",
-    "SPARK_DEFAULT_CONF": "segment.engines.spark", "SPARK_LOCAL_CONF": "segment.engines.spark",
-    "check_spark_session": "segment.engines.spark", "spark_backend": "segment.engines.spark",
-    "spark_session": "segment.engines.spark",
-    "connect": "segment.engines.source", "contract_checks": "segment.engines.source",
-    "internal_transactions": "segment.engines.source", "load_engine_data": "segment.engines.source",
-    "read_customers": "segment.engines.source", "read_source": "segment.engines.source",
-    "summarise": "segment.engines.source",
-    "LazyTransactions": "segment.engines.table",
-    # moved out of this package; still importable from here
-    "frame_summary": "segment.io.audit", "saved_without_transactions": "segment.load",
-}
+__all__ = ["EngineConfigError", "check_engine_spec"]
 
 
 def __getattr__(name: str):
-    if name in _WHERE:
-        return getattr(importlib.import_module(_WHERE[name]), name)
+    if name == "LazyTransactions":  # results pickled before the package split name the class here
+        from segment.engines.table import LazyTransactions
+
+        return LazyTransactions
     raise AttributeError(f"module 'segment.engines' has no attribute {name!r}")
-
-
-__all__ = ["CUSTOMER_COLUMNS", "ENGINES", "REMOTE_KEYS", "REQUIRED", "TRANSACTION_COLUMNS", "EngineConfigError",
-           "EngineDataError", "check_engine_spec", "engine_of", *_WHERE]

@@ -1,4 +1,5 @@
-"""The textbook fixtures' own arithmetic, by hand and through the feature builder."""
+"""The textbook fixtures' own arithmetic (``tests.helpers.scenarios``), by hand and through the
+feature builder."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segment.data import scenarios
 from segment.features import build_features
 from segment.schema import check_transaction_frame
+from tests.helpers import scenarios
 
 
 @pytest.mark.parametrize("make", scenarios.ALL, ids=lambda f: f.__name__)

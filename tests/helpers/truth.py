@@ -1,9 +1,6 @@
-"""Ground truth of synthetic B2B data: what the accounts' true parameters imply.
-
-``integrated_intensity`` is the expected number of orders of an account over a time span
-(the generator draws its order counts with that mean); ``ground_truth`` gives, per account,
-the truth about a future window: alive or not, realised and expected orders, revenue and
-profit.
+"""Ground truth of synthetic B2B data (``segment.data.synthetic``): what the accounts' true
+parameters imply about a future window, per account: alive or not, realised and expected
+orders, revenue and profit. Used by the tests that check how well features and methods recover it.
 """
 
 from __future__ import annotations
@@ -15,15 +12,7 @@ import numpy as np
 import pandas as pd
 
 from segment.data.b2bdata import B2BData
-
-
-def integrated_intensity(rate_per_day, growth_per_day, t0, t1):
-    """∫ rate · exp(growth · t) dt over [t0, t1] (t in days since arrival), vectorised."""
-    g = np.asarray(growth_per_day, dtype=float)
-    small = np.abs(g) < 1e-12
-    safe_g = np.where(small, 1.0, g)
-    val = rate_per_day * (np.exp(safe_g * t1) - np.exp(safe_g * t0)) / safe_g
-    return np.where(small, rate_per_day * (t1 - t0), val)
+from segment.data.synthetic import integrated_intensity
 
 
 def _days(ts: pd.Timestamp, base: pd.Timestamp) -> float:
