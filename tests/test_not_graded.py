@@ -16,7 +16,7 @@ import pytest
 from segment.config import RunConfig
 from segment.errors import CannotGrade, ConfigError, NothingGraded
 from segment.pipeline import run_pipeline
-from segment.reporting import leadership, views
+from segment.reporting import leadership, tables, views
 
 AS_OF = "1998-03-31"
 
@@ -77,7 +77,7 @@ def test_a_method_that_cannot_grade_is_left_out_and_the_run_finishes(tmp_path):
     assert len(sentence) == 1
     assert "purchase-probability model (BG/NBD) could not grade this data" in sentence[0]
     assert "no customer has a repeat purchase" in sentence[0]
-    assert "not graded: " in views.leaderboard_view(board)["note"].str.cat()
+    assert "not graded: " in tables.leaderboard_view(board)["note"].str.cat()
     views.key_numbers(r)  # the recommendation's figures read the graded rows only
     from segment.pipeline import load_result
 

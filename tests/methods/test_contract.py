@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import re
 
 import numpy as np
 import pandas as pd
@@ -148,6 +149,18 @@ def test_customers_with_identical_features_get_identical_grades(name, make, feat
     check_output(out, tied, m)
     np.testing.assert_array_equal(out.loc[src, "tier"].to_numpy(), out.loc[dst, "tier"].to_numpy())
     np.testing.assert_array_equal(out.loc[src, "score"].to_numpy(), out.loc[dst, "score"].to_numpy())
+
+
+NOT_PLAIN_WORDS = re.compile(r"\w*Params\(|array\(|\{|\bnan\b|\binf\b|\bNone\b|np\.", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", ALL_METHODS)
+def test_learned_rules_are_plain_sentences(name, make, features):
+    m = make(name).fit(features)
+    rules = m.learned_rules()
+    assert isinstance(rules, list) and rules and all(isinstance(r, str) and r.strip() for r in rules), rules
+    assert not [r for r in rules if NOT_PLAIN_WORDS.search(r)], rules  # no repr, no nan: words
+    assert m.learned_rules() == rules
 
 
 # ------------------------------------------------------------ shared rules (base)

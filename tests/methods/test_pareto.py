@@ -51,7 +51,6 @@ def test_loss_makers_are_their_own_group_and_never_count_toward_the_total():
     assert tiers(m.fit_assign(f)) == ["A", "A", "B", "C", "loss", "loss"]
     assert m.total_ == 100.0  # the losses do not shrink the total the shares are taken of
     assert m.n_loss_ == 2 and m.loss_total_ == -55.0
-    assert list(m.loss_customers(f)) == ["c004", "c005"]  # largest loss first
 
 
 def test_equal_values_at_a_cut_all_go_to_the_better_class():
@@ -105,3 +104,18 @@ def test_degenerate_inputs():
     with pytest.warns(RuntimeWarning, match="no customer has a positive"):
         out = ParetoABC().fit_assign(table([0.0, 0.0, -1.0]))
     assert tiers(out) == ["C", "C", "loss"]
+
+
+def test_learned_rules_state_the_fitted_thresholds():
+    f = table([5000, 1234.56, 400, 200, 100, -30])
+    m = ParetoABC().fit(f)
+    assert m.thresholds_.tolist() == [1234.56, 400.0]
+    a, b, c, loss, check = m.learned_rules()
+    assert a == ("A: revenue ≥ 1,234.56 (the customers holding the first 80 % of the positive revenue total, "
+                 "6,934.56)")
+    assert b.startswith("B: revenue ≥ 400.00 (") and c == "C: revenue of 0.00 or more, below 400.00"
+    assert loss == "loss: revenue below 0.00 (1 customers, 30.00 lost in total)"
+    assert check == f"80/20 check: the top 20 % of customers hold {100 * 6234.56 / 6934.56:.1f} % of the positive total"
+    with pytest.warns(RuntimeWarning):
+        nobody = ParetoABC().fit(table([0.0, -1.0]))
+    assert nobody.learned_rules()[0] == "nobody is graded A or B: no customer has a positive revenue"

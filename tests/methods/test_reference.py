@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from segment.methods import params as params_module
 from segment.methods import registry
 from segment.methods.reference import REGENERATE, cell, code, methods_markdown, show, text
 
@@ -83,7 +84,7 @@ def test_every_method_appears_with_its_display_name_and_every_parameter(name):
     assert list(params) == [code(p.name) for p in info.params]  # every parameter, in declaration order
     for p in info.params:
         _, type_text, allowed, default, help_text = params[code(p.name)]
-        assert type_text == cell(text(p.type_text))
+        assert type_text == cell(text(params_module.type_text(p.type)))
         assert allowed == cell(text(p.allowed_text))
         assert default == cell(code(show(info.defaults.get(p.name, p.default))))
         assert help_text == cell(text(p.help))

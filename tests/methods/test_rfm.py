@@ -168,3 +168,19 @@ def test_degenerate_inputs():
     assert set(out["tier"].astype(str)) == {"C"} and set(out["score"]) == {3.0}  # (1, 1, 1): Lost
     with pytest.raises(ValueError, match="missing"):
         fit_quietly(RFMGrading(), table([3, np.nan], [1, 1], [1, 1]))
+
+
+def test_learned_rules_state_the_learned_edges():
+    f = table(np.arange(100), np.arange(1, 101), np.arange(100) * 1.0)
+    m = RFMGrading().fit(f)
+    assert m.edges_["r"].tolist() == [-80, -60, -40, -20] and m.edges_["m"].tolist() == [19, 39, 59, 79]
+    r, f_, money, *tiers = m.learned_rules()
+    assert r == "R score (days since the last order): 5 if under 20, 4 if under 40, 3 if under 60, 2 if under 80, otherwise 1"
+    assert f_ == "F score (orders): 1 if at most 20, 2 if at most 40, 3 if at most 60, 4 if at most 80, otherwise 5"
+    assert money == ("M score (revenue): 1 if at most 19.00, 2 if at most 39.00, 3 if at most 59.00, "
+                     "4 if at most 79.00, otherwise 5")
+    assert tiers == ["A: segments Champions, Loyal",
+                     "B: segments At risk, Potential loyalists, Need attention, New or promising",
+                     "C: segments Hibernating, About to sleep, Lost"]
+    same = fit_quietly(RFMGrading(), table([5] * 4, [1] * 4, [9.5] * 4))
+    assert same.learned_rules()[0] == "R score (days since the last order): 2 if under 5, otherwise 1"  # edge = the value

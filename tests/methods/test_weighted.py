@@ -111,3 +111,18 @@ def test_degenerate_inputs():
     same = table(profit=[5.0] * 4, monetary_total=[3.0] * 4, growth_trend=[0.1] * 4)
     out = WeightedScore().fit_assign(same)
     assert set(out["tier"]) == {"A"} and out["score"].nunique() == 1
+
+
+def test_learned_rules_state_the_weights_and_cuts(features):
+    m = WeightedScore().fit(features)
+    weights, a, b, c = m.learned_rules()
+    assert weights == ("weights used (of each indicator as its percentile among the calibration customers): "
+                       "revenue 0.30, profit 0.40, growth trend 0.30")
+    assert a == f"A: score ≥ {m.thresholds_[0]:.3f} (the top 20 % of customers)"
+    assert b == f"B: score ≥ {m.thresholds_[1]:.3f} (up to the top 50 % of customers)"
+    assert c == f"C: score below {m.thresholds_[1]:.3f}"
+    fixed = WeightedScore(weights={"profit": 1, "credit_status": 3}, tier_cuts=(0.7, 0.4)).fit(features)
+    assert fixed.learned_rules() == [
+        "weights used (of each indicator as its percentile among the calibration customers): profit 0.25, "
+        "credit status (mean days late, share of late payments, overdue amount) 0.75",
+        "A: score ≥ 0.700", "B: score ≥ 0.400", "C: score below 0.400"]

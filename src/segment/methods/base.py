@@ -18,7 +18,8 @@ an earlier period (``training_horizon`` not None) is handed its training frame t
 (``set_training``) before ``fit``.
 
 Subclasses implement ``_fit(features)`` and ``_assign(features) -> (tier_codes, score)``
-where ``tier_codes`` is an integer array, 0 = best tier.
+where ``tier_codes`` is an integer array, 0 = best tier, and ``learned_rules()``: the fitted
+rules in the sentences a person uses (the analyst report's "Learned rules").
 
 Rules shared by every method (checked here, so no method can forget them):
 
@@ -70,8 +71,9 @@ class GradingMethod:
 
     provisional_days: int = param(182, low=0, help="customers with a shorter tenure (days) get a provisional grade")
 
-    #: columns of the feature table the method needs (checked with a clear error)
-    required_features: ClassVar[tuple[str, ...]] = ()
+    #: columns of the feature table the method needs (checked with a clear error); every method
+    #: needs tenure_days, from which the grading stage computes the provisional flag
+    required_features: ClassVar[tuple[str, ...]] = ("tenure_days",)
     #: plain name for reports (what a reader who did not build it understands)
     display_name: ClassVar[str] = ""
     #: one plain sentence: what the method ranks customers by (leadership reads it)
@@ -158,12 +160,7 @@ class GradingMethod:
     def _check_features(self, features: pd.DataFrame) -> None:
         if not isinstance(features, pd.DataFrame):
             raise TypeError(f"features must be a pandas DataFrame, got {type(features).__name__}")
-        missing = [c for c in self.required_features_for_params() if c not in features.columns]
-        if missing:
-            raise KeyError(
-                f"{type(self).__name__} needs feature columns {missing}, which the feature table "
-                f"does not have (it has {list(features.columns)})"
-            )
+        check_columns(features, self.required_features_for_params(), type(self).__name__)
         if not features.index.is_unique:
             dup = features.index[features.index.duplicated()][:5].tolist()
             raise ValueError(f"the feature table's index (customer_id) has duplicates, e.g. {dup}; one row per customer")
@@ -191,6 +188,13 @@ class GradingMethod:
     def _assign(self, features: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:  # pragma: no cover
         raise NotImplementedError
 
+    def learned_rules(self) -> list[str]:  # pragma: no cover - abstract
+        """The fitted rules as plain sentences, one per cut, weight or estimate, e.g. ``A: revenue
+        to date ≥ 1,234.56 (...)``. Money has a thousands separator and 2 decimals and no currency
+        symbol (the report adds it), days are whole numbers; no Python repr and no ``nan``: an
+        undefined value is said in words. Call after ``fit``."""
+        raise NotImplementedError
+
 
 def column_values(features: pd.DataFrame, column: str, what: str) -> np.ndarray:
     """``features[column]`` as float64; missing values are a ValueError naming the column
@@ -213,7 +217,7 @@ def thresholds_from_shares(values: pd.Series | np.ndarray, shares: tuple[float, 
     table. Missing values are a ValueError. (The threshold is a value, so it does not
     depend on how ties are ordered: a plain sort gives the same result as the tie rule.)
     """
-    _check_shares(shares)
+    check_shares(shares)
     v = np.asarray(values, dtype=float)
     if np.isnan(v).any():
         raise ValueError(f"cannot cut at customer shares: {int(np.isnan(v).sum())} value(s) are missing")
@@ -236,13 +240,10 @@ def codes_from_thresholds(values: np.ndarray | pd.Series, thresholds: np.ndarray
     return codes
 
 
-def _check_shares(shares: tuple[float, ...]) -> None:
+def check_shares(shares: tuple[float, ...]) -> None:
     s = np.asarray(shares, dtype=float)
     if s.ndim != 1 or len(s) == 0 or np.any(s <= 0) or np.any(s > 1) or np.any(np.diff(s) <= 0):
         raise ValueError(f"cut shares must be increasing numbers in (0, 1], got {shares!r}")
-
-
-check_shares = _check_shares
 
 
 def check_labels(method: GradingMethod, n_tiers: int, why: str) -> None:
@@ -257,3 +258,55 @@ def check_columns(features: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in features.columns]
     if missing:
         raise KeyError(f"{what}: feature column(s) {missing} are not in the feature table; available: {list(features.columns)}")
+
+
+# ------------------------------------------------------- the learned rules in words
+#: plain names of feature columns (docs/ARCHITECTURE.md's feature table); another column is named
+#: by its own name without underscores
+FEATURE_NAMES = {
+    "recency_days": "days since the last order", "tenure_days": "days since the first order",
+    "frequency": "orders", "monetary_total": "revenue", "avg_order_value": "average order value",
+    "quantity_total": "units bought", "profit": "profit", "recent_revenue": "recent revenue",
+    "prior_revenue": "prior revenue", "growth_trend": "growth trend", "mean_days_late": "mean days late",
+    "late_payment_share": "share of late payments", "overdue_amount": "overdue amount",
+}
+#: feature columns in money (shown with 2 decimals; k-means divides them by a learned money unit)
+MONEY_FEATURES = frozenset({"monetary_total", "avg_order_value", "profit", "recent_revenue", "prior_revenue",
+                            "overdue_amount", "credit_limit"})
+
+
+def feature_name(column: str) -> str:
+    return FEATURE_NAMES.get(column, column.replace("_", " "))
+
+
+def money(value: float) -> str:
+    """``1,234.56``: thousands separator, 2 decimals, no currency symbol (the report adds it)."""
+    return f"{value:,.2f}"
+
+
+def percent(share: float) -> str:
+    """``80 %``, ``7.5 %``: one decimal, none when it is 0."""
+    return f"{100 * share:.1f}".removesuffix(".0") + " %"
+
+
+def feature_value(column: str, value: float) -> str:
+    """A value of ``column`` as a person writes it: money with 2 decimals, days whole, a count
+    whole when it is one, anything else with 2 decimals; an undefined value says so."""
+    if not np.isfinite(value):
+        return "undefined"
+    if column in MONEY_FEATURES:
+        return money(value)
+    whole = column.endswith("_days") or float(value).is_integer()
+    return f"{value:,.0f}" if whole else f"{value:,.2f}"
+
+
+def threshold_rules(labels, thresholds, what: str, shown, shares=None) -> list[str]:
+    """One sentence per tier of a grading by value thresholds (best first, ``codes_from_thresholds``):
+    ``A: <what> ≥ <threshold>``, ..., the last tier below the last threshold; ``shares``
+    (cumulative customer shares the thresholds were learned at) say which customers each cut holds."""
+    rules = []
+    for i, (label, thr) in enumerate(zip(labels, thresholds)):
+        held = "" if shares is None else (f" (the top {percent(shares[0])} of customers)" if i == 0
+                                          else f" (up to the top {percent(shares[i])} of customers)")
+        rules.append(f"{label}: {what} ≥ {shown(thr)}{held}")
+    return [*rules, f"{labels[len(rules)]}: {what} below {shown(thresholds[-1])}"]

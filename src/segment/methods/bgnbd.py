@@ -33,15 +33,9 @@ import numpy as np
 import pandas as pd
 
 from segment.errors import CannotGrade
-from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
+from segment.methods.base import (GradingMethod, check_labels, check_shares, codes_from_thresholds, money, percent,
+                                  threshold_rules, thresholds_from_shares)
 from segment.methods.params import param
-
-
-def _clv():
-    """The model functions (scipy), imported when fitting: reading the class's description stays cheap."""
-    from segment.methods import clv_models
-
-    return clv_models
 
 
 @dataclass
@@ -86,14 +80,14 @@ class BGNBDGrading(GradingMethod):
 
     def _fit(self, features: pd.DataFrame) -> None:
         # sorted by customer: the optimiser's sums, and so its last digits, must not depend on row order
+        from segment.methods import clv_models  # scipy, when fitting: reading the class's description stays cheap
+
         x, t_x, T, m = self._inputs(features.sort_index())
-        if len(x) == 0:
-            raise ValueError("BGNBDGrading needs at least one customer")
         if not np.any(T > 0):
             raise CannotGrade("BG/NBD: every customer's first order is on the grading date (no time observed), "
                               "so no buying rhythm can be estimated")
-        self.bgnbd_ = _clv().fit_bgnbd(x, t_x, T)
-        self.gamma_gamma_ = _clv().fit_gamma_gamma(x + 1, m)
+        self.bgnbd_ = clv_models.fit_bgnbd(x, t_x, T)
+        self.gamma_gamma_ = clv_models.fit_gamma_gamma(x + 1, m)
         try:
             value = self.expected_value(features)["expected_value"]
         except FloatingPointError as exc:  # the fit ran to the optimiser's bounds: the data do not identify it
@@ -103,11 +97,13 @@ class BGNBDGrading(GradingMethod):
     def expected_value(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer: P(alive), expected purchases and spend per purchase over the
         horizon, and their product (expected revenue)."""
+        from segment.methods import clv_models
+
         x, t_x, T, m = self._inputs(features)
-        n = _clv().bgnbd_expected_purchases(self.bgnbd_, self.horizon_days / self.time_unit_days, x, t_x, T)
-        spend = _clv().gamma_gamma_expected_spend(self.gamma_gamma_, x + 1, m)
+        n = clv_models.bgnbd_expected_purchases(self.bgnbd_, self.horizon_days / self.time_unit_days, x, t_x, T)
+        spend = clv_models.gamma_gamma_expected_spend(self.gamma_gamma_, x + 1, m)
         return pd.DataFrame(
-            {"prob_alive": _clv().bgnbd_prob_alive(self.bgnbd_, x, t_x, T), "expected_purchases": n,
+            {"prob_alive": clv_models.bgnbd_prob_alive(self.bgnbd_, x, t_x, T), "expected_purchases": n,
              "expected_spend": spend, "expected_value": n * spend},
             index=features.index,
         )
@@ -115,3 +111,16 @@ class BGNBDGrading(GradingMethod):
     def _assign(self, features: pd.DataFrame):
         v = self.expected_value(features)["expected_value"].to_numpy()
         return codes_from_thresholds(v, self.thresholds_), v
+
+    def learned_rules(self) -> list[str]:
+        p, gg, unit = self.bgnbd_, self.gamma_gamma_, self.time_unit_days
+        mean_spend = ("undefined (q ≤ 1: the spend distribution has no finite mean)" if gg.q <= 1
+                      else money(gg.population_mean_spend))
+        return [f"purchase rate while active: varies across customers (gamma, shape r = {p.r:.3f}, scale alpha = "
+                f"{p.alpha:.3f} in {unit:g}-day units), {p.r / p.alpha * 365 / unit:.2f} purchases a year on average",
+                f"chance of stopping after each purchase: varies across customers (beta, a = {p.a:.3f}, b = {p.b:.3f}), "
+                f"{percent(p.a / (p.a + p.b))} on average",
+                f"spend per purchase: gamma-gamma with p = {gg.p:.3f}, q = {gg.q:.3f}, gamma = {gg.gamma:.3f}; "
+                f"mean across customers {mean_spend}",
+                *threshold_rules(self.tier_labels, self.thresholds_, f"expected revenue in the next {self.horizon_days:,} days",
+                                 money, self.tier_shares)]

@@ -47,12 +47,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, check_columns
+from segment.methods.base import MONEY_FEATURES, GradingMethod, feature_name, feature_value, percent
 from segment.methods.params import param
-
-#: feature columns in money: divided by their learned money unit before the signed log
-MONEY_FEATURES = frozenset({"monetary_total", "avg_order_value", "profit", "recent_revenue", "prior_revenue",
-                            "overdue_amount", "credit_limit"})
 
 
 def signed_log1p(x: np.ndarray) -> np.ndarray:
@@ -126,10 +122,7 @@ class ClusterGrading(GradingMethod):
         return KMeans(k, n_init=self.n_init, random_state=self.random_state).fit(zs)
 
     def _fit(self, features: pd.DataFrame) -> None:
-        check_columns(features, self.features, "ClusterGrading features")
         n = len(features)
-        if n == 0:
-            raise ValueError("ClusterGrading needs at least one customer")
         features = features.sort_index()  # the sample and k-means++ must not depend on row order
         rng = np.random.default_rng(self.random_state)
         idx = np.sort(rng.choice(n, size=min(n, self.fit_sample), replace=False))
@@ -193,3 +186,13 @@ class ClusterGrading(GradingMethod):
         from sklearn.metrics import pairwise_distances_argmin
 
         return pairwise_distances_argmin(self._matrix(features), self.centers_), None
+
+    def learned_rules(self) -> list[str]:
+        how = (f"k = {self.k_} clusters, the best mean silhouette ({self.silhouettes_[self.k_]:.3f}) of k in "
+               f"{', '.join(map(str, self.silhouettes_))}" if self.k_ in self.silhouettes_ else f"k = {self.k_} clusters")
+        rules = [f"{how}; tiers ordered by mean {feature_name(self.value_column)}, best first"]
+        for tier, p in self.profiles_.iterrows():
+            means = ", ".join(f"{feature_name(c)} {feature_value(c, p[c])}" for c in self.profiles_.columns[2:])
+            rules.append(f"{tier}: {p['customers']:,.0f} customers ({percent(p['share'])}), mean {means}"
+                         if p["customers"] else f"{tier}: no customer of the calibration table")
+        return rules

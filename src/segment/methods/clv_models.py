@@ -195,19 +195,15 @@ def fit_bgnbd(x, t_x, T) -> BGNBDParams:
     return BGNBDParams(float(r), float(alpha * scale), float(a), float(b), float(loglik), len(x))
 
 
-def bgnbd_log_dropout_odds(p: BGNBDParams, x, t_x, T) -> np.ndarray:
-    """log of P(dropped out) / P(alive) given the history; -inf when x = 0 (FHL's model
-    lets a customer drop out only right after a repeat purchase)."""
+def bgnbd_prob_alive(p: BGNBDParams, x, t_x, T) -> np.ndarray:
+    """P(alive at T | x, t_x, T) (FHL 2005a, appendix; Fader, Hardie & Lee 2008 note), computed
+    as expit(−log odds of having dropped out); the odds are 0 when x = 0 (FHL's model lets a
+    customer drop out only right after a repeat purchase)."""
     x, t_x, T = _as_float(x, t_x, T)
     with np.errstate(divide="ignore", invalid="ignore"):
         odds = (np.log(p.a) - np.log(np.maximum(p.b + x - 1, 1e-300))
                 + (p.r + x) * (np.log(p.alpha + T) - np.log(p.alpha + t_x)))
-    return np.where(x > 0, odds, -np.inf)
-
-
-def bgnbd_prob_alive(p: BGNBDParams, x, t_x, T) -> np.ndarray:
-    """P(alive at T | x, t_x, T) (FHL 2005a, appendix; Fader, Hardie & Lee 2008 note)."""
-    return special.expit(-bgnbd_log_dropout_odds(p, x, t_x, T))
+    return special.expit(-np.where(x > 0, odds, -np.inf))
 
 
 def bgnbd_expected_purchases(p: BGNBDParams, t: float, x, t_x, T) -> np.ndarray:

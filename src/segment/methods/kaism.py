@@ -39,14 +39,14 @@ import numpy as np
 import pandas as pd
 
 from segment.methods import normalise
-from segment.methods.base import GradingMethod, check_columns, check_labels
+from segment.methods.base import GradingMethod, check_columns, check_labels, feature_name, percent
 from segment.methods.params import param
 
 AXES = ("attractiveness", "position")
 
 
 @dataclass
-class KAISMMatrix(GradingMethod):
+class KAISMMatrix(normalise.NormalisedColumns, GradingMethod):
     attractiveness: dict[str, float] = param(default_factory=lambda: {"growth_trend": 0.5, "monetary_total": 0.5},
                                              low=0, help="attractiveness axis: feature column -> weight")
     position: dict[str, float] = param(
@@ -67,9 +67,6 @@ class KAISMMatrix(GradingMethod):
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("two_axis_matrix",)
 
-    def required_features_for_params(self) -> tuple[str, ...]:
-        return ("tenure_days",)
-
     def indicator_columns(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*self.attractiveness, *self.position]))
 
@@ -88,13 +85,7 @@ class KAISMMatrix(GradingMethod):
     def _fit(self, features: pd.DataFrame) -> None:
         for name, axis in self._axes().items():
             check_columns(features, axis, f"KAISM {name} axis")
-        cols = list(dict.fromkeys([*self.attractiveness, *self.position]))
-        self.norm_ = {
-            c: normalise.learn(normalise.oriented(features, c, self.lower_is_better), self.normalisation, name=c)
-            for c in cols
-        }
-        self.normalisation_summary_ = {c: normalise.summary(s) for c, s in self.norm_.items()}
-        self.n_missing_ = {c: int(features[c].isna().sum()) for c in cols}
+        self._learn_normalisation(features, self.indicator_columns())
         axes = self.axis_values(features)
         q = np.asarray(self.split_quantiles, dtype=float)
         self.split_ = {a: float(np.quantile(axes[a].to_numpy(), qa)) for a, qa in zip(AXES, q)}
@@ -102,14 +93,13 @@ class KAISMMatrix(GradingMethod):
     def axis_values(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer: the attractiveness and position axis values (in [0, 1] for the
         rank and minmax normalisations)."""
-        if not hasattr(self, "norm_"):
-            raise RuntimeError("KAISMMatrix.axis_values called before fit")
+        norm = self.normalised(features)
         out = {}
         for name, axis in self._axes().items():
             total = float(sum(axis.values()))
             value = np.zeros(len(features))
             for c, w in axis.items():
-                value += float(w) / total * normalise.apply(normalise.oriented(features, c, self.lower_is_better), self.norm_[c])
+                value += float(w) / total * norm[c].to_numpy()
             out[name] = value
         return pd.DataFrame(out, index=features.index)
 
@@ -119,3 +109,14 @@ class KAISMMatrix(GradingMethod):
         high_p = axes["position"].to_numpy() >= self.split_["position"]
         codes = np.where(high_a, np.where(high_p, 0, 1), np.where(high_p, 2, 3))
         return codes, (axes["attractiveness"] + axes["position"]).to_numpy()
+
+    def learned_rules(self) -> list[str]:
+        how = normalise.WORDS[self.normalisation]
+        rules = [f"{name} = " + " + ".join(f"{float(w) / sum(axis.values()):.2f} × {feature_name(c)}"
+                                           for c, w in axis.items()) + f" (each {how})"
+                 for name, axis in self._axes().items()]
+        rules += [f"{name} is high from {self.split_[name]:.3f} (its {percent(q)} quantile on the calibration table)"
+                  for name, q in zip(AXES, self.split_quantiles)]
+        key, development, maintenance, opportunity = self.tier_labels
+        return [*rules, f"{key}: high attractiveness, high position", f"{development}: high attractiveness, low position",
+                f"{maintenance}: low attractiveness, high position", f"{opportunity}: low attractiveness, low position"]

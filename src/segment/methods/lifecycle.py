@@ -14,8 +14,8 @@ Tier order (best first) is active > new > lapsing > lost: an established custome
 is still buying deserves more attention than an unproven one, and both more than one who
 is drifting away; a lost customer is last. The score is −recency_days (more recent is
 better). Nothing is learned from the data (the thresholds are the analyst's); ``fit``
-checks the parameters and records ``tier_counts_`` on the calibration table. The
-provisional flag is the base class's (``tenure_days < provisional_days``).
+checks the parameters and the values. The provisional flag is the grading stage's (``tenure_days <
+provisional_days``).
 
 Degenerate input: the rules are per customer, so one customer or all-equal values get
 the tier their own recency and tenure give. Missing values are a ValueError.
@@ -60,8 +60,7 @@ class LifecycleStatus(GradingMethod):
         return self.provisional_days if self.new_days is None else self.new_days
 
     def _fit(self, features: pd.DataFrame) -> None:
-        codes, _ = self._assign(features)
-        self.tier_counts_ = {label: int((codes == i).sum()) for i, label in enumerate(self.tier_labels)}
+        self._assign(features)  # nothing to learn; the values are checked as for grading (no missing values)
 
     def _assign(self, features: pd.DataFrame):
         rec = column_values(features, "recency_days", type(self).__name__)
@@ -70,3 +69,10 @@ class LifecycleStatus(GradingMethod):
             [ten < self.effective_new_days, rec <= self.active_days, rec <= self.lapsing_days], [1, 0, 2], default=3
         )
         return codes, -rec
+
+    def learned_rules(self) -> list[str]:
+        active, new, lapsing, lost = self.tier_labels
+        return [f"{new}: first order less than {self.effective_new_days:,} days ago (checked first)",
+                f"{active}: otherwise, last order at most {self.active_days:,} days ago",
+                f"{lapsing}: last order more than {self.active_days:,} and at most {self.lapsing_days:,} days ago",
+                f"{lost}: last order more than {self.lapsing_days:,} days ago"]

@@ -19,6 +19,9 @@ A missing value (e.g. no invoice due yet, so no days late) counts as the calibra
 median — neither rewarded nor punished; methods count them in ``n_missing_``. An
 indicator that is constant in the calibration data maps every customer to the same
 value (it cannot separate anyone). A column that is entirely missing is a ValueError.
+
+``NormalisedColumns`` gives a method (with ``normalisation`` and ``lower_is_better``
+parameters) this state, learned in ``fit``, and ``normalised(features)``.
 """
 
 from __future__ import annotations
@@ -26,8 +29,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from segment.methods.base import check_columns
+
 LOWER_IS_BETTER: tuple[str, ...] = ("recency_days", "mean_days_late", "late_payment_share", "overdue_amount")
 METHODS = ("rank", "minmax", "robust_z")
+#: each normalisation in words (the methods' learned rules)
+WORDS = {"rank": "as its percentile among the calibration customers",
+         "minmax": "scaled from the calibration minimum (0) to the maximum (1)",
+         "robust_z": "in interquartile ranges from the calibration median"}
 
 
 def oriented(features: pd.DataFrame, column: str, lower_is_better=LOWER_IS_BETTER) -> np.ndarray:
@@ -88,3 +97,26 @@ def summary(state: dict) -> dict:
     ref = state["values"]
     return {"method": "rank", "n": state["n"], "distinct": len(ref), "min": float(ref[0]), "max": float(ref[-1]),
             "missing_as": state["missing_as"]}
+
+
+class NormalisedColumns:
+    """For a method with ``normalisation`` and ``lower_is_better`` parameters: the normalisation
+    of its feature columns, learned in ``fit``, and the normalised values of any table."""
+
+    def _learn_normalisation(self, features: pd.DataFrame, columns) -> None:
+        """Learn ``norm_`` (per column), ``normalisation_summary_`` (it without the calibration
+        values) and ``n_missing_`` on the calibration table."""
+        self.norm_ = {c: learn(oriented(features, c, self.lower_is_better), self.normalisation, name=c)
+                      for c in columns}
+        self.normalisation_summary_ = {c: summary(s) for c, s in self.norm_.items()}
+        self.n_missing_ = {c: int(features[c].isna().sum()) for c in columns}
+
+    def normalised(self, features: pd.DataFrame) -> pd.DataFrame:
+        """Per customer: each column's normalised value (oriented: higher is better)."""
+        if not hasattr(self, "norm_"):
+            raise RuntimeError(f"{type(self).__name__} used before fit (the normalisation is learned there)")
+        check_columns(features, self.norm_, type(self).__name__)
+        return pd.DataFrame(
+            {c: apply(oriented(features, c, self.lower_is_better), s) for c, s in self.norm_.items()},
+            index=features.index,
+        )

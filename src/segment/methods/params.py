@@ -46,10 +46,6 @@ class ParamInfo:
     choices: tuple[Any, ...] | None = None
 
     @property
-    def type_text(self) -> str:
-        return type_text(self.type)
-
-    @property
     def allowed_text(self) -> str:
         """The allowed values in words: ``one of a, b``, ``> 0``, ``0 to 1``, or ``""``."""
         if self.choices is not None:

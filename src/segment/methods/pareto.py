@@ -13,9 +13,9 @@ exactly those 18. Shares are compared with a tolerance of 1e-9 (of the total), s
 float sum that lands a hair off 80 % does not move the boundary.
 
 Loss-making customers (negative value) never count toward a cumulative share; they
-form their own last group, ``loss`` (the sources' "drop bad customers";
-``loss_customers`` lists them). They are not "below C" in value terms only: they cost
-money, so they need a decision, not cheaper service.
+form their own last group, ``loss`` (the sources' "drop bad customers"). They are not
+"below C" in value terms only: they cost money, so they need a decision, not cheaper
+service.
 
 Assigning. The cuts are stored as value thresholds (``thresholds_``: the smallest
 value inside A, inside B), and ``assign`` grades any table by value: value ≥ the A
@@ -44,7 +44,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, column_values
+from segment.methods.base import (GradingMethod, check_labels, check_shares, codes_from_thresholds, column_values,
+                                  feature_name, money, percent)
 from segment.methods.params import param
 
 BASIS_COLUMNS = {"revenue": "monetary_total", "profit": "profit"}
@@ -135,9 +136,15 @@ class ParetoABC(GradingMethod):
         v = column_values(features, self.value_column, type(self).__name__)
         return self._codes(v), v
 
-    def loss_customers(self, features: pd.DataFrame) -> pd.Index:
-        """Customers with a negative value (candidates for review or for being dropped),
-        largest loss first, ties by customer_id."""
-        v = features[self.value_column]
-        loss = v[v < 0]
-        return loss.index[np.lexsort((loss.index.to_numpy(dtype=str), loss.to_numpy(dtype=float)))]
+    def learned_rules(self) -> list[str]:
+        what = feature_name(self.value_column)
+        if self.total_ <= 0:
+            return [f"nobody is graded {' or '.join(self.tier_labels[:-2])}: no customer has a positive {what}",
+                    f"{self.tier_labels[-2]}: {what} of 0.00 or more", f"{self.tier_labels[-1]}: {what} below 0.00"]
+        rules = [f"{label}: {what} ≥ {money(thr)} (the customers holding the first {percent(cut)} of the positive "
+                 f"{what} total, {money(self.total_)})"
+                 for label, thr, cut in zip(self.tier_labels, self.thresholds_, self.cut_shares)]
+        return [*rules, f"{self.tier_labels[-2]}: {what} of 0.00 or more, below {money(self.thresholds_[-1])}",
+                f"{self.tier_labels[-1]}: {what} below 0.00 ("
+                + (f"{self.n_loss_:,} customers, {money(-self.loss_total_)} lost in total)" if self.n_loss_ else "nobody)"),
+                f"80/20 check: the top 20 % of customers hold {percent(self.top20_share_)} of the positive total"]

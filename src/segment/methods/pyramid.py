@@ -11,10 +11,8 @@ The source fixes only that important + secondary, the "key customers" (关键客
 about 20 % of customers and make about 80 % of profit; the 1 / 19 / 30 / 50 % split is
 the usual textbook one. Levels are cut at cumulative *customer-count* shares, ranking
 customers by ``value_column`` (default ``profit``: the pyramid is a profitability
-pyramid); ``key_value_share_`` shows whether the key customers really make ~80 % of it,
-``level_value_share_`` gives each level's share of the net total (the inverted value
-pyramid; the small customers' combined contribution, the long tail) and
-``level_counts_`` the count pyramid.
+pyramid); ``key_customer_share_`` and ``key_value_share_`` show whether the key customers
+(the top ``n_key_levels`` levels) really are ~20 % of customers making ~80 % of it.
 
 Cuts are learned in ``fit`` as value thresholds (``thresholds_``; see
 ``base.thresholds_from_shares``) and applied by value: equal values share a level (a tie
@@ -28,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
-import numpy as np
 import pandas as pd
 
 from segment.methods.base import (
@@ -37,6 +34,10 @@ from segment.methods.base import (
     check_shares,
     codes_from_thresholds,
     column_values,
+    feature_name,
+    feature_value,
+    percent,
+    threshold_rules,
     thresholds_from_shares,
 )
 from segment.methods.params import param
@@ -76,27 +77,19 @@ class CustomerPyramid(GradingMethod):
         self.thresholds_ = thresholds_from_shares(v, self.cut_shares)
         codes = codes_from_thresholds(v, self.thresholds_)
         key = codes < self.n_key_levels
-        self.level_counts_ = {label: int((codes == i).sum()) for i, label in enumerate(self.tier_labels)}
         self.key_customer_share_ = float(key.mean())
-        total = float(v.sum())
-        # the inverted value pyramid beside the count pyramid (net value: loss-makers subtract)
-        self.level_value_share_ = {
-            label: (float(v[codes == i].sum() / total) if total > 0 else float("nan"))
-            for i, label in enumerate(self.tier_labels)
-        }
+        total = float(v.sum())  # net value: loss-makers subtract
         self.key_value_share_ = float(v[key].sum() / total) if total > 0 else float("nan")
 
     def _assign(self, features: pd.DataFrame):
         v = column_values(features, self.value_column, type(self).__name__)
         return codes_from_thresholds(v, self.thresholds_), v
 
-    @property
-    def key_labels(self) -> tuple[str, ...]:
-        """The levels that make up the key customers (important + secondary by default)."""
-        return tuple(self.tier_labels[: self.n_key_levels])
-
-    def key_customers(self, table: pd.DataFrame) -> pd.Index:
-        """Key customers (关键客户: the top ``n_key_levels`` levels) of an assignment table
-        (output of ``assign``) or of a feature table (graded here)."""
-        tier = table["tier"] if "tier" in table.columns else self.assign(table)["tier"]
-        return table.index[np.isin(tier.astype(str).to_numpy(), self.key_labels)]
+    def learned_rules(self) -> list[str]:
+        what = feature_name(self.value_column)
+        rules = threshold_rules(self.tier_labels, self.thresholds_, what,
+                                lambda v: feature_value(self.value_column, v), self.cut_shares)
+        made = (f"{percent(self.key_value_share_)} of the net {what}" if pd.notna(self.key_value_share_)
+                else f"an undefined share of the {what} (the net total is not positive)")
+        return [*rules, f"key customers ({', '.join(self.tier_labels[:self.n_key_levels])}): "
+                        f"{percent(self.key_customer_share_)} of customers, making {made}"]

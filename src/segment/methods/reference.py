@@ -15,13 +15,13 @@ emphasis and HTML characters), values are shown as code.
 from __future__ import annotations
 
 import json
-import math
 import re
 import sys
 from typing import Any
 
 from segment.methods import registry
 from segment.methods.base import PROMISES
+from segment.methods.params import type_text
 
 REGENERATE = "python -m segment.methods.reference > docs/METHODS.md"
 
@@ -81,11 +81,7 @@ def show(value: Any) -> str:
         return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if math.isnan(value) or math.isinf(value):
-            return str(value)
+    if isinstance(value, float):  # an int, NaN or infinity falls through to its repr: 3, nan, inf
         r = repr(value)
         return r if len(r) <= 10 else f"{value:.6g}"
     if isinstance(value, str):
@@ -177,7 +173,7 @@ def method_section(info: registry.MethodInfo) -> list[str]:
     ]
     for p in info.params:
         default = info.defaults.get(p.name, p.default)
-        lines.append(row([code(p.name), text(p.type_text), text(p.allowed_text), code(show(default)), text(p.help)]))
+        lines.append(row([code(p.name), text(type_text(p.type)), text(p.allowed_text), code(show(default)), text(p.help)]))
     return lines
 
 

@@ -49,7 +49,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, check_labels, column_values
+from segment.methods.base import GradingMethod, check_labels, column_values, feature_name, feature_value
 from segment.methods.params import param
 
 
@@ -239,3 +239,22 @@ class RFMGrading(GradingMethod):
         tier_of_segment = np.array([label_code[self.tier_map[name]] for name in self.segments_])
         codes = tier_of_segment[s["segment"].cat.codes.to_numpy()]
         return codes, s["rfm_score"].to_numpy(dtype=float)
+
+    def learned_rules(self) -> list[str]:
+        """Per dimension, its score from the learned edges (the first case that holds), then each
+        tier's segments."""
+        rules = []
+        for dim, column in self.columns.items():
+            shown = [feature_value(column, e) for e in (-self.edges_[dim] if dim == "r" else self.edges_[dim])]
+            top = len(shown) + 1
+            if dim == "r":  # scored on −recency: the most recent get the top score
+                cases = [f"{top - i} if under {v}" for i, v in enumerate(reversed(shown))]
+            else:
+                cases = [f"{i + 1} if at most {v}" for i, v in enumerate(shown)]
+            # fit learns at least one edge, so there is always a case
+            rules.append(f"{dim.upper()} score ({feature_name(column)}): " + ", ".join(
+                [*cases, f"otherwise {1 if dim == 'r' else top}"]))
+        for label in self.tier_labels:
+            segments = [name for name in self.segments_ if self.tier_map[name] == label]
+            rules.append(f"{label}: segments {', '.join(segments)}" if segments else f"{label}: no segment")
+        return rules

@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from segment.errors import CannotGrade
-from segment.methods.base import GradingMethod, check_labels, check_shares, codes_from_thresholds, thresholds_from_shares
+from segment.methods.base import (GradingMethod, check_labels, check_shares, codes_from_thresholds, feature_name,
+                                  money, percent, threshold_rules, thresholds_from_shares)
 from segment.methods.params import param
 
 MAX_CATEGORIES = 255  # HistGradientBoosting's limit (max_bins)
@@ -67,7 +68,6 @@ class SupervisedProfitRanker(GradingMethod):
     tier_labels: tuple[str, ...] = param(("A", "B", "C"), help="tier labels, best first")
     random_state: int = param(0, low=0, help="seed of the training sample and the model")
 
-    required_features: ClassVar[tuple[str, ...]] = ("tenure_days",)
     display_name: ClassVar[str] = "profit prediction model (machine learning)"
     description: ClassVar[str] = ("predicts each customer's next-period profit from how similar customers "
                                   "behaved before")
@@ -209,3 +209,26 @@ class SupervisedProfitRanker(GradingMethod):
     def _assign(self, features: pd.DataFrame):
         v = self.predict_profit(features).to_numpy()
         return codes_from_thresholds(v, self.thresholds_), v
+
+    def learned_rules(self) -> list[str]:
+        """The model and its training data, its five most important inputs (by their share of the
+        trees' split gain) and the tier cuts."""
+        # HistGradientBoosting keeps no importances; each tree's nodes record the gain of their split
+        # (a private attribute of scikit-learn, pinned in environment.yml: without it, said in words)
+        trees = getattr(self.model_, "_predictors", None)
+        if trees is None:
+            important = "not available from this version of scikit-learn"
+        else:
+            gain = np.zeros(len(self.columns_))
+            for (tree,) in trees:
+                split = tree.nodes[~tree.nodes["is_leaf"].astype(bool)]
+                np.add.at(gain, split["feature_idx"], split["gain"])
+            top = np.argsort(-gain, kind="stable")[:5]
+            important = ", ".join(f"{feature_name(self.columns_[j])} {percent(gain[j] / gain.sum())}" for j in top
+                                  if gain[j] > 0) or "none (no tree split: every prediction is the same)"
+        window = (f"their profit up to {self.train_outcome_end_}" if self.train_outcome_end_
+                  else "their profit over the training window")
+        return [f"model: gradient-boosted trees ({self.max_iter} rounds, at most {self.max_leaf_nodes} leaves each), "
+                f"trained on {self.n_train_:,} customers as of {self.train_origin_ or 'an unknown date'}, learning {window}",
+                f"most important inputs (share of the split gain): {important}",
+                *threshold_rules(self.tier_labels, self.thresholds_, "predicted profit", money, self.tier_shares)]

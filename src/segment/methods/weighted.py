@@ -46,10 +46,11 @@ from segment.methods import normalise
 from segment.methods.params import param
 from segment.methods.base import (
     GradingMethod,
-    check_columns,
     check_labels,
     check_shares,
     codes_from_thresholds,
+    feature_name,
+    threshold_rules,
     thresholds_from_shares,
 )
 
@@ -63,7 +64,7 @@ DEFAULT_WEIGHTS = {"monetary_total": 0.3, "profit": 0.4, "growth_trend": 0.3}
 
 
 @dataclass
-class WeightedScore(GradingMethod):
+class WeightedScore(normalise.NormalisedColumns, GradingMethod):
     weights: dict[str, float] = param(default_factory=lambda: dict(DEFAULT_WEIGHTS), low=0,
                                       help="indicator or feature column -> weight (non-negative, positive sum; "
                                            "used relative to the sum)")
@@ -87,9 +88,6 @@ class WeightedScore(GradingMethod):
     monotone_in: ClassVar[tuple[str, ...]] = ("profit", "monetary_total")
     test_params: ClassVar[dict] = {
         "weights": {"monetary_total": 0.2, "profit": 0.4, "growth_trend": 0.1, "credit_status": 0.3}}
-
-    def required_features_for_params(self) -> tuple[str, ...]:
-        return ("tenure_days",)
 
     def indicator_columns(self) -> tuple[str, ...]:
         """The feature columns the weights name (a weight on a column the data lacks is an error)."""
@@ -133,13 +131,7 @@ class WeightedScore(GradingMethod):
     def _fit(self, features: pd.DataFrame) -> None:
         w = self._validated_weights()
         self._check_data(features, w)
-        columns = list(dict.fromkeys(c for name in w for c in self.columns_of(name)))
-        self.norm_ = {
-            c: normalise.learn(normalise.oriented(features, c, self.lower_is_better), self.normalisation, name=c)
-            for c in columns
-        }
-        self.normalisation_summary_ = {c: normalise.summary(s) for c, s in self.norm_.items()}
-        self.n_missing_ = {c: int(features[c].isna().sum()) for c in columns}
+        self._learn_normalisation(features, self.indicator_columns())
         self.weights_ = {name: v / sum(w.values()) for name, v in w.items()}
         if self.tier_cuts is not None:
             self.thresholds_ = np.asarray(self.tier_cuts, dtype=float)
@@ -147,16 +139,6 @@ class WeightedScore(GradingMethod):
             self.thresholds_ = thresholds_from_shares(self.score(features).to_numpy(), self.tier_shares)
 
     # -------------------------------------------------------------- per customer
-    def normalised(self, features: pd.DataFrame) -> pd.DataFrame:
-        """Per customer: each column's normalised value (oriented: higher is better)."""
-        if not hasattr(self, "norm_"):
-            raise RuntimeError("WeightedScore.normalised called before fit")
-        check_columns(features, self.norm_, "WeightedScore")
-        return pd.DataFrame(
-            {c: normalise.apply(normalise.oriented(features, c, self.lower_is_better), s) for c, s in self.norm_.items()},
-            index=features.index,
-        )
-
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer and weighted indicator: weight / Σ weights × normalised value
         (the mean over an indicator's columns). Row sums are the score."""
@@ -174,3 +156,14 @@ class WeightedScore(GradingMethod):
     def _assign(self, features: pd.DataFrame):
         s = self.score(features).to_numpy()
         return codes_from_thresholds(s, self.thresholds_), s
+
+    def learned_rules(self) -> list[str]:
+        def named(name: str) -> str:  # an indicator of several columns names them
+            cols = self.columns_of(name)
+            return feature_name(name) if cols == (name,) else f"{feature_name(name)} ({', '.join(map(feature_name, cols))})"
+
+        weights = ", ".join(f"{named(name)} {w:.2f}" for name, w in self.weights_.items())
+        how = normalise.WORDS[self.normalisation]
+        shares = None if self.tier_cuts is not None else self.tier_shares
+        return [f"weights used (of each indicator {how}): {weights}",
+                *threshold_rules(self.tier_labels, self.thresholds_, "score", lambda v: f"{v:.3f}", shares)]
