@@ -26,8 +26,9 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import plots, views
+from segment.reporting import plots, tables, views
 
+views.use_report_style()
 result = views.load_or_run(run_dir, config)
 source = f"Source: {result.loaded.source.get('file') or result.loaded.source.get('dataset')}; as of {result.config.as_of}"
 display(Markdown(views.data_banner(result)))
@@ -39,13 +40,13 @@ display(Markdown(views.data_banner(result)))
 
 # %%
 audit = views.audit_table(result)
-display(views.styled(audit, "audit"))
+display(tables.styled(audit, "audit"))
 
 # %% [markdown]
 # ## How value is distributed
 
 # %%
-display(plots.histogram(result.features["monetary_total"], what="revenue per customer", unit="currency", source=source))
+display(views.plain_log_ticks(plots.histogram(result.features["monetary_total"], what="revenue per customer", unit="currency", source=source)))
 
 # %%
 display(plots.concentration(result.features["monetary_total"], what="revenue", as_of=result.config.as_of, source=source))
@@ -57,4 +58,4 @@ display(plots.concentration(result.features["profit"], what="profit", as_of=resu
 # ## Notes on this run
 
 # %%
-display(Markdown(views.bullets(result.notes)))
+display(Markdown(tables.bullets(result.notes)))

@@ -28,8 +28,9 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 from IPython.display import Markdown, display
 
 from segment.methods.reference import methods_table
-from segment.reporting import plots, views
+from segment.reporting import plots, tables, views
 
+views.use_report_style()
 result = views.load_or_run(run_dir, config)
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; graded at {result.config.as_of}"
 sizes = views.tier_sizes(result)
@@ -41,14 +42,14 @@ display(Markdown(views.data_banner(result)))
 # (`docs/METHODS.md` has every parameter); simplicity 1 is the simplest to explain and run.
 
 # %%
-display(views.styled(methods_table(list(result.config.methods), getattr(result, "not_graded", {})), "methods"))
+display(tables.styled(methods_table(list(result.config.methods), getattr(result, "not_graded", {})), "methods"))
 
 # %% [markdown]
 # ## Tier sizes and value at the grading date
 # Customers, revenue and profit (in the feature window) per tier, for every method.
 
 # %%
-display(views.styled(sizes, "sizes", {"customer_share": "{:.1%}", "profit_share": "{:.1%}", "revenue": "{:,.0f}",
+display(tables.styled(sizes, "sizes", {"customer_share": "{:.1%}", "profit_share": "{:.1%}", "revenue": "{:,.0f}",
                                       "profit": "{:,.0f}", "customers": "{:,}"}))
 
 # %%
@@ -68,6 +69,8 @@ for heading, shown in views.method_sections(result, source):
 
 # %% [markdown]
 # ## Learned rules: why a customer is where it is
+# What each method learned from this data, in its own words: the cut-offs, scores, weights
+# and profiles that put a customer in a tier.
 
 # %%
-display(views.learned_state(result))
+display(Markdown(views.learned_rules(result)))

@@ -24,15 +24,18 @@ min_tier_size: int = 10  # tiers with fewer customers are suppressed (no small g
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import leadership, plots, views
+from segment.reporting import leadership, leadership_tables, plots, tables, views
 
+views.use_report_style()
 result = views.load_or_run(run_dir, config)
 advice = leadership.recommendation(result)  # validation's (docs/VALIDATION.md): the simplest not clearly worse
 method = advice.method
-source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}"
+source = leadership.figure_source(result)  # the data in words and the dates: no file, no code name
 
 # %%
-display(Markdown(leadership.data_banner(result)))
+opening = leadership.opening(result)  # synthetic data, every grade provisional: said before the answer
+if opening:
+    display(Markdown(opening))
 
 # %% [markdown]
 # ## The answer
@@ -44,22 +47,28 @@ display(Markdown(leadership.headline(result, min_tier_size)))
 display(plots.paired_differences(result.validation.leaderboard, title="How far each grading trails the best at picking next period's profit", source=source, labels=leadership.method_names(), recommended=method, margin=advice.margin))
 
 # %% [markdown]
-# ## The tiers of the recommended grading: size and worth
+# ## Today's tiers: size and worth
 
 # %%
-display(Markdown(leadership.tier_summary_intro(result, method, min_tier_size)))
+display(Markdown(leadership_tables.tiers_note(result, method, min_tier_size)))
 
 # %%
-display(leadership.tier_summary(result, method, min_tier_size))
+display(tables.styled(leadership_tables.tiers_today(result, method, min_tier_size).reset_index(), "tiers_today", caption=leadership_tables.tiers_today_caption(result, method)))
+
+# %% [markdown]
+# ## The out-of-time test: how the same rule's tiers did
 
 # %%
-display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method), min_tier_size=min_tier_size))
+display(tables.styled(leadership_tables.tiers_test(result, method, min_tier_size).reset_index(), "tiers_test", caption=leadership_tables.tiers_test_caption(result, method)))
+
+# %%
+display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method), min_tier_size=min_tier_size, window=f"the {result.config.horizon_days} days after {result.origin}", unit=leadership.currency(result)))
 
 # %% [markdown]
 # ## Early warning
 
 # %%
-display(Markdown(leadership.early_warning_count(result, method, min_tier_size)))
+display(Markdown(leadership.early_warning_text(result, method, min_tier_size)))
 
 # %% [markdown]
 # ## What changed since last quarter
@@ -71,10 +80,10 @@ display(Markdown(leadership.what_changed(result, method, min_tier_size)))
 # ## Policy per tier (as the sources suggest)
 
 # %%
-display(leadership.policy_table(list(result.assignments[method]["tier"].cat.categories)))
+display(leadership_tables.policy_table(list(result.assignments[method]["tier"].cat.categories)))
 
 # %% [markdown]
 # ## Assumptions
 
 # %%
-display(Markdown(views.bullets(leadership.assumptions(result))))
+display(Markdown(tables.bullets(leadership.assumptions(result))))

@@ -27,8 +27,11 @@ config: str = "../configs/quick_cdnow_sample_tuning.yaml"  # config with a `tuni
 from IPython.display import Markdown, display
 
 from segment.pipeline import load_or_tune
+from segment.reporting.tables import readable, styled
+from segment.reporting.views import use_report_style
 from segment.tuning import plots, views
 
+use_report_style()
 result = load_or_tune(run_dir, config)
 tables = result.tables
 source = views.caption(result)
@@ -51,10 +54,10 @@ display(plots.in_sample_vs_out_of_time(tables["comparison"], metric=metric, titl
 # The paired differences to the default weights use the leaderboard's bootstrap.
 
 # %%
-display(views.comparison_view(result))
+display(styled(readable(views.comparison_view(result)), "comparison"))
 
 # %%
-display(views.differences_view(result))
+display(styled(readable(views.differences_view(result)), "differences"))
 
 # %% [markdown]
 # ## The weight grid: best candidates on the folds
@@ -62,7 +65,7 @@ display(views.differences_view(result))
 # the choice uses the fold columns alone.
 
 # %%
-display(views.top_candidates(result))
+display(styled(readable(views.top_candidates(result)), "top_candidates"))
 
 # %%
 display(plots.simplex(tables["grid"], result.settings.indicators, chosen=result.chosen, title="Objective over the weight simplex (mean over the search folds)", source=source))
@@ -73,7 +76,7 @@ display(plots.simplex(tables["grid"], result.settings.indicators, chosen=result.
 # figures are means over the search folds.
 
 # %%
-display(tables["sensitivity_summary"].round(4))
+display(styled(readable(tables["sensitivity_summary"]), "sensitivity_summary"))
 
 # %%
 display(plots.sensitivity_lines(tables["sensitivity"], title="Objective, churn discrimination and top-tier size as one weight moves", source=source))
@@ -82,16 +85,16 @@ display(plots.sensitivity_lines(tables["sensitivity"], title="Objective, churn d
 # ## Data-driven baseline: regression of the outcome on the normalised indicators
 
 # %%
-display(tables["regression"].round(4))
+display(styled(readable(tables["regression"]), "regression"))
 
 # %% [markdown]
 # ## Folds, tier sizes and constraints
 
 # %%
-display(tables["folds"].round(4))
+display(styled(readable(tables["folds"]), "folds"))
 
 # %%
-display(tables["constraints"].round(4))
+display(styled(readable(tables["constraints"]), "constraints"))
 
 # %% [markdown]
 # ## The tuned weights as a config fragment for the next quarter

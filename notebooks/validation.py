@@ -25,12 +25,13 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import plots, views
+from segment.reporting import plots, tables, views
 
+views.use_report_style()
 result = views.load_or_run(run_dir, config)
 validation = result.validation
 source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
-display(Markdown(views.bullets(result.notes)))
+display(Markdown(tables.bullets(result.notes)))
 display(Markdown(views.method_notes(result)))
 display(Markdown(views.data_banner(result)))
 
@@ -40,7 +41,14 @@ display(Markdown(views.data_banner(result)))
 # best method; churn discrimination (AUC), Gini, lift, monotonicity and trend tests.
 
 # %%
-display(views.styled(views.leaderboard_view(validation.leaderboard), "leaderboard", precision=3))
+display(*tables.table(validation.leaderboard, "leaderboard"))
+
+# %% [markdown]
+# How each method ranks churn and concentrates profit, and whether churn and profit move
+# tier by tier in the expected direction (trend tests).
+
+# %%
+display(*tables.table(validation.leaderboard, "ranking"))
 
 # %% [markdown]
 # ## Every metric with its interval
@@ -48,8 +56,10 @@ display(views.styled(views.leaderboard_view(validation.leaderboard), "leaderboar
 # on that metric with its interval (`*`: clearly worse, the interval excludes zero).
 
 # %%
-display(views.styled(views.metric_intervals_view(validation.metric_intervals, list(validation.leaderboard["method"])), "metric_intervals"))
-display(Markdown(views.bullets(views.interval_notes(validation.metric_intervals))))
+order = list(validation.leaderboard["method"])
+display(tables.styled(tables.metric_intervals_view(validation.metric_intervals, order, part="estimate"), "metric_intervals"))
+display(tables.styled(tables.metric_intervals_view(validation.metric_intervals, order, part="difference"), "metric_differences"))
+display(Markdown(tables.bullets(tables.interval_notes(validation.metric_intervals))))
 
 # %% [markdown]
 # The key figures of this run. For the small CDNOW sample (the default parameters) they are
@@ -68,7 +78,8 @@ display(plots.capture_curves(validation.curves, title="Capture (gain) curves of 
 # ## Churn and profit by tier, with 95 % intervals
 
 # %%
-display(views.styled(validation.per_tier, "per_tier", precision=3))
+display(*tables.table(validation.per_tier, "per_tier_churn"))
+display(*tables.table(validation.per_tier, "per_tier_money"))
 
 # %%
 for method in result.origin_assignments:
@@ -80,10 +91,11 @@ for method in result.origin_assignments:
 # errors of profit on tier; AIC compares methods on the same customers.
 
 # %%
-display(views.styled(validation.model_fit, "model_fit", precision=3))
+display(*tables.table(validation.model_fit, "churn_model"))
+display(*tables.table(validation.model_fit, "profit_model"))
 
 # %%
-display(views.styled(validation.model_effects, "model_effects", precision=4))
+display(*tables.table(validation.model_effects, "model_effects"))
 
 # %% [markdown]
 # ## Agreement between methods, and where they disagree most
@@ -92,10 +104,12 @@ display(views.styled(validation.model_effects, "model_effects", precision=4))
 # (the percentiles are in `validation/disagreements.csv`).
 
 # %%
-display(views.styled(validation.agreement, "agreement", precision=3))
+display(*tables.table(validation.agreement, "agreement"))
 
 # %%
-display(views.styled(views.disagreements_view(validation.disagreements), "disagreements", precision=3))
+display(tables.styled(tables.disagreements_view(validation.disagreements), "disagreements"))
+display(Markdown(tables.legend(list(validation.disagreements.columns))))
+display(tables.styled(tables.disagreement_tiers_view(validation.disagreements), "disagreement_tiers"))
 
 # %% [markdown]
 # ## Rolling-origin backtest
@@ -108,16 +122,16 @@ display(plots.backtest_lines(validation.backtest, source=source) if validation.b
 # and worst rank, and its top-20 % profit capture (mean, lowest, highest).
 
 # %%
-display(views.styled(validation.backtest_stability, "backtest_stability", precision=3) if validation.backtest_stability is not None else Markdown("No backtest origins configured."))
+display(*tables.table(validation.backtest_stability, "backtest_stability", missing="No backtest origins configured."))
 
 # %% [markdown]
 # ## Tier migration between origins
 
 # %%
-display(views.styled(validation.migration_summary, "migration_summary", precision=3) if validation.migration_summary is not None else Markdown("No backtest origins configured."))
+display(*tables.table(validation.migration_summary, "migration_summary", missing="No backtest origins configured."))
 
 # %%
-display(views.styled(validation.migration_paths, "migration_paths", precision=3) if validation.migration_paths is not None else Markdown("No backtest origins configured."))
+display(*tables.table(validation.migration_paths, "migration_paths", missing="No backtest origins configured."))
 
 # %% [markdown]
 # ## Early warning: top-tier customers with falling activity (for follow-up)
@@ -125,14 +139,14 @@ display(views.styled(validation.migration_paths, "migration_paths", precision=3)
 # customers it flagged at the origin and of those it did not, with 95 % intervals on churn.
 
 # %%
-display(views.styled(validation.warning_check, "warning_check", precision=3))
+display(*tables.table(validation.warning_check, "warning_check"))
 
 # %% [markdown]
 # Counts per method at the grading date, then the list for the recommended method.
 
 # %%
-display(views.styled(validation.early_warning.groupby("method").size().rename("flagged customers").reset_index(), "flagged"))
+display(tables.styled(validation.early_warning.groupby("method").size().rename("flagged customers").reset_index(), "flagged"))
 
 # %%
 best = validation.recommended.method
-display(views.styled(validation.early_warning[validation.early_warning["method"] == best], "early_warning", precision=2))
+display(*tables.table(validation.early_warning[validation.early_warning["method"] == best], "early_warning"))

@@ -28,6 +28,7 @@ import pandas as pd
 
 from segment.config import RunConfig
 from segment.datacheck import check_data
+from segment.decision import decision_settings
 from segment.errors import NothingGraded, Problem
 from segment.grading import Grading
 from segment.io.audit import LoadResult
@@ -53,7 +54,7 @@ class PipelineResult:
     validation: ValidationResult
     notes: list[str]
     timings: dict[str, float]
-    #: weight tuning (``segment.tuning.TuningResult``) when the config has a ``tuning`` section
+    #: weight tuning (``segment.tuning.search.TuningResult``) when the config has a ``tuning`` section
     tuning: Any = None
     #: plain-language notes on how a method behaved on this data (e.g. RFM scores lost to ties)
     method_notes: list[str] = field(default_factory=list)
@@ -74,7 +75,6 @@ class PipelineResult:
                 pickle.dump(saved, fh, protocol=5)
 
         return atomic_write(Path(path), write)
-
 
 
 def score_range_notes(fitted_at: dict[str, dict[str, GradingMethod]]) -> list[str]:
@@ -177,6 +177,7 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
         validation = validate_all(ValidationSettings(**cfg.validation), at_origin=at_origin,
                                   origin_features=origin_features, current=current, current_features=features,
                                   horizon_days=cfg.horizon_days, backtest=backtest, not_graded=not_graded,
+                                  follow_up=decision_settings(cfg.decision).follow_up,
                                   progress=progress)
     say(f"validated in {timings['validate']:.1f} s")
 
@@ -207,7 +208,7 @@ def params_of(result: PipelineResult) -> dict[str, dict[str, Any]]:
 
 
 def tune_with(config: RunConfig, runner: Runner) -> Any:
-    """The weight tuning ``config``'s ``tuning:`` section asks for (``segment.tuning.tune``), on
+    """The weight tuning ``config``'s ``tuning:`` section asks for (``segment.tuning.search.tune``), on
     the tables the runner builds from the run's data."""
     from segment.methods.weighted import DEFAULT_WEIGHTS
     from segment.tuning.grid import weights_text
@@ -233,7 +234,7 @@ def tune_with(config: RunConfig, runner: Runner) -> Any:
 
 
 def load_or_tune(run_dir: str, config: str) -> Any:
-    """The run's tuning result (``segment.tuning.TuningResult``), or (no run_dir: interactive
+    """The run's tuning result (``segment.tuning.search.TuningResult``), or (no run_dir: interactive
     use, nbval) the tuning of ``config`` alone (load the data and tune; the other methods are
     not run)."""
     if run_dir:

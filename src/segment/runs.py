@@ -197,12 +197,15 @@ class RunFolder:
         return next(final for final, partial in _names(self.parent, self.base)
                     if partial == self.tmp or not _taken(partial))
 
-    def fail(self, exc: BaseException, record: dict[str, Any] | None = None) -> BaseException:
+    def fail(self, exc: BaseException, record: dict[str, Any] | None = None,
+             on_kept: Callable[[Path], None] | None = None) -> BaseException:
         """Keep the evidence of a run that stopped with ``exc`` (module docstring) and return the
         error to raise: ``exc`` itself, or a ``ReportsFolderError`` naming the folder if ``exc``
-        was a failure to write it. ``record`` is the manifest known so far. Never raises over
-        ``exc``: on a full disk what cannot be written is left out. The returned error's
-        ``run_folder`` is where the evidence is (None when nothing could be kept)."""
+        was a failure to write it. ``record`` is the manifest known so far; ``on_kept(folder)``
+        corrects what in the kept folder names another one (the notebooks' run_dir), once it has
+        its last name. Never raises over ``exc``: on a full disk what cannot be written is left
+        out. The returned error's ``run_folder`` is where the evidence is (None when nothing
+        could be kept)."""
         assert self.tmp is not None
         if self.closed:  # finished or failed already: nothing more to keep
             return exc
@@ -244,6 +247,11 @@ class RunFolder:
             kept = self.failed = where
         if kept != where:  # the folder is not where the message said it would be
             error = error_at(kept or self.parent)
+        if kept is not None and on_kept is not None:
+            try:
+                on_kept(kept)
+            except Exception:  # noqa: BLE001 -- the evidence is kept; a record left as it was is no reason to hide exc
+                pass
         with contextlib.suppress(AttributeError, TypeError):
             error.run_folder = kept  # type: ignore[attr-defined]
         return error

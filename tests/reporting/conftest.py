@@ -1,4 +1,5 @@
-"""Two runs of the small real config, shared by the report tests (each run takes ~20 s)."""
+"""Runs shared by the report tests: two of the small real config (each takes ~20 s), and the
+hostile-input run (``test_hostile_input``)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,12 @@ def two_runs(tmp_path_factory):
     before = {p.relative_to(first): digest(p) for p in first.rglob("*") if p.is_file()}
     second = run_config(CONFIG, reports, progress=lambda m: None)
     return reports, first, second, before
+
+
+@pytest.fixture(scope="session")
+def hostile_run(tmp_path_factory) -> Path:
+    """The run folder of ``test_hostile_input.hostile_inputs``: payloads in every input."""
+    from tests.reporting.test_hostile_input import hostile_inputs
+
+    tmp = tmp_path_factory.mktemp("hostile")
+    return run_config(hostile_inputs(tmp), tmp / "reports", progress=lambda m: None)

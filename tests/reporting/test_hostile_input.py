@@ -13,10 +13,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pandas as pd
-import pytest
 import yaml
-
-from segment.reporting.run import run_config
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = "<script>alert(1)</script>"
@@ -116,12 +113,6 @@ def hostile_inputs(tmp_path: Path) -> Path:
     path = tmp_path / f"run{IMG}.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False, allow_unicode=True))
     return path
-
-
-@pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory) -> Path:
-    tmp = tmp_path_factory.mktemp("hostile")
-    return run_config(hostile_inputs(tmp), tmp / "reports", progress=lambda m: None)
 
 
 def test_no_payload_becomes_markup_in_any_page(hostile_run):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from segment.methods import registry
-from segment.reporting import leadership, views
+from segment.reporting import leadership, leadership_tables, tables, views
 from segment.validation.result import CEILING, ValidationResult, recommend
 
 LABELS = ["A", "B", "C"]
@@ -31,10 +31,23 @@ def board(captures: dict[str, float], half_width: float = 0.03) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def check(method: str, flagged: tuple[int, int], not_flagged: tuple[int, int]) -> pd.DataFrame:
+    """A ``warning_check`` table of one method from (customers, churned) per group."""
+    from segment.validation.metrics import wilson_interval
+
+    rows = []
+    for group, (n, x) in (("flagged", flagged), ("not flagged", not_flagged)):
+        lo, hi = wilson_interval(np.array([x]), np.array([n]))
+        rows.append({"method": method, "group": group, "customers": n, "churn_rate_after": x / n,
+                     "churn_ci_low": lo[0], "churn_ci_high": hi[0], "profit_per_customer_after": 1.0})
+    return pd.DataFrame(rows)
+
+
 def fake_result(captures: dict[str, float], labels: list[str] = LABELS, sizes: tuple[int, ...] = (10, 10, 10),
-                half_width: float = 0.03) -> SimpleNamespace:
+                half_width: float = 0.03, currency: str | None = "USD", provisional: bool = False) -> SimpleNamespace:
     """What the leadership page reads of a run: 30 customers graded in three tiers (``labels``,
-    A/B/C, ``sizes`` customers each) by every method."""
+    A/B/C, ``sizes`` customers each) by every method; amounts in ``currency``; every grade
+    ``provisional`` or none."""
     ids = pd.Index([f"c{i:02d}" for i in range(sum(sizes))], name="customer_id")
     tiers = pd.Categorical(np.repeat(labels, sizes), categories=labels, ordered=True)
     lb = board(captures, half_width)
@@ -46,14 +59,17 @@ def fake_result(captures: dict[str, float], labels: list[str] = LABELS, sizes: t
     empty = pd.DataFrame()
     validation = ValidationResult(
         per_tier=per_tier, leaderboard=lb, metric_intervals=empty, model_effects=empty, model_fit=empty,
-        agreement=empty, disagreements=empty, warning_check=empty,
+        agreement=empty, disagreements=empty, warning_check=check(next(iter(captures)), (50, 30), (50, 10)),
         early_warning=pd.DataFrame({"method": [next(iter(captures))] * 2}), curves=empty, recommended=recommend(lb))
     features = pd.DataFrame({"monetary_total": np.arange(len(ids), dtype=float),
                              "profit": np.arange(len(ids), dtype=float) - 5}, index=ids)
     return SimpleNamespace(
-        config=SimpleNamespace(as_of="2024-06-30", horizon_days=90), origin="2024-03-31",
+        config=SimpleNamespace(as_of="2024-06-30", horizon_days=90, currency=currency, decision={"follow_up": 300},
+                               profit={"gross_margin": 0.25, "cost_per_order": 2.0}, provisional_days=182),
+        origin="2024-03-31",
         loaded=SimpleNamespace(source={"dataset": "synthetic", "real_data": False}, rows_read=100),
-        assignments={m: pd.DataFrame({"tier": tiers}, index=ids) for m in captures}, features=features,
+        assignments={m: pd.DataFrame({"tier": tiers, "provisional": provisional}, index=ids) for m in captures},
+        features=features,
         validation=validation, not_graded={})
 
 
@@ -82,8 +98,8 @@ def test_the_usual_practice_comes_from_the_class():
 
 def test_headline_compares_with_the_usual_practice_unless_it_wins():
     text = leadership.headline(fake_result({"rfm": 0.6, "abc_revenue": 0.4}))
-    assert "**Recommendation: grade customers with the RFM score (recency, frequency, spend) (`rfm`).**" in text
-    assert "made **60 %** of all profit in that time (95 % interval 55 % to 65 %)" in text
+    assert "**Recommendation: grade customers with the RFM score (recency, frequency, spend).**" in text
+    assert "made **60 %** of all profit (95 % interval 55 % to 65 %)" in text  # 6 customers: no amount
     assert "even perfect hindsight only 90 %. The usual revenue-based ABC grading made 40 %." in text
     assert ("**Clearly worse** (the gap to the highest-scoring grading is beyond its interval and more than "
             "2 percentage points): ABC by revenue") in text
@@ -100,11 +116,12 @@ def test_key_numbers_name_the_usual_practice():
     assert "profit capture" not in views.key_numbers(fake_result({"rfm": 0.6})).splitlines()[-1]
 
 
-def test_tier_summary_and_early_warning_read_the_named_tables():
+def test_tier_tables_and_early_warning_read_the_named_tables():
     r = fake_result({"rfm": 0.6, "abc_revenue": 0.4})
-    table = leadership.tier_summary(r, "rfm", min_tier_size=5)
-    assert list(table["stopped buying (test window)"]) == ["10 %", "20 %", "30 %"]
-    assert leadership.early_warning_count(r, "rfm", min_tier_size=2).startswith("**2** of the 10 customers in the top tier")
+    table = leadership_tables.tiers_test(r, "rfm", min_tier_size=5)
+    assert list(table["stopped buying in the next 90 days"]) == ["10 % (0 % to 20 %)", "20 % (10 % to 30 %)",
+                                                                 "30 % (20 % to 40 %)"]
+    assert leadership.early_warning_text(r, "rfm", min_tier_size=2).startswith("**2** of the 10 customers in today's top tier")
     assert leadership.what_changed(r, "rfm") == "No earlier quarter in this run to compare with."
 
 
@@ -120,12 +137,15 @@ def test_labels_file_names_and_reasons_are_text_on_the_page():
     r.loaded = SimpleNamespace(source={"file": f"x{IMG}{QUOTE}.csv", "real_data": True}, data_end="2024-12-31")
     r.notes = []
     headline = to_html(leadership.headline(r, min_tier_size=5))
-    assumptions = to_html(views.bullets(leadership.assumptions(r)))
-    policy = leadership.policy_table(labels).to_html()
+    assumptions = to_html(tables.bullets(leadership.assumptions(r)))
+    policy = leadership_tables.policy_table(labels).to_html()
     reason = to_html(leadership.not_graded_sentence({"rfm": f"RFM: {IMG} {LINK}"}))
     for page in (headline, assumptions, policy, reason):
         assert markup_from_payloads(page) == []
     assert f"the top tier {SCRIPT} holds 10 of 30" in visible_text(headline)
+    for table, caption in ((leadership_tables.tiers_today(r, "rfm", 5), "today"), (leadership_tables.tiers_test(r, "rfm", 5), "test")):
+        page = tables.styled(table.reset_index(), caption, caption=f"{caption} {IMG}").to_html()
+        assert markup_from_payloads(page) == [] and SCRIPT in visible_text(page) and IMG in visible_text(page)
     assert f"of tier {SCRIPT} stopped buying, against 30 % of tier {LINK}." in visible_text(headline)
     assert f"Data: x{IMG}{QUOTE}.csv (real data)." in visible_text(assumptions)
     assert all(label in visible_text(policy) for label in labels)
@@ -151,8 +171,8 @@ def test_clearly_worse_needs_the_interval_and_the_margin():
     assert recommend(board({"rfm": 0.60, "abc_revenue": 0.59}, half_width=np.nan)).method == "abc_revenue"
     page = leadership.headline(fake_result({"rfm": 0.60, "abc_revenue": 0.59, "kmeans": 0.50}, half_width=0.005),
                                min_tier_size=5)
-    assert "**Recommendation: grade customers with the ABC by revenue (Pareto 80/20) (`abc_revenue`).**" in page
-    assert "made **59 %** of all profit" in page
+    assert "**Recommendation: grade customers with the ABC by revenue (Pareto 80/20).**" in page
+    assert "made **159 USD** of profit in that time, **59 %** of the 270 USD all customers made" in page
     assert "**About as good** (the gap to the highest-scoring grading is within its interval or within 2 percentage points): RFM" in page
 
 
@@ -165,21 +185,24 @@ def test_small_tiers_are_never_described_by_their_own_figures():
     r.validation.early_warning = pd.DataFrame({"method": ["rfm"]})
     page = leadership.headline(r, min_tier_size=10)
     assert "holds fewer than 10 customers" in page and "5 of 95" not in page
-    assert "the top tier has fewer than 10 customers, so how many of them show falling activity is not shown" in page
+    assert "the top tier has fewer than 10 customers as of 2024-06-30, so how many of them show falling activity is not shown" in page
     assert "of tier A" not in page and "20 % of tier B stopped buying, against 30 % of tier C." in page
-    warning = leadership.early_warning_count(r, "rfm", 10)
+    warning = leadership.early_warning_text(r, "rfm", 10)
     assert "fewer than 10 customers" in warning and "**1**" not in warning and " 5 " not in warning
-    table = leadership.tier_summary(r, "rfm", 10)
-    assert table.loc["A"].drop("note").isin(["", "n/a"]).all()
-    assert table.loc["A", "note"] == "suppressed: fewer than 10 customers"
+    for table in (leadership_tables.tiers_today(r, "rfm", 10), leadership_tables.tiers_test(r, "rfm", 10)):
+        assert table.loc["A"].drop("note").isin(["", "n/a"]).all()
+        assert table.loc["A", "note"] == "suppressed: fewer than 10 customers"
     fig = plots.tier_outcomes(r.validation.per_tier, method="rfm", source="s", min_tier_size=10)
     assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["B", "C"]
-    empty = leadership.tier_summary(fake_result({"rfm": 0.6}, sizes=(15, 15, 0)), "rfm", 10)
+    empty = leadership_tables.tiers_today(fake_result({"rfm": 0.6}, sizes=(15, 15, 0)), "rfm", 10)
     assert (empty.loc["C", "customers"], empty.loc["C", "note"]) == ("0", "no customers")  # nobody to single out
     big = fake_result({"rfm": 0.6}, sizes=(40, 40, 40))
     big.validation.early_warning = pd.DataFrame({"method": ["rfm"] * 3})
-    assert leadership.early_warning_count(big, "rfm", 10).startswith("**fewer than 10** of the 40 customers")
-    assert "fewer than 10 top-tier customers show falling activity" in leadership.headline(big, 10)
+    assert leadership.early_warning_text(big, "rfm", 10).startswith("**fewer than 10** of the 40 customers")
+    assert "**fewer than 10** of the 40 customers in today's top tier show falling activity" in leadership.headline(big, 10)
+    big.validation.warning_check = check("rfm", (5, 5), (35, 0))  # a flagged group of 5: no lift shown
+    warning = leadership.early_warning_text(big, "rfm", 10)
+    assert "not reliable yet" in warning and "100 %" not in warning and "Call these first" not in warning
 
 
 def test_paired_differences_chart():

@@ -3,6 +3,7 @@ never-overwrite rule, reproducibility by hash, and the failure path."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -119,6 +120,20 @@ def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monke
     assert "planted failure" in error and str(failed[0]) in error and "Traceback (most recent call last)" in error
     m = json.loads((failed[0] / "manifest.json").read_text())
     assert m["status"] == "failed" and "planted failure" in m["error"] and m["rows_read"] == 6919
+    # every kept notebook (the failed one too) records the folder it is in, which exists
+    for path in sorted((failed[0] / "notebooks").glob("*.ipynb")):
+        executed = nbformat.read(path, as_version=4)
+        assert executed.metadata["papermill"]["parameters"]["run_dir"] == str(failed[0]), path.name
+        injected = [c.source for c in executed.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert f'run_dir = "{failed[0]}"\n' in injected[0], path.name
+    page = (failed[0] / "data_audit.html").read_text(encoding="utf-8")
+    assert str(failed[0]) in html.unescape(page) and ".partial" not in page
+    import papermill as pm  # a kept notebook of the failed run runs again where it is
+
+    kept = failed[0] / "notebooks" / "data_audit.ipynb"
+    pm.execute_notebook(str(kept), str(tmp_path / "again.ipynb"), kernel_name="python3", cwd=str(tmp_path),
+                        parameters=dict(nbformat.read(kept, as_version=4).metadata["papermill"]["parameters"]),
+                        progress_bar=False)
     assert main(["run", "--config", str(CONFIG), "--reports-dir", str(reports), "--quiet"]) == 1
 
 

@@ -72,6 +72,7 @@ def test_every_registered_section_kind_is_known():
 def test_method_sections_come_from_each_class_in_config_order():
     from IPython.display import Markdown
     from matplotlib.figure import Figure
+    from pandas.io.formats.style import Styler
 
     from segment.reporting.views import method_sections
 
@@ -87,9 +88,10 @@ def test_method_sections_come_from_each_class_in_config_order():
     ]
     assert sections[4][0].endswith("clusters are ordered by mean profit, so A is the most profitable.")
     kinds = [type(shown) for _, shown in sections]
-    assert kinds == [Figure, Figure, pd.DataFrame, Markdown, pd.DataFrame, Figure]
+    assert kinds == [Figure, Figure, Styler, Markdown, Styler, Figure]  # tables without a pandas index column
     assert sections[3][1].data == "Every dimension of the RFM score (recency, frequency, spend) uses its full score range."
-    assert {"customers", "revenue", "profit", "tier", "customer_share"} <= set(sections[2][1].columns)
+    assert {"segment", "customers", "revenue", "profit", "tier", "customer_share"} <= set(sections[2][1].data.columns)
+    assert "tier" in sections[4][1].data.columns and "row_heading" not in sections[4][1].to_html()
 
 
 def test_a_run_whose_methods_offer_no_section_says_so():
@@ -129,7 +131,7 @@ def test_bullets_show_every_line_as_text():
     no tag, link, math, strike-through, heading, quote or numbered list comes from it."""
     from nbconvert.filters.markdown_mistune import markdown2html_mistune as to_html
 
-    from segment.reporting.views import bullets
+    from segment.reporting.tables import bullets
     from tests.reporting.test_hostile_input import PAYLOADS, Elements, markup_from_payloads
 
     lines = [*PAYLOADS, "$x$ and ~~y~~ at http://evil.example/", "# heading", "> quote", "1. item", "a & b &amp; <c>",
@@ -144,7 +146,7 @@ def test_bullets_show_every_line_as_text():
 
 
 def test_styled_tables_escape_cells_and_column_labels():
-    from segment.reporting.views import styled
+    from segment.reporting.tables import styled
     from tests.reporting.test_hostile_input import IMG, LINK, QUOTE, SCRIPT, markup_from_payloads, visible_text
 
     table = pd.DataFrame({IMG: [SCRIPT, QUOTE], "share": [0.25, 0.5]})
@@ -156,7 +158,7 @@ def test_styled_tables_escape_cells_and_column_labels():
 
 # ------------------------------------------------------------------ validation report tables
 def test_styled_tables_show_missing_values_as_blank_cells():
-    from segment.reporting.views import styled
+    from segment.reporting.tables import styled
 
     table = pd.DataFrame({"x": [0.1234567, np.nan], "ok": pd.array([True, pd.NA], dtype="boolean"),
                           "s": pd.array(["a", pd.NA], dtype="string")})
@@ -178,7 +180,7 @@ def intervals_table() -> pd.DataFrame:
 
 
 def test_metric_intervals_view_has_every_metric_with_its_interval():
-    from segment.reporting.views import interval_notes, metric_intervals_view
+    from segment.reporting.tables import interval_notes, metric_intervals_view
 
     view = metric_intervals_view(intervals_table(), order=["a", "b"])
     assert list(view["method"]) == ["a", "b"]
@@ -191,13 +193,104 @@ def test_metric_intervals_view_has_every_metric_with_its_interval():
 
 
 def test_disagreements_view_shows_why_first_and_in_full():
-    from segment.reporting.views import disagreements_view, styled
+    from segment.reporting.tables import disagreement_tiers_view, disagreements_view, styled
 
     why = "x" * 120
     table = pd.DataFrame({"customer_id": ["c1"], "tier_m1": ["A"], "tier_m2": ["C"], "pct_m1": [1.0], "pct_m2": [0.0],
                           "tier_rank_spread": [1.0], "spread": [1.0], "best_by": ["m1"], "worst_by": ["m2"],
                           "profit": [5.0], "conflict": [why]})
     view = disagreements_view(table)
-    assert list(view.columns) == ["customer_id", "spread", "best_by", "worst_by", "conflict", "tier_rank_spread",
-                                  "profit", "tier_m1", "tier_m2"]
+    assert list(view.columns) == ["customer", "spread", "ranked best by", "ranked worst by", "why they disagree",
+                                  "tier spread", "profit to date"]
     assert why in styled(view, "d").to_html()  # not cut to "…"
+    tiers = disagreement_tiers_view(table)
+    assert list(tiers.columns) == ["customer", "m1", "m2"] and tiers.iloc[0].tolist() == ["c1", "A", "C"]
+
+
+def test_readable_tables_have_plain_headers_intervals_in_one_cell_and_no_missing_marks():
+    from segment.reporting.tables import COLUMNS, TABLES, legend, readable, styled
+
+    board = pd.DataFrame({"method": ["b", "a", "random (reference)"], "top20_profit_capture": [0.7, 0.6, 0.2],
+                          "top20_capture_ci_low": [0.65, 0.55, np.nan], "top20_capture_ci_high": [0.75, 0.65, np.nan],
+                          "clearly_worse_than_best": pd.array([False, True, pd.NA], dtype="boolean"),
+                          "churn_trend_p": [1e-9, 0.2, np.nan], "tiers_used": [3.0, 4.0, np.nan],
+                          "note": ["", "not graded: x", None]}, index=[7, 3, 9])
+    view = readable(board, TABLES["leaderboard"] + ["churn_trend_p", "tiers_used"])
+    assert list(view.columns) == ["method", "top-20 % profit capture", "clearly worse", "note", "churn trend p", "tiers"]
+    assert view.iloc[:, 1].tolist() == ["0.700 [0.650, 0.750]", "0.600 [0.550, 0.650]", "0.200"]
+    assert view["clearly worse"].tolist() == ["no", "yes", ""] and view["churn trend p"].tolist() == ["< 0.001", "0.200", ""]
+    assert view["tiers"].tolist() == ["3", "4", ""] and list(view.index) == [0, 1, 2]
+    page = styled(view, "t").to_html()
+    assert "nan" not in page.lower() and "&lt;NA&gt;" not in page and "None" not in page and "row_heading" not in page
+    assert all("_" not in c for c in view.columns)  # words that wrap: the table fits the page
+    assert legend(["top20_profit_capture", "method"]) == f"- top-20 % profit capture: {COLUMNS['top20_profit_capture'][1]}"
+    every = {c for cols in TABLES.values() for c in cols}
+    headers = readable(pd.DataFrame({c: [1.0] for c in sorted(every)}), sorted(every)).columns
+    assert not [h for h in headers if "_" in h], "a column without a plain header"
+
+
+def test_learned_rules_list_each_method_by_plain_name_with_its_sentences_escaped():
+    from types import SimpleNamespace
+
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune as to_html
+
+    from segment.reporting.views import learned_rules
+    from tests.reporting.test_hostile_input import SCRIPT, markup_from_payloads, visible_text
+
+    class Fitted:
+        def __init__(self, rules):
+            self.rules = rules
+
+        def learned_rules(self):
+            return self.rules
+
+    result = SimpleNamespace(fitted={"abc_revenue": Fitted(["A = revenue at least 1,234.50 (top 80 % of revenue)",
+                                                            f"label {SCRIPT} costs $5 to $10"]),
+                                     "rfm": Fitted([])})
+    markdown = learned_rules(result)
+    page = to_html(markdown)
+    assert markup_from_payloads(page) == []
+    shown = visible_text(page)
+    assert "ABC by revenue" in shown or "abc_revenue" in shown
+    assert "A = revenue at least 1,234.50 (top 80 % of revenue)" in shown and f"label {SCRIPT} costs $5 to $10" in shown
+    assert "thresholds_" not in markdown and "(no rules learned)" in shown
+
+
+def test_figure_text_with_two_dollar_signs_renders_literally():
+    """The report style reads "$...$" as text: the label is drawn as written (one text element in
+    SVG), not as math with the dollars gone and the words in italics."""
+    import io
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from segment.reporting.views import FIGURE_STYLE, use_report_style
+
+    label = "revenue from $5 to $10 per order"
+    with matplotlib.rc_context():
+        use_report_style()
+        assert matplotlib.rcParams["text.parse_math"] is False and FIGURE_STYLE["text.parse_math"] is False
+        fig, ax = plt.subplots()
+        ax.set_title(label)
+        buffer = io.StringIO()
+        with matplotlib.rc_context({"svg.fonttype": "none"}):
+            fig.savefig(buffer, format="svg")
+        plt.close(fig)
+    assert f">{label}<" in buffer.getvalue()
+
+
+def test_log_axes_are_numbered_plainly_in_the_report_style():
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    from segment.reporting.views import plain_log_ticks, use_report_style
+
+    with matplotlib.rc_context():
+        use_report_style()
+        fig, ax = plt.subplots()
+        ax.set_xscale("log")
+        ax.plot([0.5, 10, 5000], [1, 2, 3])
+        plain_log_ticks(fig).canvas.draw()
+        labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+        plt.close(fig)
+    assert "1,000" in labels and "0.1" in labels and not [t for t in labels if "$" in t]

@@ -138,3 +138,47 @@ def test_warning_check_compares_flagged_and_unflagged():
     t = warning_check(assignments_from_codes([0, 0, 0, 0], index=ids), f, o).set_index("group")
     assert t.loc["flagged", "customers"] == 2 and t.loc["flagged", "churn_rate_after"] == 1.0
     assert t.loc["not flagged", "profit_per_customer_after"] == 15
+
+
+def test_warning_check_carries_the_lift_with_newcombes_interval():
+    """Newcombe (1998), table II, example (a): 56/70 against 48/80, hybrid score interval
+    (method 10) 0.0524 to 0.3339 around 0.2."""
+    from segment.validation.metrics import wilson_interval
+    from segment.validation.warning import churn_lift, newcombe_difference
+
+    (l1,), (h1,) = wilson_interval(np.array([56]), np.array([70]))
+    (l2,), (h2,) = wilson_interval(np.array([48]), np.array([80]))
+    d, lo, hi = newcombe_difference(0.8, l1, h1, 0.6, l2, h2)
+    assert d == pytest.approx(0.2) and lo == pytest.approx(0.0524, abs=1e-4) and hi == pytest.approx(0.3339, abs=1e-4)
+    ids = [f"c{i}" for i in range(8)]
+    f = _features(ids[:4], growth=[-0.6, -0.7, 0.1, 0.2], recency=[1, 1, 1, 1], freq=[5, 5, 5, 5],
+                  first="2023-01-01", last="2023-12-30")
+    o = outcomes_from([0, 0, 10, 20], [True, True, False, False], index=ids[:4])
+    t = warning_check(assignments_from_codes([0, 0, 0, 0], index=ids[:4]), f, o)
+    lift = churn_lift(t)
+    assert (lift.flagged, lift.not_flagged, lift.lift) == (2, 2, 1.0) and lift.ci_low > 0 and lift.clearly_positive
+    assert t.loc[1, ["churn_lift", "lift_ci_low", "lift_ci_high"]].isna().all()  # on the flagged row only
+    old = t.drop(columns=["churn_lift", "lift_ci_low", "lift_ci_high"])  # a table saved before the columns
+    assert churn_lift(old) == lift
+    assert churn_lift(t.assign(method="m"), "other") is None
+
+
+def test_the_follow_up_list_is_capped_and_most_profit_at_risk_first():
+    """Per method: profit to date, highest first, ties by customer id, cut to ``follow_up``;
+    profit at risk = profit x the flagged group's measured churn."""
+    from segment.validation.warning import follow_up_list
+
+    early = pd.DataFrame({"method": ["a", "a", "a", "a", "b", "b"], "customer_id": ["x", "w", "y", "z", "x", "y"],
+                          "profit": [5.0, 9.0, 9.0, 1.0, 2.0, 3.0]})
+    check = pd.DataFrame({"method": ["a", "a", "b", "b"], "group": ["flagged", "not flagged"] * 2,
+                          "customers": [4, 10, 2, 10], "churn_rate_after": [0.5, 0.1, 0.25, 0.2],
+                          "churn_ci_low": [0.2, 0.05, 0.1, 0.1], "churn_ci_high": [0.8, 0.2, 0.5, 0.3]})
+    out = follow_up_list(early, 3, check=check)
+    assert list(zip(out["method"], out["customer_id"])) == [("a", "w"), ("a", "y"), ("a", "x"), ("b", "y"), ("b", "x")]
+    assert list(out["follow_up_rank"]) == [1, 2, 3, 1, 2]
+    assert list(out["profit_at_risk"]) == [4.5, 4.5, 2.5, 0.75, 0.5]
+    one = follow_up_list(early[early["method"] == "a"].drop(columns="method"), 1)
+    assert one["customer_id"].tolist() == ["w"] and "profit_at_risk" not in one
+    assert follow_up_list(early.iloc[0:0], 5).empty
+    with pytest.raises(ValueError, match="at least 1"):
+        follow_up_list(early, 0)

@@ -76,6 +76,14 @@ def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], 
     return out
 
 
+def recorded_run_dir(notebook: Path) -> Path | None:
+    """The run_dir the executed ``notebook`` records (papermill's metadata), None if none."""
+    import nbformat
+
+    recorded = nbformat.read(notebook, as_version=4).metadata.get("papermill", {}).get("parameters", {}).get("run_dir")
+    return Path(recorded) if recorded else None
+
+
 def record_run_dir(notebook: Path, old: Path, new: Path) -> Path:
     """Make the executed ``notebook``, run with ``run_dir = old``, record ``run_dir = new``:
     papermill's injected-parameters cell (written again by papermill's own translator), its

@@ -1,45 +1,34 @@
 """The leadership summary's content: plain words, aggregates only, no customer identity.
 
-Every figure comes from the pipeline result: the recommendation as validation decided it
-(``result.validation.recommended``, from ``validation/leaderboard.csv``), tier sizes from the
-grading at the grading date, churn and profit by tier from ``validation/per_tier.csv``. The
-grading it is compared with is the one whose class says it is the usual practice
-(``registry.describe(name).usual_practice``).
-
-The recommendation is validation's (``validation.result.recommend``: the simplest method not
-clearly worse than the highest-scoring one, with the practical margin of ``validation:``);
-this page says it in words (``why_recommended``).
+Every figure comes from the pipeline result: validation's recommendation
+(``result.validation.recommended``, decided once: the simplest method not clearly worse than
+the best, and whether another ranks churn clearly better), today's tiers at the grading date,
+the out-of-time test from ``validation/per_tier.csv`` and the early warning's measured lift
+from ``validation/warning_check.csv``. Today and the test date are never mixed in one table.
+Money is written one way (``money``: "12,345 USD"; no unit, and a note, when the config states
+no ``currency``); methods are named by their plain names; figure sources name no file.
 
 Small cells: a tier with fewer than ``min_tier_size`` customers is never described by its own
-figures. Its table row is blank, sentences say "fewer than N customers" instead of its count,
-share or the counts inside it, and the tier figure leaves it out. (Tiers are not merged: a
-merged row would describe a tier the grading does not have.)
-
-Text from the data, the config or a class (tier labels, file names, method names, reasons)
-enters Markdown only through ``segment.methods.reference.text``/``code`` and tables are
-escaped (``policy_table``), so nothing from the input becomes markup on the page; the lines of
-``assumptions`` are plain text, escaped by ``views.bullets`` where they are shown.
+figures (its table rows are blank, sentences say "fewer than N", figures leave it out; tiers
+are not merged, which would describe a tier the grading does not have), and the warning's lift
+is not shown when one of its groups is that small. Text from the data, the config or a class
+enters Markdown only through ``segment.methods.reference.text``, tables are escaped
+(``styled``) and ``assumptions`` is plain text (``tables.bullets`` escapes it).
 """
 
 from __future__ import annotations
 
+from pathlib import PurePath
+
 import numpy as np
 import pandas as pd
 
-from segment.methods.reference import code, text
+from segment.methods.reference import text
 from segment.methods.registry import METHODS, by_simplicity, describe, display_name
 from segment.pipeline import PipelineResult
 from segment.validation.leaderboard import not_graded_of
 from segment.validation.result import Recommendation
-
-#: the sources' policy per tier position (DOMAIN.md, "Per-tier policy")
-POLICIES = {
-    "top": "Dedicated service, priority in production and complaints, regular visits, customised offers, satisfaction monitoring.",
-    "middle": "Regular contact; develop the customers with upgrade potential.",
-    "low": "Automated, low-cost service; cultivate those with potential; review or drop the unprofitable.",
-    "loss": "Loss-making: review prices and cost-to-serve; drop chronic late payers and unprofitable accounts.",
-}
-
+from segment.validation.warning import churn_lift
 
 def method_names() -> dict[str, str]:
     """Registry name -> plain name, from each method's own description (``registry.describe``)."""
@@ -47,21 +36,89 @@ def method_names() -> dict[str, str]:
 
 
 def plain(method: str) -> str:
-    """A method's plain name, with its code name for cross-reference with the analyst reports (Markdown)."""
-    return f"{text(display_name(method))} ({code(method)})" if method in METHODS else code(method)
+    """A method's plain name as Markdown text (the page shows no registry name)."""
+    return text(display_name(method) if method in METHODS else method)
+
+
+def currency(result: PipelineResult) -> str | None:
+    """The config's currency code (``currency:``), None when the config does not state it."""
+    code = getattr(result.config, "currency", None)
+    return (str(code).strip() or None) if code is not None else None
+
+
+def money(value: float, unit: str | None, decimals: int = 0) -> str:
+    """An amount as the whole page writes it: "12,345 USD" (no unit when it is not stated);
+    plain text, so Markdown callers pass it through ``text``."""
+    if value is None or pd.isna(value):
+        return ""
+    return f"{value:,.{decimals}f}" + (f" {unit}" if unit else "")
+
+
+def profit_basis(result: PipelineResult) -> str:
+    """What profit means on this page, and the currency, as "Profit is ..." continues (plain text)."""
+    unit = currency(result)
+    amounts = f"amounts in {unit}" if unit else "amounts in the data's own currency, which the config does not state"
+    return f"{_profit_rule(result)}; {amounts}"
+
+
+def _profit_rule(result: PipelineResult) -> str:
+    a = {**(getattr(result.config, "profit", None) or {}), **result.features.attrs.get("assumptions", {})}
+    if "gross_margin" not in a:
+        recorded = str(a.get("profit_source", ""))
+        return ("revenue minus the cost recorded in the data" if recorded.startswith("cost column")
+                else "revenue times the margin recorded in the data" if recorded.startswith("margin column")
+                else "as recorded in the data")
+    per_order = f" minus {money(a['cost_per_order'], currency(result), 2)} per order" if a.get("cost_per_order") else ""
+    return f"estimated as {pct(a['gross_margin'])} of revenue{per_order} (the data has no costs)"
 
 
 def data_banner(result: PipelineResult) -> str:
     """A warning first thing on the page when the data is synthetic; empty for real data."""
     if result.loaded.source.get("real_data"):
         return ""
-    return ("**⚠ SYNTHETIC DATA — NOT REAL CUSTOMERS.** Every figure below comes from generated test data "
-            "(`segment.data.synthetic`), made to exercise profit, credit and provisional grades. "
+    return ("**⚠ SYNTHETIC DATA — NOT REAL CUSTOMERS.** Every figure below comes from generated test data, "
+            "made to exercise profit, credit and provisional grades. "
             "It describes no real business and must not be used for decisions.")
+
+
+def provisional_banner(result: PipelineResult, method: str) -> str:
+    """First thing on the page when every grade of ``method`` is provisional (every customer
+    newer than ``provisional_days``); empty otherwise."""
+    a = result.assignments[method]
+    if "provisional" not in a.columns or not len(a) or not a["provisional"].astype(bool).all():
+        return ""
+    days = getattr(result.config, "provisional_days", 182)
+    return (f"**⚠ EVERY GRADE ON THIS PAGE IS PROVISIONAL.** All {len(a):,} customers first bought less than "
+            f"{days:,} days before {text(result.config.as_of)}, too recently for a firm grade: read the tiers as a "
+            "first sort, to be confirmed once the customers have that much history.")
+
+
+def opening(result: PipelineResult) -> str:
+    """What the page says before anything else (synthetic data, all grades provisional); empty
+    text when there is nothing to warn of."""
+    method = recommendation(result).method
+    return "\n\n".join(b for b in (data_banner(result), provisional_banner(result, method)) if b)
+
+
+def figure_source(result: PipelineResult) -> str:
+    """The source line under a figure: the data in words and the dates (no file, no code name)."""
+    what = {"cdnow": "CDNOW purchase log (real data)", "real": "the business's purchase data",
+            "synthetic": "SYNTHETIC test data"}[_data_kind(result)]
+    return f"Data: {what}; graded on {result.config.as_of}, tested on {result.origin}"
+
+
+def _data_kind(result: PipelineResult) -> str:
+    src = result.loaded.source
+    return "cdnow" if str(src.get("dataset", "")).startswith("cdnow") else "real" if src.get("real_data") else "synthetic"
 
 
 def pct(x: float) -> str:
     return "n/a" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{100 * x:.0f} %"
+
+
+def points(x: float) -> str:
+    """A difference of two shares in percentage points, signed, one decimal."""
+    return f"{100 * x:+.1f}"
 
 
 def recommendation(result: PipelineResult) -> Recommendation:
@@ -130,150 +187,123 @@ def _plain_reason(reason: str) -> str:
     return reason.rstrip(". ")
 
 
+def churn_sentence(r: Recommendation) -> str:
+    """One sentence (Markdown) when another method ranks churn clearly better than the
+    recommendation (decided in validation: ``Recommendation.better_at_churn``); else empty."""
+    if not getattr(r, "better_at_churn", ""):
+        return ""
+    gap = (f"; the gap is {points(r.churn_auc_gap)} points, 95 % paired interval {points(r.churn_auc_gap_ci_low)} "
+           f"to {points(r.churn_auc_gap_ci_high)}" if pd.notna(r.churn_auc_gap_ci_low) else "")
+    return (f"The {plain(r.better_at_churn)} is clearly better at telling who will stop buying: it puts a customer "
+            f"who later left below one who stayed in {pct(r.better_churn_auc)} of pairs, against "
+            f"{pct(r.churn_auc)} for the recommended grading{gap}. Use it beside this grading when the aim is to "
+            "keep customers rather than to find the most profitable.")
+
+
 def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
-    """The one-page answer: which grading (validation's recommendation), why (in plain words, with the interval),
-    and the few figures a reader needs -- top tier, churn by tier, early warning; small tiers
+    """The one-page answer: which grading (validation's recommendation), why (the profit its
+    top 20 % made, with currency, interval and the profit assumption), and the few figures a
+    reader needs -- today's top tier, the test's churn by tier, the early warning; small tiers
     (under ``min_tier_size`` customers) are never described by their own figures."""
-    r = c = recommendation(result)
-    m, h = c.method, result.config.horizon_days
-    source = result.loaded.source
-    what = ("the customers of the CDNOW online music store (its real purchase log)"
-            if str(source.get("dataset", "")).startswith("cdnow")
-            else ("the customers in the data" if source.get("real_data") else "the SYNTHETIC test customers"))
+    r = recommendation(result)
+    m, h, unit = r.method, result.config.horizon_days, currency(result)
+    what = {"cdnow": "the customers of the CDNOW online music store (its real purchase log)",
+            "real": "the customers in the data", "synthetic": "the SYNTHETIC test customers"}[_data_kind(result)]
     lead = (f"**Recommendation: grade customers with the {plain(m)}.** "
-            f"It {text(describe(m).description) if m in METHODS else 'ranks customers'}. {why_recommended(c)}")
-    why = (f"**Why:** we graded {what} as they stood on {result.origin} and then watched the next "
-           f"{h} days. The 20 % of customers this grading ranked highest made **{pct(c.capture)}** of all profit "
-           f"in that time (95 % interval {pct(c.ci_low)} to {pct(c.ci_high)}); a random 20 % would make "
-           f"20 %, and even perfect hindsight only {pct(r.ceiling)}.")
+            f"It {text(describe(m).description) if m in METHODS else 'ranks customers'}. {why_recommended(r)}")
+    if churn := churn_sentence(r):
+        lead += f" {churn}"
+    per = result.validation.per_tier
+    per_m = per[per["method"] == m]
+    n_test = int(per_m["customers"].sum())
+    total = float((per_m["customers"] * per_m["profit_per_customer"]).sum())
+    top20 = f"The 20 % of customers this grading ranked highest made **{pct(r.capture)}** of all profit"
+    if n_test and np.isfinite(total) and round(0.2 * n_test) >= min_tier_size:
+        top20 = (f"The 20 % of customers this grading ranked highest made **{text(money(r.capture * total, unit))}** "
+                 f"of profit in that time, **{pct(r.capture)}** of the {text(money(total, unit))} all customers made")
+    why = (f"**Why:** we graded {what} as they stood on {result.origin} (the test date) and then watched the "
+           f"next {h} days. {top20} (95 % interval {pct(r.ci_low)} to {pct(r.ci_high)}); a random 20 % would "
+           f"make 20 %, and even perfect hindsight only {pct(r.ceiling)}.")
     usual = usual_practice(result)
     if usual is not None and m != usual[0]:
         why += f" The usual {text(describe(usual[0]).usual_practice)} made {pct(usual[1])}."
-    if max(r.ceiling, c.ci_high) > 1:
+    if max(r.ceiling, r.ci_high) > 1:
         why += (" (Above 100 % is possible: loss-making customers pull the total down, so the best customers "
                 "can make more than the net total.)")
+    why += f" Profit is {text(profit_basis(result))}."
     bullets = [why]
-    margin = f"{100 * c.margin:g} percentage points"
-    others = list(c.not_clearly_worse)
-    if others:
+    margin = f"{100 * r.margin:g} percentage points"
+    if r.not_clearly_worse:
         bullets.append(f"**About as good** (the gap to the highest-scoring grading is within its interval or "
                        f"within {margin}): " + ", ".join(
-                           text(display_name(x)) + (" (the highest score)" if x == c.best else "") for x in others) + ".")
-    if c.clearly_worse:
+                           plain(x) + (" (the highest score)" if x == r.best else "") for x in r.not_clearly_worse) + ".")
+    if r.clearly_worse:
         bullets.append(f"**Clearly worse** (the gap to the highest-scoring grading is beyond its interval and "
-                       f"more than {margin}): " + ", ".join(text(display_name(x)) for x in c.clearly_worse) + ".")
-    reasons = not_graded(result)
-    if reasons:
+                       f"more than {margin}): " + ", ".join(plain(x) for x in r.clearly_worse) + ".")
+    if reasons := not_graded(result):
         bullets.append(not_graded_sentence(reasons))
     a = result.assignments[m]
     labels = list(a["tier"].cat.categories)
     n_top, n = int((a["tier"].cat.codes == 0).sum()), len(a)
-    per = result.validation.per_tier
-    per = per[(per["method"] == m) & (per["customers"] >= min_tier_size)].set_index("tier")
     if n_top < min_tier_size:
         top = (f"today ({result.config.as_of}) the top tier {text(labels[0])} holds fewer than {min_tier_size:,} "
                "customers (its figures are not shown, so that no small group can be singled out).")
     else:
         top = (f"today ({result.config.as_of}) the top tier {text(labels[0])} holds {n_top:,} of "
                f"{n:,} customers ({pct(n_top / n if n else float('nan'))}).")
-    if len(per) >= 2:
-        first, last = per.index[0], per.index[-1]
-        top += (f" In the test window {pct(per.loc[first, 'churn_rate'])} of tier {text(first)} stopped buying, "
-                f"against {pct(per.loc[last, 'churn_rate'])} of tier {text(last)}.")
+    shown = per_m[per_m["customers"] >= min_tier_size].set_index("tier")
+    if len(shown) >= 2:
+        first, last = shown.index[0], shown.index[-1]
+        top += (f" In the test (tiers of {result.origin}, the next {h} days) {pct(shown.loc[first, 'churn_rate'])} "
+                f"of tier {text(first)} stopped buying, against {pct(shown.loc[last, 'churn_rate'])} of tier {text(last)}.")
     bullets.append(f"**Tiers:** {top}")
-    bullets.append(f"**Early warning:** {_warning_count(result, m, min_tier_size)}")
+    bullets.append(f"**Early warning:** {early_warning_text(result, m, min_tier_size, short=True)}")
     return "\n\n".join([lead, *[f"- {b}" for b in bullets]])
 
 
-def _warning_count(result: PipelineResult, method: str, min_tier_size: int) -> str:
-    """The headline's early-warning sentence, small cells suppressed."""
-    n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
+def early_warning_text(result: PipelineResult, method: str, min_tier_size: int = 10, short: bool = False) -> str:
+    """The early warning in words (Markdown): how many of today's top tier are flagged, the
+    rule's measured out-of-time churn lift with its interval, and -- only when that lift is
+    clearly positive -- "call these first", pointing to the follow-up list (capped at the
+    team's capacity, most profit at risk first); otherwise the list is not reliable yet.
+    ``short``: the headline's version. Small cells: "fewer than N"; no lift from small groups."""
+    a = result.assignments[method]
+    n_top, h = int((a["tier"].cat.codes == 0).sum()), result.config.horizon_days
     if n_top < min_tier_size:
-        return (f"the top tier has fewer than {min_tier_size:,} customers, so how many of them show falling "
-                "activity is not shown.")
+        return (f"the top tier has fewer than {min_tier_size:,} customers as of {result.config.as_of}, so how many "
+                "of them show falling activity is not shown (no small group is described by its own figures).")
     ew = result.validation.early_warning
     n_warn = int((ew["method"] == method).sum()) if len(ew) else 0
-    return (f"{count_or_fewer(n_warn, min_tier_size)} top-tier customers show falling activity now; the analyst "
-            "report lists them for follow-up.")
-
-
-def tier_summary(result: PipelineResult, method: str, min_tier_size: int) -> pd.DataFrame:
-    """Per tier: customers now, their revenue and profit so far, and the churn and profit per
-    customer that tier showed in the validation window. Small tiers are suppressed."""
-    a = result.assignments[method]
-    f = result.features
-    now = pd.DataFrame({"tier": a["tier"], "revenue": f["monetary_total"], "profit": f["profit"]}).groupby(
-        "tier", observed=False).agg(customers=("revenue", "size"), revenue=("revenue", "sum"), profit=("profit", "sum"))
-    now["customer share"] = now["customers"] / now["customers"].sum()
-    now["profit share"] = now["profit"] / now["profit"].sum() if now["profit"].sum() else np.nan
-    per = result.validation.per_tier
-    per = per[per["method"] == method].set_index("tier")
-    now.index = now.index.astype(str)
-    now["churn rate next period"] = per["churn_rate"].reindex(now.index)
-    now["profit per customer next period"] = per["profit_per_customer"].reindex(now.index)
-    empty = now["customers"] == 0
-    small = (now["customers"] < min_tier_size) & ~empty
-    now.loc[small, now.columns] = np.nan
-    shown = pd.DataFrame(index=now.index)
-    shown["customers"] = now["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    shown["share of customers"] = now["customer share"].map(pct)
-    shown["revenue to date"] = now["revenue"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    shown["profit to date"] = now["profit"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    shown["share of profit"] = now["profit share"].map(pct)
-    shown["stopped buying (test window)"] = now["churn rate next period"].map(pct)
-    shown["profit per customer (test window)"] = now["profit per customer next period"].map(
-        lambda v: "" if pd.isna(v) else f"{v:,.2f}")
-    shown["note"] = np.where(small, f"suppressed: fewer than {min_tier_size} customers",
-                             np.where(empty, "no customers", ""))
-    shown.index.name = "tier"
-    return shown
-
-
-def tier_summary_intro(result: PipelineResult, method: str, min_tier_size: int) -> str:
-    return (f"Tiers of the {plain(method)} on {result.config.as_of}, best first. *To date* = the customers' purchases "
-            f"up to that day; *test window* = what the same tier did in the {result.config.horizon_days} days after "
-            f"{result.origin} (the out-of-time test). A tier with fewer than {min_tier_size:,} customers is never "
-            "described by its own figures, so that no small group can be singled out: its row is blank, the text says "
-            f"\"fewer than {min_tier_size:,}\" instead of its count, and the figure leaves it out.")
-
-
-def policy_table(labels: list[str]):
-    """``policy_for`` as a left-aligned table without the row numbers (for the report); cells and
-    headers HTML-escaped (the tier labels come from the config)."""
-    return (policy_for(labels).style.hide(axis="index").format(escape="html").format_index(escape="html", axis=1)
-            .set_uuid("policy")
-            .set_properties(**{"text-align": "left"})
-            .set_table_styles([{"selector": "th", "props": [("text-align", "left")]}]))
-
-
-def policy_for(labels: list[str]) -> pd.DataFrame:
-    rows = []
-    for i, label in enumerate(labels):
-        if label == "loss":
-            position = "loss"
-        elif i == 0:
-            position = "top"
-        elif i == len([x for x in labels if x != "loss"]) - 1:
-            position = "low"
-        else:
-            position = "middle"
-        rows.append({"tier": label, "policy": POLICIES[position]})
-    return pd.DataFrame(rows)
-
-
-def early_warning_count(result: PipelineResult, method: str, min_tier_size: int = 10) -> str:
-    """How many top-tier customers show falling activity (a small top tier or count: "fewer than N")."""
-    ew = result.validation.early_warning
-    ew = ew[ew["method"] == method]
-    n_top = int((result.assignments[method]["tier"].cat.codes == 0).sum())
-    if n_top < min_tier_size:
-        return (f"The top tier of the {plain(method)} has fewer than {min_tier_size:,} customers as of "
-                f"{result.config.as_of}, so how many of them show falling activity is not shown (no small group "
-                "is described by its own figures); the analyst report has the list.")
-    return (f"**{count_or_fewer(len(ew), min_tier_size)}** of the {n_top:,} customers in the top tier of the "
-            f"{plain(method)} show falling activity as of {result.config.as_of} (their revenue halved or worse, "
-            "or they are well overdue for their usual next order). These are the key customers to call first; "
-            "the analyst report lists them.")
+    flagged = f"**{count_or_fewer(n_warn, min_tier_size)}** of the {n_top:,} customers in today's top tier"
+    if not short:
+        flagged += (f" ({result.config.as_of}) show falling activity: their revenue fell by half or more, or they "
+                    "are well overdue for their usual next order.")
+    else:
+        flagged += " show falling activity now."
+    lift = churn_lift(result.validation.warning_check, method)
+    if lift is None or min(lift.flagged, lift.not_flagged) < min_tier_size:
+        why = ("Whether the flag foretells churn was not checked at the test date" if lift is None else
+               f"Too few top-tier customers were flagged, or not flagged, at the test date ({result.origin}) to "
+               "measure whether the flag foretells churn")
+        return f"{flagged} {why}, so **the list is not reliable yet**."
+    measured = (f"at the test date ({result.origin}) flagged top-tier customers stopped buying in the next {h} "
+                f"days at {pct(lift.churn_flagged)}, against {pct(lift.churn_not_flagged)} of the others: "
+                f"{points(lift.lift)} percentage points (95 % interval {points(lift.ci_low)} to {points(lift.ci_high)})")
+    if not lift.clearly_positive:
+        return (f"{flagged} **The list is not reliable yet:** {measured}, so the flag does not yet tell who will "
+                "leave. Do not use it to choose whom to call; the analyst report keeps it for study.")
+    cap = int((getattr(result.config, "decision", None) or {}).get("follow_up", 300))  # per period
+    listed = count_or_fewer(min(cap, n_warn), min_tier_size)
+    if short:
+        return (f"{flagged} The flag works ({measured}): call them, most profit at risk first, up to {cap:,} "
+                "a period.")
+    if getattr(result.validation, "follow_up", None) is not None:
+        where = f"the follow-up list (follow_up.csv, with the run's validation tables) holds the {listed} of them"
+    else:
+        where = f"the analyst report lists them; start with the {listed}"
+    return (f"{flagged} The flag works: {measured}. **Call these first:** {where} with the most profit at risk, "
+            f"as many as the team can follow up in a period ({cap:,}). Every flagged customer carries the same "
+            "measured risk, so the most profit at risk means the highest profit to date: the list is in that order.")
 
 
 def what_changed(result: PipelineResult, method: str, min_tier_size: int = 10) -> str:
@@ -291,19 +321,14 @@ def what_changed(result: PipelineResult, method: str, min_tier_size: int = 10) -
 
 
 def assumptions(result: PipelineResult) -> list[str]:
-    """What the figures rest on, one plain-text line each (not Markdown: ``views.bullets`` shows them)."""
-    a = result.features.attrs.get("assumptions", {})
-    if "gross_margin" in a:
-        profit = (f"Profit is estimated: the data has no costs, so profit = {a['gross_margin']:.0%} of revenue"
-                  + (f" minus {a['cost_per_order']:g} per order" if a.get("cost_per_order") else "") + ".")
-    else:
-        profit = f"Profit: {a.get('profit_source', 'as recorded in the data')}."
-    out = [profit]
+    """What the figures rest on, one plain-text line each (not Markdown: ``tables.bullets`` shows them)."""
+    out = [f"Profit is {profit_basis(result)}."]
     out.append(f"Tiers graded on {result.config.as_of}; the grading was tested on customers as they stood on "
-               f"{result.origin} against what they did in the next {result.config.horizon_days} days.")
+               f"{result.origin} (the test date) against what they did in the next {result.config.horizon_days} days.")
     src = result.loaded.source
-    out.append(f"Data: {src.get('file') or src.get('dataset')}"
-               + (" (real data)." if src.get("real_data") else " (SYNTHETIC, generated for testing: not real customers)."))
+    name = PurePath(str(src["file"])).name if src.get("file") else str(src.get("dataset"))
+    out.append(f"Data: {name}" + (" (real data)." if src.get("real_data")
+                                  else " (SYNTHETIC, generated for testing: not real customers)."))
     if result.origin != result.config.as_of:
         out.append(f"Why test at {result.origin} and not at {result.config.as_of}: the test needs "
                    f"{result.config.horizon_days} days of known results after the test date, and the data ends "

@@ -62,6 +62,8 @@ FILE_NOTES = {
     "validation/migration_paths": "how customers moved between tiers from one origin to the next, and how they did after",
     "validation/migration_summary": "per method and pair of origins, the shares of customers who kept, rose or fell a tier",
     "validation/early_warning": "top-tier customers with falling activity at the grading date (for follow-up)",
+    "validation/follow_up": "the follow-up list: the recommended method's flagged top-tier customers, capped at the "
+                            "follow-up capacity, most profit at risk first",
     "tuning/tuned_weights": "the tuned weights as a config fragment to paste into a run config",
 }
 #: a file's format, by suffix
@@ -121,7 +123,7 @@ def write_tables(result: PipelineResult, run_tmp: Path) -> list[Path]:
     for name, table in result.validation.tables().items():
         files += write_table(table, run_tmp / "validation" / name, parquet=False, index=False)
     if getattr(result, "tuning", None) is not None:  # weight tuning: tuning/*.csv and tuning/tuned_weights.yaml
-        from segment.tuning import write_tuning
+        from segment.tuning.output import write_tuning
 
         files += write_tuning(result.tuning, run_tmp)
     return files

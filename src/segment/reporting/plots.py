@@ -152,25 +152,35 @@ def leaderboard_intervals(board: pd.DataFrame, *, title: str, source: str, label
 
 
 def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str, label: str | None = None,
-                  min_tier_size: int = 1):
-    """Churn rate and profit per customer by tier, with 95 % intervals; tiers with fewer than
-    ``min_tier_size`` customers are not drawn (small-cell suppression; 1: every non-empty tier)."""
+                  min_tier_size: int = 1, window: str = "the outcome window", unit: str | None = None):
+    """Churn rate and profit per customer by tier, with 95 % intervals, over ``window`` (e.g.
+    "the 182 days after 1997-09-30"; ``unit``: the money's currency, shown in the axis label);
+    tiers with fewer than ``min_tier_size`` customers are not drawn (small-cell suppression; 1:
+    every non-empty tier)."""
     t = per_tier[(per_tier["method"] == method) & (per_tier["customers"] >= max(1, min_tier_size))]
-    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     x = np.arange(len(t))
+    ticks = [_literal(v) for v in t["tier"]]
     axes[0].bar(x, t["churn_rate"] * 100, yerr=_errors(t["churn_rate"] * 100, t["churn_ci_low"] * 100,
                                                        t["churn_ci_high"] * 100), capsize=3)
-    axes[0].set(xticks=x, xticklabels=t["tier"], ylabel="churned in the outcome window (%)", title=f"Churn by tier ({label or method})")
+    axes[0].set(xticks=x, xticklabels=ticks, xlabel="tier", ylabel="customers who stopped buying (%)",
+                title="Stopped buying")
     axes[1].bar(x, t["profit_per_customer"], yerr=_errors(t["profit_per_customer"], t["profit_per_customer_ci_low"],
                                                           t["profit_per_customer_ci_high"]), capsize=3)
-    axes[1].set(xticks=x, xticklabels=t["tier"], ylabel="profit per customer in the outcome window",
-                title=f"Profit by tier ({label or method})")
+    axes[1].set(xticks=x, xticklabels=ticks, xlabel="tier",
+                ylabel=f"profit per customer{f' ({unit})' if unit else ''}", title="Profit per customer")
+    fig.suptitle(_literal(f"{label or method}: how its tiers did in {window} (95 % intervals)"))
     if min_tier_size > 1:
         source = f"{source}; tiers with fewer than {min_tier_size:,} customers are not shown"
     _source(fig, source)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     plt.close(fig)
     return fig
+
+
+def _literal(value) -> str:
+    """``value`` as text matplotlib draws as it is (a ``$`` would start mathtext)."""
+    return str(value).replace("$", r"\$")
 
 
 def _errors(point: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:

@@ -24,7 +24,8 @@ Order of work (each step's files land in the run folder's temporary name first):
    ``error.txt`` (message and traceback), ``manifest.json`` so far (``"status": "failed"``)
    and, for a notebook, the executed notebook showing the error; an interrupted run
    (Ctrl-C: the notebook kernels are interrupted too) stays a hidden ``.…partial`` folder
-   with the same two files (``segment.runs.RunFolder.fail``). A config that cannot be read
+   with the same two files (``segment.runs.RunFolder.fail``); the kept notebooks record the
+   folder they are in as run_dir (``Reporter._kept``). A config that cannot be read
    stops before any folder is made; a reports folder that cannot be written is a
    ``ReportsFolderError`` (the user's problem, exit status 2).
 
@@ -51,7 +52,7 @@ from segment.export import atomic_write
 from segment.paths import REPORTS_DIR
 from segment.pipeline import run_pipeline
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
-from segment.reporting.execute import NotebookFailed, execute_notebook, record_run_dir, to_html
+from segment.reporting.execute import NotebookFailed, execute_notebook, record_run_dir, recorded_run_dir, to_html
 from segment.reporting.kernels import KernelPool
 from segment.reporting.manifest import input_record, manifest, started_record, write_index, write_tables
 from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
@@ -240,7 +241,19 @@ class Reporter:
                         break
         except BaseException:  # noqa: BLE001 -- a second Ctrl-C: keep what there is, report the first
             pass
-        return pending.run.fail(exc, pending.record)
+        return pending.run.fail(exc, pending.record, on_kept=lambda folder: self._kept(pending, folder))
+
+    def _kept(self, pending: _Pending, folder: Path) -> None:
+        """A stopped run was kept as ``folder`` (``...-FAILED``, or the hidden ``.partial`` when
+        interrupted): its executed notebooks record ``folder`` as run_dir instead of the reserved
+        final name (or the working folder, for the notebook that failed), and the pages made
+        from them are made again to show it."""
+        for notebook in sorted((folder / "notebooks").glob("*.ipynb")):
+            recorded = recorded_run_dir(notebook)
+            if recorded is not None and recorded != folder:
+                record_run_dir(notebook, recorded, folder)
+                if (folder / f"{notebook.stem}.html").exists() and notebook.stem in NOTEBOOKS:
+                    _render(notebook, notebook.stem, folder, pending.config)
 
     def _closed(self, pending: _Pending) -> None:
         with contextlib.suppress(ValueError):

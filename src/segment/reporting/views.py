@@ -21,25 +21,35 @@ import numpy as np
 import pandas as pd
 from IPython.display import Markdown
 
-from segment.methods.reference import code, paragraph, text
-from segment.methods.registry import METHODS, describe
+from segment.methods.reference import code, text
+from segment.methods.registry import METHODS, describe, display_name
 from segment.pipeline import PipelineResult, load_result, run_pipeline
 from segment.reporting import plots
+from segment.reporting.tables import bullets, styled
 
 
-def bullets(lines) -> str:
-    """Plain-text lines (notes, assumptions; they may quote file names, labels or messages) as a
-    Markdown list, each line escaped so that nothing in it becomes markup."""
-    return "\n".join(f"- {paragraph(text(line))}" for line in lines)
+#: matplotlib settings of every report figure: figure text is text ("$5 to $10" is money, not math)
+FIGURE_STYLE = {"text.parse_math": False}
 
 
-def styled(table: pd.DataFrame, uuid: str, formats: dict[str, str] | None = None, precision: int | None = None):
-    """``table`` as a Styler without the row numbers, every cell and column label HTML-escaped
-    (a Styler, unlike a DataFrame, shows its text as markup unless told), missing values as blank
-    cells (no ``NaN`` or ``<NA>``), text never cut; ``formats``: column -> format string,
-    ``precision``: decimals of the other float columns. A fixed ``uuid`` keeps reruns byte-identical."""
-    return (table.style.hide(axis="index").format(formats, escape="html", na_rep="", precision=precision)
-            .format_index(escape="html", axis=1).set_uuid(uuid))
+def use_report_style() -> None:
+    """Set the report figures' style (``FIGURE_STYLE``); each report notebook calls it first."""
+    import matplotlib
+
+    matplotlib.rcParams.update(FIGURE_STYLE)
+
+
+def plain_log_ticks(fig):
+    """``fig`` with the numbers of its log axes written plainly (1, 10, 1,000): matplotlib writes
+    them as math (``$10^{3}$``), which the report style shows as typed."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if axis.get_scale() == "log":
+                axis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+                axis.set_minor_formatter(NullFormatter())
+    return fig
 
 
 def load_or_run(run_dir: str, config: str) -> PipelineResult:
@@ -134,17 +144,14 @@ def cluster_profiles(result: PipelineResult, name: str) -> pd.DataFrame:
     return out.round(3)
 
 
-def learned_state(result: PipelineResult) -> pd.DataFrame:
-    """The fitted rules of every method (thresholds, weights, splits, model parameters)."""
-    rows = []
+def learned_rules(result: PipelineResult) -> str:
+    """Markdown: every fitted method's plain name, then the rules it learned from this data as
+    its ``learned_rules()`` sentences (each escaped: ``bullets``), methods in config order."""
+    parts = []
     for name, m in result.fitted.items():
-        state = {k: v for k, v in vars(m).items() if k.endswith("_") and not k.startswith("_")
-                 and k not in ("fitted_", "norm_", "model_", "centers_", "profiles_", "grid_", "mean_", "scale_")}
-        for key, value in state.items():
-            if isinstance(value, np.ndarray):
-                value = np.round(value, 4).tolist()
-            rows.append({"method": name, "learned": key, "value": str(value)})
-    return pd.DataFrame(rows)
+        rules = m.learned_rules() if hasattr(m, "learned_rules") else ["(this method does not state its rules)"]
+        parts.append(f"**{text(display_name(name))}** ({code(name)})\n\n{bullets(rules) or '- (no rules learned)'}")
+    return "\n\n".join(parts) or "No method was fitted."
 
 
 # ------------------------------------------------------------------ a method's own sections
@@ -185,10 +192,12 @@ SECTION_KINDS: dict[str, SectionKind] = {
                                    _two_axis_matrix),
     "score_grid": SectionKind("Score grid", "``scores(features)`` with r, fm and rfm_score", _score_grid),
     "segments": SectionKind("Segments and the tier each maps to", "``scores(features)`` with segment; ``tier_map``",
-                            lambda result, name, source: segment_table(result, name)),
+                            lambda result, name, source: styled(segment_table(result, name).reset_index(),
+                                                                f"segments_{name}")),
     "score_ranges": SectionKind("Score ranges", "nothing (the run's notes on the method)", _score_ranges),
     "cluster_profiles": SectionKind("Cluster profiles", "``profiles_``, ``silhouettes_``",
-                                    lambda result, name, source: cluster_profiles(result, name),
+                                    lambda result, name, source: styled(cluster_profiles(result, name).reset_index(),
+                                                                        f"profiles_{name}"),
                                     intro="Mean features per cluster; clusters are ordered by mean profit, "
                                           "so {best} is the most profitable."),
 }
@@ -215,81 +224,7 @@ def method_sections(result: PipelineResult, source: str) -> Iterator[tuple[str, 
         yield "", Markdown("No graded method of this run offers a section of its own.")
 
 
-LEADERBOARD_COLUMNS = [
-    "method", "top20_profit_capture", "top20_capture_ci_low", "top20_capture_ci_high", "diff_vs_best",
-    "diff_vs_best_ci_low", "diff_vs_best_ci_high", "clearly_worse_than_best", "top_tier_share",
-    "top_tier_profit_capture", "top_tier_lift", "churn_auc", "gini_profit", "churn_monotone", "churn_trend_p",
-    "profit_monotone", "profit_trend_p", "note",
-]
-
-
-def leaderboard_view(board: pd.DataFrame) -> pd.DataFrame:
-    """The leaderboard's columns a reader needs, rounded; a method that could not grade the data
-    keeps its row, with no figures and its ``note`` ("not graded: <reason>")."""
-    cols = [c for c in LEADERBOARD_COLUMNS if c in board.columns]
-    return board[cols].round(3)
-
-
-#: metric_intervals' metric -> the name a reader sees
-METRIC_LABELS = {
-    "top20_profit_capture": "top-20 % profit capture", "top_tier_profit_capture": "top-tier profit capture",
-    "gini_profit": "Gini of profit", "churn_auc": "churn AUC",
-}
-
-
-def _interval(estimate: float, low: float, high: float) -> str:
-    """``0.686 [0.648, 0.736]``; the estimate alone without an interval; blank without either."""
-    if pd.isna(estimate):
-        return ""
-    if pd.isna(low) or pd.isna(high):
-        return f"{estimate:.3f}"
-    return f"{estimate:.3f} [{low:.3f}, {high:.3f}]"
-
-
-def metric_intervals_view(intervals: pd.DataFrame, order: list[str] | None = None) -> pd.DataFrame:
-    """One row per method, and per metric (plain names) two columns: the estimate with its interval,
-    and the paired difference to the best method on that metric with its interval (``*``: clearly
-    worse, the interval excludes zero). ``order``: the methods' row order (the leaderboard's)."""
-    if intervals.empty:
-        return pd.DataFrame({"method": []})
-    t = intervals.assign(
-        value=[_interval(*r) for r in intervals[["estimate", "ci_low", "ci_high"]].itertuples(index=False)],
-        diff=[_interval(*r) + (" *" if worse else "") if best != m else "best"
-              for m, best, worse, *r in intervals[["method", "best_method", "clearly_worse_than_best", "diff_vs_best",
-                                                   "diff_ci_low", "diff_ci_high"]].itertuples(index=False)])
-    metrics = [m for m in METRIC_LABELS if m in set(t["metric"])] + sorted(set(t["metric"]) - set(METRIC_LABELS))
-    methods = [m for m in (order or []) if m in set(t["method"])] + [m for m in dict.fromkeys(t["method"])
-                                                                      if m not in (order or [])]
-    out = pd.DataFrame({"method": methods})
-    for metric in metrics:
-        part = t[t["metric"] == metric].set_index("method")
-        label = METRIC_LABELS.get(metric, metric)
-        out[label] = out["method"].map(part["value"]).fillna("")
-        out[f"{label}: difference to the best"] = out["method"].map(part["diff"]).fillna("")
-    return out
-
-
-def interval_notes(intervals: pd.DataFrame) -> list[str]:
-    """How each metric's interval was made, one plain line per metric."""
-    rows = intervals.drop_duplicates("metric")
-    return [f"{METRIC_LABELS.get(m, m)}: {how}, {level:.0%} interval"
-            for m, how, level in rows[["metric", "interval_method", "level"]].itertuples(index=False)]
-
-
-#: the columns that say why customers are in the disagreements table, shown first
-WHY_COLUMNS = ["customer_id", "spread", "best_by", "worst_by", "conflict"]
-
-
-def disagreements_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The disagreements, the "why" columns first (customer, spread, the method ranking the customer
-    best and worst, the conflict), then the customer's figures and every method's tier; the
-    per-method percentiles stay in the CSV."""
-    why = [c for c in WHY_COLUMNS if c in table.columns]
-    tiers = [c for c in table.columns if c.startswith("tier_") and c != "tier_rank_spread"]
-    rest = [c for c in table.columns if c not in why and c not in tiers and not c.startswith("pct_")]
-    return table[why + rest + tiers].round(3)
-
-
+# ------------------------------------------------------------------ validation's tables, as read
 def key_numbers(result: PipelineResult) -> str:
     """The few figures that must not drift, one per line, rounded so that only a real change
     shows (``tests/reporting/expected_key_numbers.txt`` pins them for the quick CDNOW config).

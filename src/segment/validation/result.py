@@ -9,7 +9,11 @@ leaderboard (``recommend``), and every report reads it:
   practical margin (``validation: {practical_margin: ...}``, capture points) AND its paired
   interval excludes zero (without intervals, ``n_boot: 0``, the difference alone decides);
 - of the methods that are not clearly worse (the best included), the *simplest* is recommended
-  (``simplicity`` in the method's metadata; ties: the higher figure, then the name).
+  (``simplicity`` in the method's metadata; ties: the higher figure, then the name);
+- another method *ranks churn clearly better* than the recommendation when it has the highest
+  churn AUC and the recommendation's paired AUC difference to it (DeLong, the leaderboard's
+  ``churn_auc_diff_ci_*``) lies below zero; without paired columns, when its own AUC interval
+  lies above the recommendation's AUC (``better_at_churn``; empty: none).
 """
 
 from __future__ import annotations
@@ -47,6 +51,13 @@ class Recommendation:
     best: str = ""
     #: the practical margin used (capture points)
     margin: float = 0.0
+    #: the graded method that ranks churn clearly better (module docstring; "" when none), its
+    #: churn AUC and its AUC minus the recommendation's with the paired 95 % interval
+    better_at_churn: str = ""
+    better_churn_auc: float = float("nan")
+    churn_auc_gap: float = float("nan")
+    churn_auc_gap_ci_low: float = float("nan")
+    churn_auc_gap_ci_high: float = float("nan")
 
 
 def is_clearly_worse(diff: float, high: float, margin: float) -> bool:
@@ -55,6 +66,29 @@ def is_clearly_worse(diff: float, high: float, margin: float) -> bool:
     if pd.isna(diff):
         return False
     return bool(diff < -margin and (pd.isna(high) or high < 0))
+
+
+def better_at_churn(methods: pd.DataFrame, chosen: str) -> dict[str, float | str]:
+    """The ``Recommendation`` fields of the method that ranks churn clearly better than
+    ``chosen`` (module docstring); {} when none does. ``methods``: graded rows by method."""
+    auc = methods["churn_auc"].astype(float) if "churn_auc" in methods else pd.Series(dtype=float)
+    if auc.notna().sum() < 2:
+        return {}
+    leader = str(auc.idxmax())
+    if leader == chosen or not auc[leader] > auc[chosen]:
+        return {}
+    row, gap = methods.loc[chosen], float(auc[leader] - auc[chosen])
+    if "churn_auc_diff_ci_high" in methods and pd.notna(row["churn_auc_diff_ci_high"]):
+        # the chosen method minus the AUC leader, paired: its interval below zero = clearly worse
+        low, high = -float(row["churn_auc_diff_ci_high"]), -float(row["churn_auc_diff_ci_low"])
+        clearly = low > 0
+    else:
+        low = high = float("nan")
+        clearly = bool(float(methods.loc[leader].get("churn_auc_ci_low", np.nan)) > auc[chosen])
+    if not clearly:
+        return {}
+    return {"better_at_churn": leader, "better_churn_auc": float(auc[leader]), "churn_auc_gap": gap,
+            "churn_auc_gap_ci_low": low, "churn_auc_gap_ci_high": high}
 
 
 def _simplicity(name: str) -> int:
@@ -82,7 +116,8 @@ def recommend(board: pd.DataFrame, practical_margin: float = 0.02) -> Recommenda
         ci_high=float(chosen["top20_capture_ci_high"]), churn_auc=float(chosen["churn_auc"]),
         ceiling=float(ceiling.iloc[0]) if len(ceiling) else float("nan"),
         not_clearly_worse=tuple(str(m) for m in about[1:]), clearly_worse=tuple(str(m) for m in worse),
-        captures={str(m): float(v) for m, v in capture.items()}, best=best, margin=float(practical_margin))
+        captures={str(m): float(v) for m, v in capture.items()}, best=best, margin=float(practical_margin),
+        **better_at_churn(methods, str(about[0])))
 
 
 @dataclass
@@ -110,11 +145,14 @@ class ValidationResult:
     migration_summary: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
     recommended: Recommendation | None = None
+    #: the recommended method's early-warning list cut to the follow-up capacity, most profit at
+    #: risk first (``warning.follow_up_list``; None in a run made before it existed)
+    follow_up: pd.DataFrame | None = None
 
     #: the tables, in the order they are written (``<run>/validation/<name>.csv``)
     TABLES = ("per_tier", "leaderboard", "metric_intervals", "model_effects", "model_fit", "agreement",
               "disagreements", "warning_check", "backtest", "backtest_stability", "migration_paths",
-              "migration_summary", "early_warning")
+              "migration_summary", "early_warning", "follow_up")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """name -> table, for every table this run has (the backtest's only with origins)."""

@@ -24,17 +24,17 @@ from segment.validation.models import tier_models
 from segment.validation.result import ValidationResult, recommend
 from segment.validation.settings import ValidationSettings
 from segment.validation.tiers import per_tier_all
-from segment.validation.warning import early_warning, warning_check
+from segment.validation.warning import early_warning, follow_up_list, warning_check
 
 
-def validate_at_origin(*, features: pd.DataFrame, outcomes: pd.DataFrame, assignments: dict[str, pd.DataFrame],
-                       n_boot: int = 200, random_state: int = 0, level: float = 0.95, top_share: float = 0.2,
-                       model_max_rows: int = 500_000, disagreement_top_n: int = 50, warning_max_growth: float = -0.5,
-                       warning_gap_multiple: float = 2.0,
+def validate_at_origin(settings: ValidationSettings, *, features: pd.DataFrame, outcomes: pd.DataFrame,
+                       assignments: dict[str, pd.DataFrame],
                        progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """The tables that need only one origin: {"tables": {...}, "curves": DataFrame}.
     ``assignments`` must grade exactly ``outcomes``' customers (same as ``features``).
     ``progress(message)`` is called before each step."""
+    n_boot, random_state, level = int(settings.n_boot), int(settings.random_state), float(settings.level)
+    warn = {"max_growth": float(settings.warning_max_growth), "gap_multiple": float(settings.warning_gap_multiple)}
     say = progress or (lambda message: None)
     say(f"validating: ordering the customers of {len(assignments)} methods")
     rankings = rank_all(assignments, outcomes.index)
@@ -44,22 +44,22 @@ def validate_at_origin(*, features: pd.DataFrame, outcomes: pd.DataFrame, assign
     say(f"validating: leaderboard ({n_boot} paired bootstrap replicates)" if n_boot
         else "validating: leaderboard (no bootstrap)")
     tables["leaderboard"], tables["metric_intervals"] = leaderboard_tables(
-        assignments, outcomes, n_boot=n_boot, random_state=random_state, level=level, top_share=top_share,
-        rankings=rankings)
+        assignments, outcomes, n_boot=n_boot, random_state=random_state, level=level,
+        top_share=float(settings.top_share), rankings=rankings)
     say("validating: tier models (churn and profit on tier)")
-    tables["model_effects"], tables["model_fit"] = tier_models(assignments, outcomes, max_rows=model_max_rows,
-                                                               random_state=random_state, level=level,
-                                                               rankings=rankings)
+    tables["model_effects"], tables["model_fit"] = tier_models(
+        assignments, outcomes, max_rows=int(settings.model_max_rows), random_state=random_state, level=level,
+        rankings=rankings)
     say("validating: agreement between methods")
     tables["agreement"] = agreement_matrix(assignments, rankings=rankings)
     same_rows = features.index.equals(outcomes.index)
     say("validating: customers the methods disagree on")
-    tables["disagreements"] = disagreements(assignments, features, top_n=disagreement_top_n,
+    tables["disagreements"] = disagreements(assignments, features, top_n=int(settings.disagreement_top_n),
                                             rankings=rankings if same_rows else None)
     say("validating: does the early warning foretell churn")
     tables["warning_check"] = pd.concat(
-        [warning_check(a, features, outcomes, max_growth=warning_max_growth, gap_multiple=warning_gap_multiple,
-                       level=level).assign(method=name) for name, a in assignments.items()], ignore_index=True)
+        [warning_check(a, features, outcomes, **warn, level=level).assign(method=name)
+         for name, a in assignments.items()], ignore_index=True)
     tables["warning_check"] = tables["warning_check"][["method", *[c for c in tables["warning_check"] if c != "method"]]]
     say("validating: gain curves")
     return {"tables": tables, "curves": curves(assignments, outcomes, rankings=rankings)}
@@ -68,7 +68,7 @@ def validate_at_origin(*, features: pd.DataFrame, outcomes: pd.DataFrame, assign
 def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_features: pd.DataFrame,
                  current: Grading, current_features: pd.DataFrame, horizon_days: int,
                  backtest: Iterable[Grading] | None = None, not_graded: dict[str, str] | None = None,
-                 progress: Callable[[str], None] | None = None) -> ValidationResult:
+                 follow_up: int = 300, progress: Callable[[str], None] | None = None) -> ValidationResult:
     """Validation at the validation origin (``at_origin``, with its outcomes, graded on
     ``origin_features``), the rolling backtest and migration over ``backtest`` (gradings in
     date order; None: no backtest), and the early-warning list at the grading date
@@ -77,15 +77,12 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
     ``not_graded`` (method -> reason): configured methods that cannot grade this data. Only the
     graded methods are judged; the leaderboard gets one row per not-graded method with no
     figures and ``note`` = "not graded: <reason>" (the ``note`` column exists only then, so a
-    run where every method grades keeps its table as it was). ``progress(message)`` is called
-    before each step."""
+    run where every method grades keeps its table as it was). ``follow_up``: the team's capacity
+    (``decision.follow_up``); the recommended method's early-warning list cut to it, most profit
+    at risk first, is the ``follow_up`` table. ``progress(message)`` is called before each step."""
     v = settings
-    result = validate_at_origin(
-        features=origin_features, outcomes=at_origin.outcomes, assignments=at_origin.assignments,
-        n_boot=int(v.n_boot), random_state=int(v.random_state), level=float(v.level), top_share=float(v.top_share),
-        model_max_rows=int(v.model_max_rows), disagreement_top_n=int(v.disagreement_top_n),
-        warning_max_growth=float(v.warning_max_growth), warning_gap_multiple=float(v.warning_gap_multiple),
-        progress=progress)
+    result = validate_at_origin(v, features=origin_features, outcomes=at_origin.outcomes,
+                                assignments=at_origin.assignments, progress=progress)
     tables = result["tables"]
     recommended = recommend(tables["leaderboard"], float(v.practical_margin))
     if not_graded:
@@ -109,4 +106,8 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
           for name, a in current.assignments.items()]
     tables["early_warning"] = pd.concat(ew, ignore_index=True)[
         ["method", *[c for c in ew[0].columns if c != "method"]]] if ew else pd.DataFrame()
+    ew_all = tables["early_warning"]
+    chosen = (ew_all[ew_all["method"] == recommended.method] if recommended is not None and not ew_all.empty
+              else ew_all.iloc[0:0])
+    tables["follow_up"] = follow_up_list(chosen, int(follow_up), check=tables["warning_check"])
     return ValidationResult(**tables, curves=result["curves"], notes=notes, recommended=recommended)

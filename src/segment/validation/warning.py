@@ -11,10 +11,20 @@ A customer in a method's top tier is flagged for follow-up when either
   have no typical gap and can only be flagged by the revenue rule.
 
 ``warning_check`` judges the rule out of time: churn and profit after the origin of the
-flagged versus the unflagged top-tier customers.
+flagged versus the unflagged top-tier customers, and the churn lift (flagged minus not
+flagged) with Newcombe's hybrid score interval (method 10 of Newcombe 1998: from the two
+groups' Wilson intervals). ``churn_lift`` reads it back; the lift is *clearly positive* when
+its interval lies above zero.
+
+The follow-up list (``follow_up_list``) is the flagged customers cut to the team's capacity
+(``decision.follow_up``), most profit at risk first. Profit at risk = profit to date x the
+churn rate measured for the flagged group; that rate is one number for every flagged customer
+of a method, so the order is the order of profit to date (highest first; ties: customer id).
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -83,7 +93,9 @@ def warning_flags(assignments: pd.DataFrame, features: pd.DataFrame, *, max_grow
 def warning_check(assignments: pd.DataFrame, features: pd.DataFrame, outcomes: pd.DataFrame, *,
                   max_growth: float = -0.5, gap_multiple: float = 2.0, level: float = 0.95) -> pd.DataFrame:
     """Out-of-time check of the rule: for top-tier customers, flagged vs not flagged —
-    customers, churn rate after the origin (Wilson interval) and profit per customer."""
+    customers, churn rate after the origin (Wilson interval) and profit per customer; the
+    flagged row also carries the churn lift over the not-flagged group with its Newcombe
+    interval (``churn_lift``, ``lift_ci_low``, ``lift_ci_high``; NaN on the other row)."""
     flags = warning_flags(assignments, features, max_growth=max_growth, gap_multiple=gap_multiple)
     is_top = assignments["tier"].cat.codes.to_numpy() == 0
     o = outcomes[is_top] if outcomes.index.equals(assignments.index) else outcomes.loc[flags.index]
@@ -95,4 +107,88 @@ def warning_check(assignments: pd.DataFrame, features: pd.DataFrame, outcomes: p
         rows.append({"group": "flagged" if flagged else "not flagged", "customers": n,
                      "churn_rate_after": x / n if n else np.nan, "churn_ci_low": lo[0], "churn_ci_high": hi[0],
                      "profit_per_customer_after": float(o["profit_outcome"].to_numpy()[m].mean()) if n else np.nan})
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    f, n = table.iloc[0], table.iloc[1]
+    lift, low, high = newcombe_difference(f["churn_rate_after"], f["churn_ci_low"], f["churn_ci_high"],
+                                          n["churn_rate_after"], n["churn_ci_low"], n["churn_ci_high"])
+    table["churn_lift"] = [lift, np.nan]
+    table["lift_ci_low"] = [low, np.nan]
+    table["lift_ci_high"] = [high, np.nan]
+    return table
+
+
+def newcombe_difference(p1: float, low1: float, high1: float, p2: float, low2: float,
+                        high2: float) -> tuple[float, float, float]:
+    """(p1 - p2, ci_low, ci_high): Newcombe's hybrid score interval of a difference of two
+    independent proportions from their Wilson intervals (NaN when either group is empty)."""
+    if any(pd.isna(v) for v in (p1, low1, high1, p2, low2, high2)):
+        return np.nan, np.nan, np.nan
+    d = p1 - p2
+    return (float(d), float(d - np.sqrt((p1 - low1) ** 2 + (high2 - p2) ** 2)),
+            float(d + np.sqrt((high1 - p1) ** 2 + (p2 - low2) ** 2)))
+
+
+class Lift(NamedTuple):
+    """The early-warning rule's measured churn lift for one method (``churn_lift``)."""
+
+    flagged: int
+    not_flagged: int
+    churn_flagged: float
+    churn_not_flagged: float
+    lift: float
+    ci_low: float
+    ci_high: float
+
+    @property
+    def clearly_positive(self) -> bool:
+        """The flagged churn more than the others', the whole interval above zero."""
+        return bool(np.isfinite(self.ci_low) and self.ci_low > 0)
+
+
+def churn_lift(check: pd.DataFrame, method: str | None = None) -> Lift | None:
+    """The lift of ``method``'s rows of a ``warning_check`` table (the table itself when
+    ``method`` is None); None when the table has no such rows. A table saved before the lift
+    columns existed gets the same interval from its Wilson columns."""
+    if method is not None:
+        check = check[check["method"] == method] if "method" in check.columns else check.iloc[0:0]
+    rows = check.set_index("group") if "group" in check.columns else check.iloc[0:0]
+    if not {"flagged", "not flagged"} <= set(rows.index):
+        return None
+    f, n = rows.loc["flagged"], rows.loc["not flagged"]
+    if "lift_ci_low" in rows.columns and pd.notna(f.get("churn_lift")):
+        lift, low, high = float(f["churn_lift"]), float(f["lift_ci_low"]), float(f["lift_ci_high"])
+    else:
+        lift, low, high = newcombe_difference(f["churn_rate_after"], f["churn_ci_low"], f["churn_ci_high"],
+                                              n["churn_rate_after"], n["churn_ci_low"], n["churn_ci_high"])
+    return Lift(int(f["customers"]), int(n["customers"]), float(f["churn_rate_after"]),
+                float(n["churn_rate_after"]), lift, low, high)
+
+
+def follow_up_list(early: pd.DataFrame, follow_up: int, *, check: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Each method's flagged customers (an ``early_warning`` table, with its ``method``
+    column when it has several) cut to ``follow_up``, most profit at risk first (module
+    docstring: by profit to date, highest first, ties by customer id). Adds ``follow_up_rank``
+    (1 = call first) and, with the ``warning_check`` table ``check``, ``profit_at_risk`` =
+    profit to date x the churn rate measured for the method's flagged group."""
+    if follow_up < 1:
+        raise ValueError(f"follow_up must be at least 1, not {follow_up}")
+    if early.empty:
+        return early.assign(follow_up_rank=pd.Series(dtype="int64"))
+    value = "profit" if "profit" in early.columns else "monetary_total"
+    method = early["method"] if "method" in early.columns else pd.Series("", index=early.index)
+    first_seen = {m: i for i, m in enumerate(dict.fromkeys(method))}  # methods in the table's order
+    ordered = early.assign(_method=method.map(first_seen), _id=early["customer_id"].astype(str)).sort_values(
+        ["_method", value, "_id"], ascending=[True, False, True], kind="stable")
+    capped = ordered.groupby("_method", sort=False).head(follow_up)
+    out = capped.assign(follow_up_rank=capped.groupby("_method", sort=False).cumcount() + 1)
+    out = out.drop(columns=["_method", "_id"])
+    if check is not None:
+        rate = (out["method"].map({m: _flagged_churn(check, m) for m in out["method"].unique()}).astype(float)
+                if "method" in out.columns else _flagged_churn(check, None))
+        out["profit_at_risk"] = out[value].astype(float) * rate
+    return out.reset_index(drop=True)
+
+
+def _flagged_churn(check: pd.DataFrame, method: str | None) -> float:
+    lift = churn_lift(check, method)
+    return lift.churn_flagged if lift is not None else np.nan

@@ -1,0 +1,156 @@
+"""The leadership verdict a sceptical reader checks (issue 16, item 5): money with its currency
+and the profit assumption, plain names only, two tier tables with their own dates, the early
+warning with its measured lift, the all-provisional warning first, the churn sentence."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from html.parser import HTMLParser
+
+import numpy as np
+from nbconvert.filters.markdown_mistune import markdown2html_mistune as to_html
+
+from segment.methods.registry import METHODS
+from segment.reporting import leadership, leadership_tables, tables
+from tests.reporting.test_hostile_input import visible_text
+from tests.reporting.test_leadership import check, fake_result
+
+SIZES = (30, 30, 30)  # top 20 % = 18 customers: not a small cell at min_tier_size 10
+
+
+def page_text(r, min_tier_size: int = 10) -> str:
+    """What a reader sees of every text and table the page shows, through a real HTML parser."""
+    m = leadership.recommendation(r).method
+    r.loaded.data_end, r.notes = "2024-12-31", []
+    parts = [leadership.opening(r), leadership.headline(r, min_tier_size), leadership_tables.tiers_note(r, m, min_tier_size),
+             leadership.early_warning_text(r, m, min_tier_size), leadership.what_changed(r, m, min_tier_size),
+             tables.bullets(leadership.assumptions(r))]
+    pages = [to_html(p) for p in parts if p]
+    pages += [tables.styled(leadership_tables.tiers_today(r, m, min_tier_size).reset_index(), "a",
+                            caption=leadership_tables.tiers_today_caption(r, m)).to_html(),
+              tables.styled(leadership_tables.tiers_test(r, m, min_tier_size).reset_index(), "b",
+                            caption=leadership_tables.tiers_test_caption(r, m)).to_html()]
+    return " ".join(visible_text(p) for p in pages)
+
+
+class Captions(HTMLParser):
+    """The text of every ``caption`` element."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self._inside = False
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "caption":
+            self._inside = True
+            self.found.append("")
+
+    def handle_endtag(self, tag):
+        self._inside = self._inside and tag != "caption"
+
+    def handle_data(self, data):
+        if self._inside:
+            self.found[-1] += data
+
+
+def captions(html: str) -> list[str]:
+    parsed = Captions()
+    parsed.feed(html)
+    parsed.close()
+    return [" ".join(c.split()) for c in parsed.found]
+
+
+def test_the_headline_figure_is_money_with_its_currency_and_the_profit_assumption():
+    r = fake_result({"rfm": 0.6, "abc_revenue": 0.4}, sizes=SIZES)
+    text = visible_text(to_html(leadership.headline(r, 10)))
+    # profit per customer in the test: 10, 9, 8 -> 810 in all; the top 20 % made 60 % of it
+    assert "made 486 USD of profit in that time, 60 % of the 810 USD all customers made" in text
+    assert "Profit is estimated as 25 % of revenue minus 2.00 USD per order (the data has no costs); amounts in USD." in text
+    unstated = visible_text(to_html(leadership.headline(fake_result({"rfm": 0.6}, sizes=SIZES, currency=None), 10)))
+    assert "made 486 of profit" in unstated and "USD" not in unstated
+    assert "amounts in the data's own currency, which the config does not state" in unstated
+    tables = leadership_tables.tiers_today(r, "rfm", 10), leadership_tables.tiers_test(r, "rfm", 10)
+    assert tables[0].loc["A", "revenue to date"] == "435 USD"  # revenue 0..29 summed: one format everywhere
+    assert tables[1].loc["A", "profit per customer in the next 90 days"] == "10.00 USD"
+
+
+def test_the_page_has_no_code_names_and_no_origin():
+    r = fake_result({"rfm": 0.6, "abc_revenue": 0.59, "kmeans": 0.5, "bgnbd": 0.58}, sizes=SIZES)
+    text = page_text(r)
+    words = set(re.findall(r"[A-Za-z_]+", text))
+    assert not words & set(METHODS), words & set(METHODS)
+    assert "origin" not in text.lower() and "`" not in text
+    assert "purchase-probability model (BG/NBD)" in text and "data-driven clusters (k-means)" in text
+    assert "/" not in leadership.figure_source(r).replace("BG/NBD", "")  # no file path under a figure
+
+
+def test_two_tier_tables_each_labelled_with_its_dates():
+    r = fake_result({"rfm": 0.6}, sizes=SIZES)
+    today = tables.styled(leadership_tables.tiers_today(r, "rfm", 10).reset_index(), "t",
+                          caption=leadership_tables.tiers_today_caption(r, "rfm"))
+    test = tables.styled(leadership_tables.tiers_test(r, "rfm", 10).reset_index(), "u",
+                         caption=leadership_tables.tiers_test_caption(r, "rfm"))
+    (c_today,), (c_test,) = captions(today.to_html()), captions(test.to_html())
+    assert c_today.startswith("Today, 2024-06-30: the tiers of the RFM score") and "2024-03-31" not in c_today
+    assert "on 2024-03-31 (the test date)" in c_test and "to 2024-06-29 (90 days" in c_test
+    assert "2024-06-30" not in c_test
+    assert list(today.data.columns) == ["tier", "customers", "share of customers", "revenue to date", "profit to date",
+                                        "share of profit", "note"]
+    assert list(test.data.columns) == ["tier", "customers at the test date", "stopped buying in the next 90 days",
+                                       "profit per customer in the next 90 days", "note"]
+
+
+def test_an_all_provisional_page_says_so_first():
+    r = fake_result({"rfm": 0.6}, sizes=SIZES, provisional=True)
+    r.loaded.source = {"dataset": "cdnow_master", "real_data": True}
+    first = visible_text(to_html(leadership.opening(r)))
+    assert first.startswith("⚠ EVERY GRADE ON THIS PAGE IS PROVISIONAL. All 90 customers first bought less than "
+                            "182 days before 2024-06-30")
+    synthetic = fake_result({"rfm": 0.6}, sizes=SIZES, provisional=True)  # both warnings, the data's first
+    assert visible_text(to_html(leadership.opening(synthetic))).startswith("⚠ SYNTHETIC DATA")
+    assert "EVERY GRADE ON THIS PAGE IS PROVISIONAL" in leadership.opening(synthetic)
+    real = fake_result({"rfm": 0.6}, sizes=SIZES)
+    real.loaded.source = {"dataset": "cdnow_master", "real_data": True}
+    assert leadership.opening(real) == ""
+    some = fake_result({"rfm": 0.6}, sizes=SIZES)
+    some.assignments["rfm"]["provisional"] = np.arange(90) < 20
+    assert "Today 20 of the 90 grades are provisional" in leadership_tables.tiers_note(some, "rfm", 10)
+    some.assignments["rfm"]["provisional"] = np.arange(90) < 3
+    assert "Today fewer than 10 of the 90 grades are provisional" in leadership_tables.tiers_note(some, "rfm", 10)
+
+
+def test_the_early_warning_with_its_measured_lift_reliable_or_not():
+    r = fake_result({"rfm": 0.6}, sizes=SIZES)
+    r.validation.early_warning = r.validation.early_warning.iloc[[0] * 12]
+    reliable = visible_text(to_html(leadership.early_warning_text(r, "rfm", 10)))
+    assert reliable.startswith("12 of the 30 customers in today's top tier (2024-06-30) show falling activity")
+    assert ("at the test date (2024-03-31) flagged top-tier customers stopped buying in the next 90 days at 60 %, "
+            "against 20 % of the others: +40.0 percentage points (95 % interval +21.0 to +55.2)") in reliable
+    assert "Call these first: the analyst report lists them; start with the 12 with the most profit at risk" in reliable
+    assert "as many as the team can follow up in a period (300)" in reliable
+    assert "the most profit at risk means the highest profit to date" in reliable
+    r.validation.follow_up = r.validation.early_warning.head(3)
+    r.config.decision = {"follow_up": 3}
+    capped = visible_text(to_html(leadership.early_warning_text(r, "rfm", 2)))
+    assert "the follow-up list (follow_up.csv, with the run's validation tables) holds the 3 of them" in capped
+    r.validation.warning_check = check("rfm", (50, 12), (50, 10))  # +4 points, interval across zero
+    unsure = visible_text(to_html(leadership.early_warning_text(r, "rfm", 10)))
+    assert "The list is not reliable yet: at the test date" in unsure and "Call these first" not in unsure
+    assert "Do not use it to choose whom to call" in unsure
+    assert "not reliable yet" in leadership.headline(r, 10) and "call them" not in leadership.headline(r, 10)
+
+
+def test_another_method_that_ranks_churn_clearly_better_gets_one_sentence():
+    r = fake_result({"rfm": 0.6, "abc_revenue": 0.59}, sizes=SIZES)
+    advice = leadership.recommendation(r)
+    assert advice.method == "abc_revenue" and advice.better_at_churn == ""
+    assert leadership.churn_sentence(advice) == ""
+    advice = replace(advice, better_at_churn="rfm", better_churn_auc=0.78, churn_auc=0.74, churn_auc_gap=0.04,
+                     churn_auc_gap_ci_low=0.03, churn_auc_gap_ci_high=0.05)
+    r.validation.recommended = advice
+    text = visible_text(to_html(leadership.headline(r, 10)))
+    assert ("The RFM score (recency, frequency, spend) is clearly better at telling who will stop buying: it puts a "
+            "customer who later left below one who stayed in 78 % of pairs, against 74 % for the recommended "
+            "grading; the gap is +4.0 points, 95 % paired interval +3.0 to +5.0.") in text
