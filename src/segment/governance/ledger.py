@@ -1,0 +1,287 @@
+"""The grade ledger: what each run of a series published, and finding the run before this one.
+
+A run publishes ONE method's grading (what goes to the CRM) as ``published.csv`` in its run
+folder, and its manifest records it next to ``"status": "ok"``, ``"grading_as_of"`` and
+``"finished"``::
+
+    "series": "cdnow-quarterly",
+    "published": {"method": "rfm", "file": "published.csv", "sha256": "<hex>", "customers": 23570}
+
+The reports folder is the ledger; nothing else keeps a list of runs.
+
+Rules:
+- ``published.csv`` (``published_table``): ``customer_id`` (text), ``tier`` (text),
+  ``provisional`` (bool), then those of ``INDICATORS`` the feature table has (the values at
+  the grading date; ``frequency`` as a nullable integer, the others as floats), sorted by
+  ``customer_id``, in that fixed column order. Written by ``segment.export.write_csv`` (the
+  CRM files' format, formula cells neutralised with an apostrophe); ``read_published`` takes
+  that apostrophe off again, so the table reads back exactly. An id or tier label that
+  itself starts with an apostrophe followed by a formula character could not be told apart
+  from a neutralised one and is refused when publishing.
+- A folder is a successful run of a series (``entry_of``) when it is visible (no leading
+  dot), not ``-FAILED``, and its ``manifest.json`` says ``"status": "ok"`` with a
+  ``series``, a valid ``grading_as_of``, a ``finished`` time and a complete ``published``
+  record. Anything else is not part of the ledger (``entry_of`` gives None).
+- The previous run (``find_previous``) is the latest such run of the same series whose
+  grading date is on or before this run's, latest by (grading date, finished); a rerun of
+  the same quarter therefore finds the earlier rerun. The run being made (``exclude``) never
+  counts. ``previous_run`` names the folder instead (a name inside the reports folder or a
+  path); it must then be a successful run of the same series graded on or before this run,
+  else ``GovernanceError`` naming it and saying why.
+- The published grades are read, never recomputed: ``read_published`` checks the file's
+  SHA-256 against the manifest (and the customer count) before trusting a byte of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from segment.dates import to_date
+from segment.errors import Problem, UserError
+from segment.export import FORMULA_PREFIXES, atomic_write, write_csv
+from segment.hashing import file_sha256
+
+PUBLISHED_FILE = "published.csv"
+MANIFEST_FILE = "manifest.json"
+#: the grading-date indicators carried in published.csv when the feature table has them
+INDICATORS = ("recency_days", "frequency", "monetary_total", "profit")
+REQUIRED = ("customer_id", "tier", "provisional")
+DTYPES = {"customer_id": "str", "tier": "str", "provisional": "bool", "recency_days": "float64",
+          "frequency": "Int64", "monetary_total": "float64", "profit": "float64"}
+_FAILED = re.compile(r"-FAILED(-\d+)?$")
+
+
+class GovernanceError(UserError, ValueError):
+    """A ledger problem the user can fix: a named previous run that does not qualify, a
+    published file changed after its run, tier labels that do not match."""
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One successful run of a series, as its manifest records it."""
+
+    run_dir: Path
+    series: str
+    as_of: dt.date
+    method: str
+    sha256: str
+    finished: str
+    customers: int
+    file: str = PUBLISHED_FILE
+    headline: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.run_dir.name
+
+    @property
+    def published_path(self) -> Path:
+        return self.run_dir / self.file
+
+
+# --- publishing -------------------------------------------------------------------------
+
+def _ambiguous(s: pd.Series) -> pd.Series | None:
+    """Where text starts with an apostrophe and then a formula character; None when nowhere
+    (checked first by the apostrophe alone: on millions of ids that is the common, cheap case)."""
+    quoted = s.str.startswith("'")
+    if not quoted.any():
+        return None
+    risky = quoted & s.str.slice(1).str.startswith(FORMULA_PREFIXES)
+    return risky if risky.any() else None
+
+
+def published_table(assignments: pd.DataFrame, features: pd.DataFrame) -> pd.DataFrame:
+    """The published grading (module docstring): ``assignments`` (indexed by, or with a column,
+    ``customer_id``; columns ``tier`` and ``provisional``) with the grading-date ``INDICATORS``
+    of ``features`` (indexed by ``customer_id``). Every assigned customer must be in
+    ``features``; ValueError otherwise (the two come from one grading)."""
+    a = assignments.reset_index() if "customer_id" not in assignments.columns else assignments
+    missing = [c for c in REQUIRED if c not in a.columns]
+    if missing:
+        raise ValueError(f"assignments lack the column(s) {', '.join(missing)}")
+    out = pd.DataFrame({"customer_id": a["customer_id"].astype("str").to_numpy(),
+                        "tier": a["tier"].astype("str").to_numpy()})
+    if a["customer_id"].isna().any() or a["tier"].isna().any():
+        bad = a.loc[a["customer_id"].isna() | a["tier"].isna()].iloc[0]
+        raise ValueError(f"assignments: customer {bad['customer_id']!r} has no id or no tier")
+    if not pd.Index(out["customer_id"]).is_unique:
+        raise ValueError(f"assignments: customer_id {out['customer_id'][out['customer_id'].duplicated()].iloc[0]!r} "
+                         "appears more than once")
+    provisional = a["provisional"]
+    if provisional.isna().any():
+        raise ValueError("assignments: provisional has missing values")
+    out["provisional"] = provisional.astype("bool").to_numpy()
+    present = [c for c in INDICATORS if c in features.columns]
+    if present:
+        if not features.index.is_unique:
+            raise ValueError(f"features: customer_id {features.index[features.index.duplicated()][0]!r} appears twice")
+        index, ids = features.index.astype("str"), pd.Index(out["customer_id"])
+        where = np.arange(len(ids)) if index.equals(ids) else index.get_indexer(ids)  # usually the same order
+        if (where < 0).any():
+            raise ValueError(f"features lack customer {out['customer_id'][where < 0].iloc[0]!r} of the grading")
+        for c in present:
+            out[c] = features[c].iloc[where].astype(DTYPES[c]).array
+    for col in ("customer_id", "tier"):
+        bad = _ambiguous(out[col])
+        if bad is not None:
+            raise GovernanceError([Problem(PUBLISHED_FILE, col, f"{out[col][bad].iloc[0]!r} starts with an "
+                                           "apostrophe and a formula character, which the CSV's formula protection "
+                                           "makes ambiguous; such a value cannot be published")])
+    if not out["customer_id"].is_monotonic_increasing:
+        out = out.sort_values("customer_id", kind="stable", ignore_index=True)
+    return out
+
+
+def write_published(table: pd.DataFrame, folder: str | Path) -> str:
+    """Write ``table`` (from ``published_table``) as ``folder/published.csv`` atomically, in the
+    CRM files' format; return the SHA-256 of the file's bytes."""
+    if list(table.columns[: len(REQUIRED)]) != list(REQUIRED):
+        raise ValueError(f"a published table starts with the columns {', '.join(REQUIRED)}; got {list(table.columns)}")
+    path = atomic_write(Path(folder) / PUBLISHED_FILE, lambda p: write_csv(table, p, index=False))
+    return file_sha256(path)
+
+
+def published_record(method: str, table: pd.DataFrame, sha256: str) -> dict:
+    """The manifest's ``"published"`` value for ``table`` written with digest ``sha256``."""
+    return {"method": method, "file": PUBLISHED_FILE, "sha256": sha256, "customers": int(len(table))}
+
+
+# --- reading the ledger -----------------------------------------------------------------
+
+def _entry_or_reason(run_dir: Path) -> LedgerEntry | str:
+    """The ledger entry of ``run_dir``, or why it is not one."""
+    run_dir = Path(run_dir)
+    if run_dir.name.startswith("."):
+        return "it is a hidden (unfinished) run folder"
+    if _FAILED.search(run_dir.name):
+        return "it is a failed run (-FAILED)"
+    try:
+        manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"it has no {MANIFEST_FILE}"
+    except (OSError, ValueError) as exc:
+        return f"its {MANIFEST_FILE} cannot be read ({exc})"
+    if not isinstance(manifest, dict) or manifest.get("status") != "ok":
+        status = manifest.get("status") if isinstance(manifest, dict) else None
+        return f"its status is {status!r}, not 'ok'"
+    series, published = manifest.get("series"), manifest.get("published")
+    if not isinstance(series, str) or not series:
+        return "its manifest names no series"
+    if not isinstance(published, dict):
+        return "its manifest has no 'published' record"
+    method, sha, file, customers = (published.get(k) for k in ("method", "sha256", "file", "customers"))
+    if not (isinstance(method, str) and isinstance(sha, str) and re.fullmatch(r"[0-9a-f]{64}", sha)
+            and isinstance(file, str) and file and Path(file).name == file and not file.startswith(".")
+            and isinstance(customers, int) and not isinstance(customers, bool) and customers >= 0):
+        return "its 'published' record is incomplete (method, file, sha256, customers)"
+    finished = manifest.get("finished")
+    if not isinstance(finished, str):
+        return "its manifest has no 'finished' time"
+    try:
+        as_of = to_date(manifest.get("grading_as_of"), "grading_as_of")
+    except (TypeError, ValueError):
+        return f"its grading_as_of {manifest.get('grading_as_of')!r} is not a date"
+    headline = manifest.get("headline")
+    return LedgerEntry(run_dir=run_dir, series=series, as_of=as_of, method=method, sha256=sha, finished=finished,
+                       customers=customers, file=file, headline=headline if isinstance(headline, str) else None)
+
+
+def entry_of(run_dir: str | Path) -> LedgerEntry | None:
+    """The ledger entry of ``run_dir``; None when it is not a successful run of a series."""
+    entry = _entry_or_reason(Path(run_dir))
+    return entry if isinstance(entry, LedgerEntry) else None
+
+
+def _order(entry: LedgerEntry) -> tuple:
+    return (entry.as_of, entry.finished, entry.name)
+
+
+def series_runs(reports: str | Path) -> list[LedgerEntry]:
+    """Every successful run of every series in ``reports``, newest first (grading date, then finished)."""
+    reports = Path(reports)
+    if not reports.is_dir():
+        return []
+    entries = [e for d in reports.iterdir() if d.is_dir() and (e := entry_of(d)) is not None]
+    return sorted(entries, key=_order, reverse=True)
+
+
+def _same(a: Path, b: Path | None) -> bool:
+    return b is not None and Path(a).resolve() == Path(b).resolve()
+
+
+def find_previous(reports: str | Path, series: str, as_of, *, previous_run: str | None = None,
+                  exclude: str | Path | None = None) -> LedgerEntry | None:
+    """The run before a run of ``series`` graded at ``as_of`` (module docstring); None when the
+    series has none yet. ``previous_run`` names it explicitly (GovernanceError if it does not qualify)."""
+    reports, cut = Path(reports), to_date(as_of)
+    if previous_run is not None:
+        return _named_previous(reports, series, cut, previous_run, exclude)
+    candidates = [e for e in series_runs(reports)
+                  if e.series == series and e.as_of <= cut and not _same(e.run_dir, exclude)]
+    return candidates[0] if candidates else None
+
+
+def _named_previous(reports: Path, series: str, cut: dt.date, previous_run: str, exclude) -> LedgerEntry:
+    path = Path(previous_run)
+    path = path if path.is_absolute() else reports / path
+
+    def refuse(why: str) -> GovernanceError:
+        return GovernanceError([Problem(str(path), "previous_run",
+                                        f"{previous_run!r} cannot be the previous run: {why}")])
+
+    if not path.is_dir():
+        raise refuse(f"there is no such run folder in {reports}")
+    if _same(path, exclude):
+        raise refuse("it is the run being made")
+    entry = _entry_or_reason(path)
+    if isinstance(entry, str):
+        raise refuse(entry)
+    if entry.series != series:
+        raise refuse(f"it is a run of series {entry.series!r}, not {series!r}")
+    if entry.as_of > cut:
+        raise refuse(f"it graded at {entry.as_of}, after this run's {cut}")
+    return entry
+
+
+def _restore(s: pd.Series) -> pd.Series:
+    """Undo the CSV formula protection (an apostrophe put before a formula character)."""
+    risky = _ambiguous(s)
+    return s if risky is None else s.where(~risky, s.str.slice(1))
+
+
+def read_published(entry: LedgerEntry) -> pd.DataFrame:
+    """The published table of ``entry`` exactly as ``published_table`` built it, after checking
+    the file's SHA-256 and customer count against the manifest (GovernanceError naming the file)."""
+    path = entry.published_path
+    if not path.is_file():
+        raise GovernanceError([Problem(str(path), "published", f"{entry.file} of run {entry.name} is missing")])
+    actual = file_sha256(path)
+    if actual != entry.sha256:
+        raise GovernanceError([Problem(str(path), "sha256", f"{entry.file} was changed after the run: the manifest "
+                                       f"records sha256 {entry.sha256}, the file has {actual}")])
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        header = fh.readline().rstrip("\r\n").split(",")
+    lacking = [c for c in REQUIRED if c not in header]
+    if lacking:
+        raise GovernanceError([Problem(str(path), "columns", f"lacks the column(s) {', '.join(lacking)}")])
+    columns = [c for c in DTYPES if c in header]
+    try:
+        table = pd.read_csv(path, encoding="utf-8-sig", usecols=columns, dtype={c: DTYPES[c] for c in columns},
+                            keep_default_na=False, na_values={c: [""] for c in columns if c in INDICATORS})
+    except (ValueError, TypeError) as exc:
+        raise GovernanceError([Problem(str(path), "", f"cannot be read as a published grading: {exc}")]) from exc
+    table = table[columns]
+    for col in ("customer_id", "tier"):
+        table[col] = _restore(table[col])
+    if len(table) != entry.customers:
+        raise GovernanceError([Problem(str(path), "customers", f"has {len(table)} rows, the manifest records "
+                                       f"{entry.customers}")])
+    return table
