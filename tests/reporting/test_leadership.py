@@ -70,7 +70,7 @@ def fake_result(captures: dict[str, float], labels: list[str] = LABELS, sizes: t
         loaded=SimpleNamespace(source={"dataset": "synthetic", "real_data": False}, rows_read=100),
         assignments={m: pd.DataFrame({"tier": tiers, "provisional": provisional}, index=ids) for m in captures},
         features=features,
-        validation=validation, not_graded={})
+        validation=validation, not_graded={}, fitted={})
 
 
 def test_the_recommendation_is_validations():

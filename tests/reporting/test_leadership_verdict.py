@@ -134,7 +134,7 @@ def test_the_early_warning_with_its_measured_lift_reliable_or_not():
     r.validation.follow_up = r.validation.early_warning.head(3)
     r.config.decision = {"follow_up": 3}
     capped = visible_text(to_html(leadership.early_warning_text(r, "rfm", 2)))
-    assert "the follow-up list (follow_up.csv, with the run's validation tables) holds the 3 of them" in capped
+    assert "the follow-up list that comes with this report holds the 3 of them" in capped
     r.validation.warning_check = check("rfm", (50, 12), (50, 10))  # +4 points, interval across zero
     unsure = visible_text(to_html(leadership.early_warning_text(r, "rfm", 10)))
     assert "The list is not reliable yet: at the test date" in unsure and "Call these first" not in unsure
@@ -154,3 +154,31 @@ def test_another_method_that_ranks_churn_clearly_better_gets_one_sentence():
     assert ("The RFM score (recency, frequency, spend) is clearly better at telling who will stop buying: it puts a "
             "customer who later left below one who stayed in 78 % of pairs, against 74 % for the recommended "
             "grading; the gap is +4.0 points, 95 % paired interval +3.0 to +5.0.") in text
+
+
+def test_the_weights_are_on_the_page_with_where_they_come_from():
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from segment.methods.weighted import DEFAULT_WEIGHTS_SOURCE, WeightedScore
+
+    rng = np.random.default_rng(1)
+    f = pd.DataFrame({"monetary_total": rng.gamma(2, 50, 40), "profit": rng.normal(10, 5, 40),
+                      "recency_days": rng.integers(1, 300, 40).astype(float), "tenure_days": 400.0},
+                     index=pd.Index([f"c{i}" for i in range(40)], name="customer_id"))
+
+    def result(method, dataset, origin):
+        return SimpleNamespace(fitted={"weighted": method.fit(f)}, origin=origin,
+                               loaded=SimpleNamespace(source={"dataset": dataset, "real_data": True}))
+
+    cdnow_early = leadership.weights_used(result(WeightedScore(), "cdnow_master", "1997-09-30"))
+    assert cdnow_early[0] == (f"The weighted score weighs revenue 0.60, profit 0.10, days since the last order 0.30: "
+                              f"{DEFAULT_WEIGHTS_SOURCE}.")
+    assert "not fully out of time" in cdnow_early[1] and "1998-03-31" in cdnow_early[1]
+    assert len(leadership.weights_used(result(WeightedScore(), "cdnow_master", "1998-03-31"))) == 1
+    assert len(leadership.weights_used(result(WeightedScore(), "own_file", "1997-09-30"))) == 1
+    own = leadership.weights_used(result(WeightedScore(weights={"profit": 1, "monetary_total": 1}), "cdnow_master",
+                                         "1997-09-30"))
+    assert own == ["The weighted score weighs profit 0.50, revenue 0.50 (the weights in the config)."]
+    assert leadership.weights_used(SimpleNamespace(fitted={})) == []

@@ -60,14 +60,24 @@ TEXTBOOK_INDICATORS: dict[str, tuple[str, ...]] = {
     "credit_status": ("mean_days_late", "late_payment_share", "overdue_amount"),
     "development_prospects": ("growth_trend",),
 }
-DEFAULT_WEIGHTS = {"monetary_total": 0.3, "profit": 0.4, "growth_trend": 0.3}
+#: the default weights: the toolkit's own out-of-time tuning chose them (configs/cdnow_tuning.yaml:
+#: folds at 1997-06-30, 1997-09-30, 1997-12-31, judged at 1998-03-31, top-tier profit capture;
+#: docs/TUNING.md, "The default weights", has the evidence). The textbook's weights (revenue 0.3, profit 0.4, growth
+#: 0.3) came 9th of 10 on the CDNOW backtest; tests/methods/test_weighted.py reruns the tuning.
+DEFAULT_WEIGHTS = {"monetary_total": 0.6, "profit": 0.1, "recency_days": 0.3}
+#: where the default weights come from, in words (the reports show it beside the weights)
+DEFAULT_WEIGHTS_SOURCE = ("the default weights, chosen by the toolkit's out-of-time tuning on the CDNOW log "
+                          "(searched on quarter ends to 1997-12-31, judged on 1998-03-31)")
+#: the last day of the CDNOW outcomes that tuning saw (a CDNOW test before it is not out of time for them)
+DEFAULT_WEIGHTS_SEEN_TO = "1998-03-31"
 
 
 @dataclass
 class WeightedScore(normalise.NormalisedColumns, GradingMethod):
     weights: dict[str, float] = param(default_factory=lambda: dict(DEFAULT_WEIGHTS), low=0,
                                       help="indicator or feature column -> weight (non-negative, positive sum; "
-                                           "used relative to the sum)")
+                                           "used relative to the sum); the default is what the toolkit's out-of-time "
+                                           "tuning chose on CDNOW (docs/TUNING.md, 'The default weights')")
     indicators: dict[str, tuple[str, ...]] = param(default_factory=lambda: dict(TEXTBOOK_INDICATORS),
                                                    help="named indicators -> the feature columns they average")
     lower_is_better: tuple[str, ...] = param(normalise.LOWER_IS_BETTER,
@@ -157,6 +167,13 @@ class WeightedScore(normalise.NormalisedColumns, GradingMethod):
         s = self.score(features).to_numpy()
         return codes_from_thresholds(s, self.thresholds_), s
 
+    @property
+    def uses_default_weights(self) -> bool:
+        """Whether the weights are the package's defaults (``DEFAULT_WEIGHTS``, relative to their sum)."""
+        w = {str(k): float(v) for k, v in dict(self.weights).items() if float(v) > 0}
+        total, base = sum(w.values()), sum(DEFAULT_WEIGHTS.values())
+        return w.keys() == DEFAULT_WEIGHTS.keys() and all(abs(w[k] / total - DEFAULT_WEIGHTS[k] / base) < 1e-9 for k in w)
+
     def learned_rules(self) -> list[str]:
         def named(name: str) -> str:  # an indicator of several columns names them
             cols = self.columns_of(name)
@@ -165,5 +182,6 @@ class WeightedScore(normalise.NormalisedColumns, GradingMethod):
         weights = ", ".join(f"{named(name)} {w:.2f}" for name, w in self.weights_.items())
         how = normalise.WORDS[self.normalisation]
         shares = None if self.tier_cuts is not None else self.tier_shares
-        return [f"weights used (of each indicator {how}): {weights}",
+        source = f" ({DEFAULT_WEIGHTS_SOURCE})" if self.uses_default_weights else ""
+        return [f"weights used (of each indicator {how}): {weights}{source}",
                 *threshold_rules(self.tier_labels, self.thresholds_, "score", lambda v: f"{v:.3f}", shares)]

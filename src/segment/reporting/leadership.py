@@ -23,6 +23,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from segment.methods.base import feature_name
 from segment.methods.reference import text
 from segment.methods.registry import METHODS, by_simplicity, describe, display_name
 from segment.pipeline import PipelineResult
@@ -298,7 +299,7 @@ def early_warning_text(result: PipelineResult, method: str, min_tier_size: int =
         return (f"{flagged} The flag works ({measured}): call them, most profit at risk first, up to {cap:,} "
                 "a period.")
     if getattr(result.validation, "follow_up", None) is not None:
-        where = f"the follow-up list (follow_up.csv, with the run's validation tables) holds the {listed} of them"
+        where = f"the follow-up list that comes with this report holds the {listed} of them"
     else:
         where = f"the analyst report lists them; start with the {listed}"
     return (f"{flagged} The flag works: {measured}. **Call these first:** {where} with the most profit at risk, "
@@ -320,19 +321,40 @@ def what_changed(result: PipelineResult, method: str, min_tier_size: int = 10) -
     return out + ". An A grade is not for life: the analyst report has the full movement table."
 
 
+def weights_used(result: PipelineResult) -> list[str]:
+    """The weighted score's weights in words (plain text) and, for the defaults, where they come
+    from; on CDNOW, when the test date is before the last outcome the defaults' tuning saw, that
+    the weighted score's test is not fully out of time. Empty without a weighted score."""
+    from segment.methods.weighted import DEFAULT_WEIGHTS_SEEN_TO, DEFAULT_WEIGHTS_SOURCE
+
+    m = next((m for m in result.fitted.values() if hasattr(m, "uses_default_weights")), None)  # the weighted score
+    if m is None or not hasattr(m, "weights_"):
+        return []
+    weights = ", ".join(f"{feature_name(k)} {v:.2f}" for k, v in m.weights_.items())
+    if not m.uses_default_weights:
+        return [f"The weighted score weighs {weights} (the weights in the config)."]
+    out = [f"The weighted score weighs {weights}: {DEFAULT_WEIGHTS_SOURCE}."]
+    if _data_kind(result) == "cdnow" and str(result.origin) < DEFAULT_WEIGHTS_SEEN_TO:
+        out.append(f"Those weights were tuned on CDNOW outcomes up to {DEFAULT_WEIGHTS_SEEN_TO}, after this page's "
+                   f"test date ({result.origin}): for the weighted score this test is not fully out of time.")
+    return out
+
+
 def assumptions(result: PipelineResult) -> list[str]:
     """What the figures rest on, one plain-text line each (not Markdown: ``tables.bullets`` shows them)."""
     out = [f"Profit is {profit_basis(result)}."]
     out.append(f"Tiers graded on {result.config.as_of}; the grading was tested on customers as they stood on "
                f"{result.origin} (the test date) against what they did in the next {result.config.horizon_days} days.")
     src = result.loaded.source
-    name = PurePath(str(src["file"])).name if src.get("file") else str(src.get("dataset"))
+    name = ("the CDNOW purchase log" if _data_kind(result) == "cdnow"
+            else PurePath(str(src["file"])).name if src.get("file") else str(src.get("dataset")))
     out.append(f"Data: {name}" + (" (real data)." if src.get("real_data")
                                   else " (SYNTHETIC, generated for testing: not real customers)."))
     if result.origin != result.config.as_of:
         out.append(f"Why test at {result.origin} and not at {result.config.as_of}: the test needs "
                    f"{result.config.horizon_days} days of known results after the test date, and the data ends "
                    f"{result.loaded.data_end}.")
+    out += weights_used(result)
     skipped = [n for n in result.notes if " left out at " in n]
     if skipped:
         out.append(f"{len(skipped)} method(s) could not be judged at an early date for lack of earlier history.")
