@@ -47,6 +47,10 @@ def test_required_keys(key):
         ({"decision": {"follow_up": 0}}, r"^q.yaml: decision.follow_up: 0 is out of range"),
         ({"decision": {"folow_up": 10}}, r"^q.yaml: decision.folow_up: unknown setting"),
         ({"decision": [300]}, r"^q.yaml: decision: expected a mapping"),
+        ({"series": "../x"}, r"^q.yaml: series: '../x' is not a plain name"),
+        ({"series": "s", "previous_run": "a/b"}, r"^q.yaml: previous_run: 'a/b' is not a plain name"),
+        ({"previous_run": "run-1"}, r"^q.yaml: previous_run: needs a series"),
+        ({"publish": "rfm"}, r"^q.yaml: publish: 'rfm' is not one of this config's methods \(abc_revenue\)"),
     ],
 )
 def test_bad_values_are_named(patch, message):

@@ -17,6 +17,8 @@ never silently falls back to a default. Example (configs/cdnow_backtest.yaml)::
     profit: {gross_margin: 0.25, cost_per_order: 2.0}   # assumptions when data has no cost
     currency: USD                        # ISO code of the money in the data (reports show it)
     decision: {follow_up: 300}           # capacity: customers the team can follow up a period
+    series: cdnow-quarterly              # reruns of one series form a ledger; publish: rfm fixes the
+                                         # published method (default: the run's recommendation)
     methods: {abc_revenue: {}, weighted: {weights: {profit: 0.5, monetary_total: 0.5}}}
 """
 
@@ -60,6 +62,13 @@ class RunConfig:
     currency: str | None = None
     #: capacity settings (``segment.decision.DecisionSettings``)
     decision: dict[str, Any] = field(default_factory=dict)
+    #: the series of reruns this run belongs to (``cdnow-quarterly``): its ledger (``segment.governance``)
+    series: str | None = None
+    #: the run folder (name under the reports folder) whose published grades are "last quarter";
+    #: None: the latest successful run of the series graded on or before ``as_of``
+    previous_run: str | None = None
+    #: the method whose tiers are published (go to the CRM); None: the run's recommendation
+    publish: str | None = None
     source: str = "<dict>"
 
     @classmethod
@@ -221,6 +230,7 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
     _check_validation(raw.get("validation", {}), problems)
     _check_currency(raw.get("currency"), problems)
     _check_decision(raw.get("decision", {}), problems)
+    _check_series(raw, problems)
     _check_report(raw.get("report", {}), problems, bool(raw.get("tuning")))
     _check_data(raw.get("data"), problems, tuning=raw.get("tuning") is not None)
     if raw.get("tuning") is not None and not problems.items:  # its own check, on a config that is otherwise sound
@@ -311,6 +321,18 @@ def _check_currency(currency: Any, problems: _Problems) -> None:
     if currency is not None and not (isinstance(currency, str) and len(currency) == 3 and currency.isascii()
                                      and currency.isalpha() and currency.isupper()):
         problems.add("currency", f"{currency!r} is not a currency code (three capital letters: USD, CNY, EUR)")
+
+
+def _check_series(raw: dict[str, Any], problems: _Problems) -> None:
+    for key in ("series", "previous_run"):  # names of folders and ledger entries: plain names only
+        value = raw.get(key)
+        if value is not None and plain_name_problem(value) is not None:
+            problems.add(key, plain_name_problem(value))
+    publish, methods = raw.get("publish"), raw.get("methods")
+    if publish is not None and isinstance(methods, dict) and publish not in methods:
+        problems.add("publish", f"{publish!r} is not one of this config's methods ({', '.join(map(str, methods))})")
+    if raw.get("previous_run") is not None and raw.get("series") is None:
+        problems.add("previous_run", "needs a series (series: <name>): the previous run is of the same series")
 
 
 def _check_decision(decision: Any, problems: _Problems) -> None:
