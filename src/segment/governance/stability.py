@@ -1,0 +1,229 @@
+"""Stable grades: the optional rules that stop customers flipping between tiers on noise, and
+the two measures of what they cost (docs/GOVERNANCE.md). Every rule is off by default.
+
+A *history* is a list of ``(as_of, grading)`` in date order, one per consecutive grading of a
+series (quarter ends), each grading a DataFrame indexed by ``customer_id`` with ``tier`` (an
+ordered categorical, best first, the same categories in every grading; or pass
+``tier_order``), ``score``, ``provisional``, ``tenure_days`` and ``profit`` (the profit the
+customer made in the period since the previous grading, not to date).
+
+``stabilise(history, margin=, min_stay=, review_after=)`` returns the gradings with the same
+rows, ``tier`` adjusted, and four columns added: ``raw_tier`` (the grading's own tier),
+``stay`` (consecutive gradings in the current tier, this one included), ``status`` and
+``review``. The rules, applied in this order at each grading after the first:
+
+- **margin** (a share of customers, e.g. 0.05): a customer keeps last grading's (stabilised)
+  tier unless it crossed that tier's cut by more than the margin. Distances are in
+  *rank-percentile* terms, not in score units (a heavy-tailed score such as revenue would
+  make a share of its spread mean nothing for most customers): a customer's position ``q``
+  is its place in this grading's ordering (best tier first, then higher score, the package's
+  rule: a missing score counts as 0; equal tier and score share their average place) as a
+  share of the customers, ``(place + 0.5) / n``; tier k spans ``[S_k, S_k+1]``, S_k the share
+  of customers in better tiers. The previous tier p is kept when ``S_p − margin <= q <=
+  S_p+1 + margin`` (crossing by exactly the margin keeps it). A grading whose scores are all
+  missing cannot carry a margin: ValueError.
+- **min_stay** (k gradings): a tier is kept for at least k gradings before it may change,
+  upgrades and downgrades alike; a new customer starts counting when first graded (stay 1).
+  k = 1 changes nothing.
+- **provisional**: always applied, it changes no tier by itself. ``status`` is
+  ``provisional`` while the grading flags the customer provisional (tenure under the run's
+  ``provisional_days``), ``confirmed`` at the first grading after a provisional one where it
+  is not (the ledger's "provisional → confirmed"), ``graded`` otherwise. Confirmation
+  releases no hold: margin and min_stay treat provisional customers like any other (a new
+  customer's stay counts from its first grading, provisional or not), so a grade announced
+  provisionally is not changed at confirmation for the sake of it either.
+- **review_after** (N gradings): ``review`` is True for a customer unprofitable (``profit <=
+  0``; a period without orders is 0, so unprofitable) in each of its last N consecutive
+  gradings, this one included. Flagged customers keep their tier and stay in the grading:
+  never dropped silently. With the rule off ``review`` is False. A missing profit with the
+  rule on is a ValueError (unknown is neither profitable nor not).
+
+A customer missing from a grading (not graded then) starts afresh when graded again, as a new
+customer. The rules run once per grading, vectorised over customers (a loop over dates only).
+
+Measures: ``flip_flop_rate`` (defined on ``flip_flops``) and ``top_tier_capture``
+(``segment.validation.tiers.per_tier_outcomes``' top-tier profit share).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+#: the ``status`` values, in the order a customer passes through them
+STATUSES = ("provisional", "confirmed", "graded")
+#: the ledger's words for a customer confirmed this run
+CONFIRMED_REASON = "provisional \u2192 confirmed"
+REQUIRED = ("tier", "provisional")
+
+History = Sequence[tuple[str, pd.DataFrame]]
+
+
+def _tier_order(history: History, tier_order: Sequence[str] | None) -> list[str]:
+    if tier_order is not None:
+        order = [str(t) for t in tier_order]
+    else:
+        tier = history[0][1]["tier"]
+        if not isinstance(tier.dtype, pd.CategoricalDtype) or not tier.cat.ordered:
+            raise TypeError(f"grading of {history[0][0]}: 'tier' must be an ordered categorical (best first), "
+                            "or pass tier_order")
+        order = [str(t) for t in tier.cat.categories]
+    if not order or len(set(order)) != len(order):
+        raise ValueError(f"tier_order must list distinct tier labels; got {order}")
+    return order
+
+
+def _codes(as_of: str, grading: pd.DataFrame, order: list[str]) -> np.ndarray:
+    """Each customer's tier as its position in ``order`` (ValueError for a missing or unknown label)."""
+    codes, labels = pd.factorize(grading["tier"].astype("object"), use_na_sentinel=True)
+    lookup = np.array([order.index(str(t)) if str(t) in order else -1 for t in labels] + [-1], dtype=np.int64)
+    out = lookup[codes]
+    if (out < 0).any():
+        bad = grading["tier"].iloc[int(np.flatnonzero(out < 0)[0])]
+        raise ValueError(f"grading of {as_of}: tier {bad!r} is not one of {', '.join(order)}")
+    return out
+
+
+def positions(codes: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """Each customer's place in the ordering (tier first, then higher score; a missing score
+    counts as 0; equal tier and score share their average place) as ``(place + 0.5) / n``."""
+    n = len(codes)
+    s = np.where(np.isnan(score), 0.0, score)
+    order = np.lexsort((-s, codes))
+    c, v = codes[order], s[order]
+    new = np.r_[True, (c[1:] != c[:-1]) | (v[1:] != v[:-1])] if n else np.zeros(0, bool)
+    group = np.cumsum(new) - 1
+    mean_place = np.bincount(group, weights=np.arange(n)) / np.bincount(group)
+    q = np.empty(n)
+    q[order] = (mean_place[group] + 0.5) / n
+    return q
+
+
+def _check(history: History, margin: float | None, min_stay: int | None, review_after: int | None) -> None:
+    if margin is not None and not (0 <= float(margin) < 1):
+        raise ValueError(f"margin must be a share of customers in [0, 1); got {margin!r}")
+    for name, k in (("min_stay", min_stay), ("review_after", review_after)):
+        if k is not None and (isinstance(k, bool) or int(k) != k or int(k) < 1):
+            raise ValueError(f"{name} must be a whole number of gradings >= 1; got {k!r}")
+    dates = [str(as_of) for as_of, _ in history]
+    if dates != sorted(dates) or len(set(dates)) != len(dates):
+        raise ValueError(f"the history must be in date order, one grading per date; got {dates}")
+    for as_of, g in history:
+        missing = [c for c in REQUIRED if c not in g.columns]
+        if margin is not None and "score" not in g.columns:
+            missing.append("score")
+        if review_after is not None and "profit" not in g.columns:
+            missing.append("profit")
+        if missing:
+            raise KeyError(f"grading of {as_of} lacks {missing}")
+        if g.index.has_duplicates:
+            raise ValueError(f"grading of {as_of}: a customer is graded twice ({g.index[g.index.duplicated()][0]!r})")
+
+
+def _before(prev: dict[str, np.ndarray], name: str, pos: np.ndarray, default: int) -> np.ndarray:
+    """Last grading's ``name`` per customer of this one (``pos``: its row there, -1 if not graded)."""
+    if not prev or not (pos >= 0).any():
+        return np.full(len(pos), default, dtype=np.int64)
+    return np.where(pos >= 0, prev[name][pos].astype(np.int64), default)
+
+
+def stabilise(history: History, *, margin: float | None = None, min_stay: int | None = None,
+              review_after: int | None = None, tier_order: Sequence[str] | None = None) -> list[pd.DataFrame]:
+    """The gradings of ``history`` with the stability rules applied (module docstring); each
+    rule is off when None. Returns one DataFrame per grading, same index and columns, ``tier``
+    adjusted, plus ``raw_tier``, ``stay``, ``status`` and ``review``."""
+    if not history:
+        return []
+    _check(history, margin, min_stay, review_after)
+    order = _tier_order(history, tier_order)
+    dtype = pd.CategoricalDtype(order, ordered=True)
+    status_dtype = pd.CategoricalDtype(list(STATUSES))
+    prev_index: pd.Index | None = None
+    prev: dict[str, np.ndarray] = {}
+    out = []
+    for as_of, g in history:
+        raw = _codes(as_of, g, order)
+        n = len(g)
+        provisional = g["provisional"].to_numpy(dtype=bool)
+        pos = np.full(n, -1) if prev_index is None else prev_index.get_indexer(g.index)
+        seen = pos >= 0
+        p_tier, p_stay = _before(prev, "tier", pos, -1), _before(prev, "stay", pos, 0)
+        p_prov = _before(prev, "provisional", pos, 0).astype(bool)
+        confirmed = seen & p_prov & ~provisional
+        tier = raw.copy()
+        if margin is not None:
+            score = g["score"].to_numpy(dtype=float)
+            if n and np.isnan(score).all():
+                raise ValueError(f"grading of {as_of}: margin needs a score, and every score is missing")
+            q = positions(raw, score)
+            share = np.r_[0.0, np.cumsum(np.bincount(raw, minlength=len(order)))] / max(n, 1)
+            p = np.clip(p_tier, 0, len(order) - 1)
+            inside = (q >= share[p] - margin) & (q <= share[p + 1] + margin)
+            tier = np.where(seen & (tier != p_tier) & inside, p_tier, tier)
+        if min_stay is not None:
+            tier = np.where(seen & (tier != p_tier) & (p_stay < min_stay), p_tier, tier)
+        stay = np.where(seen & (tier == p_tier), p_stay + 1, 1)
+        status = np.where(provisional, 0, np.where(confirmed, 1, 2))
+        if review_after is not None:
+            profit = g["profit"].to_numpy(dtype=float)
+            if np.isnan(profit).any():
+                raise ValueError(f"grading of {as_of}: review_after needs every customer's profit; "
+                                 f"{int(np.isnan(profit).sum())} are missing")
+            unprofitable = np.where(profit <= 0, _before(prev, "unprofitable", pos, 0) + 1, 0)
+            review = unprofitable >= review_after
+        else:
+            unprofitable, review = np.zeros(n, np.int64), np.zeros(n, bool)
+        frame = g.copy()
+        frame["raw_tier"] = pd.Categorical.from_codes(raw, dtype=dtype)
+        frame["tier"] = pd.Categorical.from_codes(tier, dtype=dtype)
+        frame["stay"] = stay.astype(np.int64)
+        frame["status"] = pd.Categorical.from_codes(status, dtype=status_dtype)
+        frame["review"] = review
+        out.append(frame)
+        prev_index = g.index
+        prev = {"tier": tier, "stay": stay, "provisional": provisional, "unprofitable": unprofitable}
+    return out
+
+
+def flip_flops(history: History) -> pd.Series:
+    """Per customer graded in at least three consecutive gradings (``customer_id`` index,
+    sorted): True when in some three consecutive gradings i, i+1, i+2 (all three grading it)
+    its tier went X → Y → X with X != Y. Fewer than three gradings: ValueError."""
+    if len(history) < 3:
+        raise ValueError(f"a flip-flop needs three consecutive gradings; the history has {len(history)}")
+    tiers = [(as_of, g["tier"].astype("object").astype(str)) for as_of, g in history]
+    eligible, flipped = [], []
+    for (_, a), (_, b), (_, c) in zip(tiers, tiers[1:], tiers[2:]):
+        common = a.index.intersection(b.index).intersection(c.index)
+        x, y, z = (t.reindex(common).to_numpy() for t in (a, b, c))
+        eligible.append(common)
+        flipped.append(common[(x == z) & (x != y)])
+    everyone = eligible[0].append(eligible[1:]).unique().sort_values()
+    flips = flipped[0].append(flipped[1:]).unique()
+    return pd.Series(everyone.isin(flips), index=everyone, name="flip_flop")
+
+
+def flip_flop_rate(history: History) -> float:
+    """The share of customers graded in three consecutive gradings who flip-flopped
+    (``flip_flops``); NaN when no customer is graded in three consecutive gradings."""
+    f = flip_flops(history)
+    return float(f.mean()) if len(f) else float("nan")
+
+
+def top_tier_capture(grading: pd.DataFrame, outcomes: pd.DataFrame) -> float:
+    """Out-of-time top-tier profit capture: the share of the next period's profit (the outcome
+    table's ``profit_outcome``) made by the customers of the grading's best tier. Every graded
+    customer needs an outcome row (``segment.validation.tiers.per_tier_outcomes``' rule)."""
+    from segment.validation.tiers import per_tier_outcomes
+
+    return float(per_tier_outcomes(grading[["tier"]], outcomes)["profit_share"].iloc[0])
+
+
+def confirmed(previous_provisional: pd.Series, current_provisional: pd.Series) -> pd.Series:
+    """For the ledger: True for customers provisional in the previous published grading and
+    not in this one (``CONFIRMED_REASON``), aligned to ``current_provisional``'s index; a
+    customer new this run is False."""
+    before = previous_provisional.reindex(current_provisional.index).fillna(False).astype(bool)
+    return before & ~current_provisional.astype(bool)

@@ -1,0 +1,208 @@
+"""The stability study: what each stability rule buys (fewer flip-flops) and costs (top-tier
+profit capture out of time), measured on a config's data at every quarter end.
+
+    python -m segment.governance.study configs/cdnow_backtest.yaml [--methods weighted,abc_revenue]
+                                       [--origins 1997-03-31,...] [--out table.csv]
+
+prints the trade-off table (markdown, with the command, date and commit that made it, for
+docs/GOVERNANCE.md) and, with ``--out``, writes it as CSV.
+
+- **Gradings** (``quarter_histories``): the runner's gradings (``segment.runner.Runner.gradings``,
+  as the backtest makes them) of each method at every origin, by default every calendar quarter
+  end from the data's first day to its last; a method is graded with the config's parameters
+  when the config lists it, else with its defaults. The history's ``profit`` is the profit in
+  the quarter: profit to date at the origin minus profit to date at the quarter end before it
+  (0 before the data begins; always to date, even when the features use a lookback window).
+  Outcomes (the config's horizon) only for the origins whose whole window is in the data.
+- **The table** (``trade_off``, pure: tested on a synthetic history): per rule set (``RULE_SETS``)
+  and method, ``flip_flop_rate`` and the customers it is measured on, ``mean_top_tier_capture``
+  and ``mean_top_tier_share`` (its customers' share) over the origins with
+  outcomes (and how many) after the first (no rule acts on the first grading, the same in every
+  rule set), ``held_share`` (share of customer-gradings whose
+  tier the rules changed) and ``review_customers`` (flagged for review at the last origin).
+- A method that cannot grade at an origin, or a method name that is not registered, is a
+  ``GovernanceError`` naming it; the command prints it in one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
+from segment.governance.stability import History, flip_flop_rate, flip_flops, stabilise, top_tier_capture
+
+#: the rule sets of the table: label -> ``stabilise`` keywords (none: the gradings as made)
+RULE_SETS: dict[str, dict[str, Any]] = {
+    "none": {},
+    "margin 0.05": {"margin": 0.05},
+    "min_stay 2": {"min_stay": 2},
+    "margin 0.05 + min_stay 2": {"margin": 0.05, "min_stay": 2},
+    "review_after 2": {"review_after": 2},
+}
+DEFAULT_METHODS = ("weighted", "abc_revenue")
+COLUMNS = ("rule_set", "method", "flip_flop_rate", "flip_flop_customers", "mean_top_tier_capture",
+           "mean_top_tier_share", "origins_judged", "held_share", "review_customers")
+
+
+# ------------------------------------------------------------------ the table (pure)
+def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFrame],
+              rule_sets: Mapping[str, Mapping[str, Any]] = RULE_SETS) -> pd.DataFrame:
+    """The trade-off table of ``histories`` (method -> history, ``segment.governance.stability``)
+    judged on ``outcomes`` (origin -> outcome table; origins without one are not judged): one
+    row per rule set and method, in the given orders, columns ``COLUMNS``."""
+    rows = []
+    for label, rules in rule_sets.items():
+        for method, history in histories.items():
+            stable = stabilise(history, **rules)
+            stable_history = [(as_of, g) for (as_of, _), g in zip(history, stable)]
+            judged = [(top_tier_capture(g, outcomes[str(as_of)]), top_share(g)) for as_of, g in stable_history[1:]
+                      if str(as_of) in outcomes]  # not the first grading: no rule can act on it
+            changed = sum(int((g["tier"] != g["raw_tier"]).sum()) for g in stable)
+            graded = sum(len(g) for g in stable)
+            rows.append({
+                "rule_set": label, "method": method,
+                "flip_flop_rate": flip_flop_rate(stable_history),
+                "flip_flop_customers": len(flip_flops(stable_history)),
+                "mean_top_tier_capture": float(np.mean([c for c, _ in judged])) if judged else float("nan"),
+                "mean_top_tier_share": float(np.mean([t for _, t in judged])) if judged else float("nan"),
+                "origins_judged": len(judged),
+                "held_share": changed / graded if graded else float("nan"),
+                "review_customers": int(stable[-1]["review"].sum()) if stable else 0,
+            })
+    return pd.DataFrame(rows, columns=list(COLUMNS))
+
+
+def top_share(grading: pd.DataFrame) -> float:
+    """The share of the grading's customers in its best tier."""
+    tier = grading["tier"]
+    return float((tier.cat.codes == 0).mean()) if len(tier) else float("nan")
+
+
+def markdown(table: pd.DataFrame) -> str:
+    """The table as a markdown table (shares in per cent with one decimal)."""
+    head = ["rule set", "method", "flip-flop rate", "customers measured", "mean top-tier capture",
+            "customers in the top tier", "origins judged", "tiers changed by the rules", "flagged for review"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    pct = lambda v: "n/a" if pd.isna(v) else f"{100 * v:.1f} %"  # noqa: E731
+    for r in table.itertuples(index=False):
+        lines.append(f"| {r.rule_set} | {r.method} | {pct(r.flip_flop_rate)} | {r.flip_flop_customers:,} | "
+                     f"{pct(r.mean_top_tier_capture)} | {pct(r.mean_top_tier_share)} | {r.origins_judged} | "
+                     f"{pct(r.held_share)} | {r.review_customers:,} |")
+    return "\n".join(lines)
+
+
+# ------------------------------------------------------------------ the gradings (a config's data)
+def _quarter_before(as_of: str) -> str:
+    return str((pd.Timestamp(as_of) - pd.offsets.QuarterEnd(1)).date())
+
+
+def quarter_histories(config: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
+                      origins: Sequence[str] | None = None, *, progress: Callable[[str], None] | None = None,
+                      ) -> tuple[dict[str, list[tuple[str, pd.DataFrame]]], dict[str, pd.DataFrame]]:
+    """(method -> history, origin -> outcomes) of ``config``'s data (module docstring)."""
+    from segment.config import RunConfig
+    from segment.features import build_features
+    from segment.grading import MethodSpec
+    from segment.methods.registry import METHODS
+    from segment.runner import Runner
+    from segment.validation.origins import quarter_ends
+
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown or not methods:
+        raise GovernanceError([Problem(str(config), "--methods", f"{', '.join(map(repr, unknown)) or 'none given'}: "
+                                       f"give registered methods ({', '.join(sorted(METHODS))})")])
+    cfg = RunConfig.from_yaml(config)
+    runner = Runner.load(cfg, progress=progress)
+    loaded = runner.loaded
+    spec = replace(runner.spec, methods={m: MethodSpec(m, dict(cfg.methods.get(m) or {})) for m in methods})
+    if origins is None:
+        origins = [str(d) for d in quarter_ends(loaded.first_day, loaded.data_end)]
+    origins = sorted(str(o) for o in origins)
+    if len(origins) < 3:
+        raise GovernanceError([Problem(str(config), "--origins", f"{', '.join(origins) or 'none'}: a flip-flop "
+                                       "needs at least three consecutive gradings")])
+    fkw = {**spec.feature_kwargs, "lookback_months": None}  # profit to date, whatever the features' window
+
+    def profit_to_date(as_of: str) -> pd.Series:
+        if pd.Timestamp(as_of) < pd.Timestamp(loaded.first_day):
+            return pd.Series(dtype=float)
+        return build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)["profit"]
+
+    histories: dict[str, list[tuple[str, pd.DataFrame]]] = {m: [] for m in methods}
+    outcomes: dict[str, pd.DataFrame] = {}
+    before = profit_to_date(_quarter_before(origins[0]))
+    for g in runner.gradings(origins, spec=spec):
+        if g.not_graded:
+            method, reason = next(iter(g.not_graded.items()))
+            raise GovernanceError([Problem(str(config), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
+        features = runner.features_at(g.as_of)
+        to_date = profit_to_date(g.as_of)
+        quarter = to_date - before.reindex(to_date.index).fillna(0.0)
+        for method, a in g.assignments.items():
+            frame = a[["tier", "score", "provisional"]].join(features[["tenure_days"]])
+            histories[method].append((g.as_of, frame.assign(profit=quarter.reindex(frame.index))))
+        if g.outcomes is not None:
+            outcomes[g.as_of] = g.outcomes
+        before = to_date
+    return histories, outcomes
+
+
+def outcomes_horizon(config: str | Path) -> int:
+    from segment.config import RunConfig
+
+    return int(RunConfig.from_yaml(config).horizon_days)
+
+
+def _commit() -> str:
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).resolve().parent).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], capture_output=True,
+                               text=True, cwd=Path(__file__).resolve().parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{head} (with uncommitted changes)" if dirty else head
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m segment.governance.study", description=__doc__.splitlines()[0])
+    parser.add_argument("config", help="run config whose data and horizon the study uses")
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS), help="comma-separated registered methods")
+    parser.add_argument("--origins", default=None, help="comma-separated quarter ends (default: all in the data)")
+    parser.add_argument("--out", default=None, help="also write the table as CSV here")
+    args = parser.parse_args(argv)
+    try:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        origins = None if args.origins is None else [o.strip() for o in args.origins.split(",") if o.strip()]
+        histories, outcomes = quarter_histories(args.config, methods, origins,
+                                                progress=lambda m: print(m, file=sys.stderr))
+        table = trade_off(histories, outcomes)
+    except UserError as exc:
+        for line in str(exc).splitlines():
+            print(line, file=sys.stderr)
+        return EXIT_USER
+    dates = [as_of for as_of, _ in next(iter(histories.values()))]
+    command = "python -m segment.governance.study " + " ".join(argv if argv is not None else sys.argv[1:])
+    print(f"Made by `{command}` on {dt.date.today()} at commit {_commit()}; origins {dates[0]} .. {dates[-1]} "
+          f"({len(dates)}), capture judged at {', '.join(sorted(set(outcomes) - {dates[0]})) or 'none'} "
+          f"(the config's {outcomes_horizon(args.config)}-day horizon; not the first origin: no rule acts on it).\n")
+    print(markdown(table))
+    if args.out:
+        from segment.export import atomic_write
+
+        atomic_write(Path(args.out), lambda p: table.to_csv(p, index=False))
+        print(f"\nwritten: {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

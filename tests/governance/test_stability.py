@@ -1,0 +1,220 @@
+"""Stability rules on small hand-checked histories (5 customers x 4 quarters), the flip-flop rate
+by hand, top-tier capture, and the study on a tiny synthetic history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from segment.governance.stability import (CONFIRMED_REASON, confirmed, flip_flop_rate, flip_flops, positions,
+                                          stabilise, top_tier_capture)
+from segment.governance.study import RULE_SETS, main, markdown, trade_off
+
+QUARTERS = ["1997-03-31", "1997-06-30", "1997-09-30", "1997-12-31"]
+TIERS = pd.CategoricalDtype(["A", "B", "C"], ordered=True)
+
+
+def history(tiers: dict[str, str], *, scores: dict[str, list[float]] | None = None,
+            provisional: dict[str, str] | None = None, profit: dict[str, list[float]] | None = None):
+    """A history from one string per customer: the tier at each quarter ('-': not graded then);
+    ``provisional``: 'P' where provisional; ``scores``/``profit``: one value per quarter."""
+    out = []
+    for q, as_of in enumerate(QUARTERS):
+        ids = [c for c, t in tiers.items() if t[q] != "-"]
+        frame = pd.DataFrame({
+            "tier": pd.Categorical([tiers[c][q] for c in ids], dtype=TIERS),
+            "score": [scores[c][q] if scores else 0.0 for c in ids],
+            "provisional": [bool(provisional) and provisional.get(c, "----")[q] == "P" for c in ids],
+            "tenure_days": [91.0 * (q + 1)] * len(ids),
+            "profit": [profit[c][q] if profit else 1.0 for c in ids],
+        }, index=pd.Index(ids, name="customer_id"))
+        out.append((as_of, frame))
+    return out
+
+
+def tiers_of(stable, column: str = "tier") -> dict[str, str]:
+    ids = sorted(set().union(*(g.index for g in stable)))
+    return {c: "".join(str(g[column].get(c, "-")) if c in g.index else "-" for g in stable) for c in ids}
+
+
+# ------------------------------------------------------------------ min_stay
+def test_min_stay_two_holds_a_new_tier_for_two_quarters_up_and_down():
+    h = history({"c1": "AAAA", "c2": "ABAB", "c3": "BAAC", "c4": "-CBB", "c5": "CCBA"})
+    stable = stabilise(h, min_stay=2)
+    # c2: B at Q2 held (A kept 1 quarter), back to A is no change, B at Q4 allowed (A kept 3);
+    # c3: up at Q2 held, up at Q3 allowed, down at Q4 held (A kept 1); c4 counts from its first grading
+    assert tiers_of(stable) == {"c1": "AAAA", "c2": "AAAB", "c3": "BBAA", "c4": "-CCB", "c5": "CCBB"}
+    assert [int(s) for s in stable[3]["stay"]] == [4, 1, 2, 1, 2]
+    assert tiers_of(stable, "raw_tier") == {"c1": "AAAA", "c2": "ABAB", "c3": "BAAC", "c4": "-CBB", "c5": "CCBA"}
+
+
+def test_min_stay_one_and_no_rules_change_nothing():
+    h = history({"c1": "ABAB", "c2": "CBAC", "c3": "-ABC", "c4": "AA-A", "c5": "CCCC"})
+    for rules in ({}, {"min_stay": 1}, {"margin": 0.0}):
+        stable = stabilise(h, **rules)
+        assert tiers_of(stable) == tiers_of(stable, "raw_tier")
+    assert not any(g["review"].any() for g in stabilise(h))
+
+
+def test_a_customer_missing_from_a_grading_starts_afresh():
+    stable = stabilise(history({"c1": "AA-B", "c2": "CCCC"}), min_stay=3)
+    assert tiers_of(stable)["c1"] == "AA-B" and int(stable[3].loc["c1", "stay"]) == 1
+
+
+# ------------------------------------------------------------------ margin
+SCORES = {"c1": [5, 4, 3, 2], "c2": [4, 5, 4, 3], "c3": [3, 3, 5, 4], "c4": [2, 1, 2, 5], "c5": [1, 2, 1, 1]}
+RAW = {"c1": "ABBC", "c2": "BABB", "c3": "BBAB", "c4": "CCCA", "c5": "CCCC"}  # A: best 1 of 5, B: next 2, C: last 2
+
+
+def test_positions_are_shares_of_the_ordering_with_ties_averaged_and_missing_scores_as_zero():
+    q = positions(np.array([0, 1, 1, 1, 1]), np.array([9.0, 2.0, 2.0, np.nan, -1.0]))
+    # places: 0; the two 2.0 share (1 + 2) / 2; NaN counts as 0 (place 3); -1 last (place 4)
+    assert q == pytest.approx(np.array([0.5, 2.0, 2.0, 3.5, 4.5]) / 5)
+
+
+def test_margin_keeps_last_quarters_tier_within_the_margin_of_its_cut():
+    h = history(RAW, scores=SCORES)
+    # bands: A [0, .2], B [.2, .6], C [.6, 1]; positions .1 .3 .5 .7 .9; margin .15 holds one place across a cut
+    # Q2: c1 A -> q .3 <= .2 + .15 kept A; c2 B -> q .1 >= .2 - .15 kept B
+    # Q3: c1 (A) q .5 > .35 -> B; c3 (B) q .1 kept B: nobody is A this quarter (the rule's price)
+    # Q4: c4 (C) q .1 < .6 - .15 -> A; c1 (B) q .7 <= .6 + .15 kept B
+    stable = stabilise(h, margin=0.15)
+    assert tiers_of(stable) == {"c1": "AABB", "c2": "BBBB", "c3": "BBBB", "c4": "CCCA", "c5": "CCCC"}
+    # a margin under half a place holds nobody
+    assert tiers_of(stabilise(h, margin=0.05)) == RAW
+
+
+def test_margin_then_min_stay():
+    stable = stabilise(history(RAW, scores=SCORES), margin=0.15, min_stay=2)
+    # as the margin alone, except c1's fall to B at Q3 is allowed (A kept 2 quarters) and
+    # c4's rise at Q4 is allowed (C kept 3): the same tiers; stays differ
+    assert tiers_of(stable) == {"c1": "AABB", "c2": "BBBB", "c3": "BBBB", "c4": "CCCA", "c5": "CCCC"}
+    assert [int(s) for s in stable[3]["stay"]] == [2, 4, 4, 1, 4]
+
+
+def test_margin_needs_a_score():
+    h = history(RAW, scores={c: [np.nan] * 4 for c in RAW})
+    with pytest.raises(ValueError, match="margin needs a score"):
+        stabilise(h, margin=0.05)
+
+
+# ------------------------------------------------------------------ provisional and review
+def test_provisional_customers_are_confirmed_when_they_reach_the_tenure():
+    h = history({"c1": "CCAA", "c2": "CCAA", "c3": "-BBB", "c4": "AAAA", "c5": "BBBB"},
+                provisional={"c1": "PP--", "c3": "-PP-", "c5": "P-P-"})
+    stable = stabilise(h, min_stay=3)
+    status = {c: [str(g["status"].get(c, "-")) for g in stable] for c in ("c1", "c3", "c4", "c5")}
+    assert status["c1"] == ["provisional", "provisional", "confirmed", "graded"]
+    assert status["c3"] == ["-", "provisional", "provisional", "confirmed"]
+    assert status["c4"] == ["graded"] * 4
+    assert status["c5"] == ["provisional", "confirmed", "provisional", "confirmed"]
+    # confirmation releases no hold: c1 and c2 (never provisional) are held alike
+    assert tiers_of(stable)["c1"] == tiers_of(stable)["c2"] == "CCCA"
+    assert CONFIRMED_REASON == "provisional \u2192 confirmed"
+
+
+def test_confirmed_for_the_ledger():
+    before = pd.Series([True, True, False], index=["c1", "c2", "c3"])
+    now = pd.Series([False, True, False, False], index=["c1", "c2", "c3", "c9"])
+    assert confirmed(before, now).tolist() == [True, False, False, False]
+
+
+def test_review_after_flags_consecutive_unprofitable_quarters_and_drops_nobody():
+    profit = {"c1": [0, -1, 5, 0], "c2": [-1, -1, -1, -1], "c3": [9, 0, 0, 1], "c4": [0, 0, 0, 0],
+              "c5": [1, 1, 1, 1]}
+    tiers = {"c1": "AAAA", "c2": "BBBB", "c3": "-CCC", "c4": "CC-C", "c5": "ABCA"}
+    h = history(tiers, profit=profit)
+    stable = stabilise(h, review_after=2)
+    review = {c: "".join("-" if c not in g.index else "R" if g.loc[c, "review"] else "." for g in stable)
+              for c in tiers}
+    # c3 is graded from Q2 (its Q1 profit unused); c4's run restarts after the quarter it was not graded
+    assert review == {"c1": ".R..", "c2": ".RRR", "c3": "-.R.", "c4": ".R-.", "c5": "...."}
+    assert tiers_of(stable) == tiers and [len(g) for g in stable] == [len(g) for _, g in h]
+
+
+def test_review_needs_every_profit():
+    h = history({"c1": "AAAA"}, profit={"c1": [1, np.nan, 1, 1]})
+    with pytest.raises(ValueError, match="1 are missing"):
+        stabilise(h, review_after=2)
+
+
+# ------------------------------------------------------------------ errors
+def test_bad_histories_and_settings_fail_loudly():
+    h = history({"c1": "AAAA"})
+    with pytest.raises(ValueError, match="date order"):
+        stabilise(list(reversed(h)))
+    with pytest.raises(ValueError, match="min_stay"):
+        stabilise(h, min_stay=0)
+    with pytest.raises(ValueError, match="margin"):
+        stabilise(h, margin=1.5)
+    with pytest.raises(ValueError, match="'Z' is not one of A, B"):
+        stabilise([(a, g.assign(tier=g["tier"].astype(str).replace("A", "Z"))) for a, g in h], tier_order=["A", "B"])
+    with pytest.raises(TypeError, match="ordered categorical"):
+        stabilise([(a, g.assign(tier=g["tier"].astype(str))) for a, g in h])
+    assert stabilise([]) == []
+
+
+# ------------------------------------------------------------------ measures
+def test_flip_flop_rate_by_hand():
+    h = history({"c1": "ABAC",   # A→B→A: flip
+                 "c2": "ABCB",   # B→C→B in the second window: flip
+                 "c3": "AABB",   # no
+                 "c4": "A-A-",   # never graded three quarters running: not counted
+                 "c5": "-BAB",   # B→A→B: flip
+                 "c6": "CCCA"})  # no
+    f = flip_flops(h)
+    assert f.to_dict() == {"c1": True, "c2": True, "c3": False, "c5": True, "c6": False}
+    assert flip_flop_rate(h) == pytest.approx(3 / 5)
+    assert flip_flop_rate(list(zip(QUARTERS, stabilise(h, min_stay=2)))) == 0.0  # impossible by construction
+    with pytest.raises(ValueError, match="three consecutive"):
+        flip_flop_rate(h[:2])
+    assert np.isnan(flip_flop_rate(history({"c1": "A-A-"})))
+
+
+def test_top_tier_capture_is_the_top_tiers_share_of_next_period_profit():
+    grading = pd.DataFrame({"tier": pd.Categorical(["A", "A", "B", "C"], dtype=TIERS)},
+                           index=pd.Index(["c1", "c2", "c3", "c4"], name="customer_id"))
+    outcomes = pd.DataFrame({"churned": [False, False, False, True], "revenue_outcome": [40.0, 80, 120, 0],
+                             "profit_outcome": [10.0, 20, 30, -10]}, index=grading.index)
+    assert top_tier_capture(grading, outcomes) == pytest.approx(30 / 50)
+
+
+# ------------------------------------------------------------------ the study
+def test_the_study_runs_on_a_tiny_synthetic_history():
+    rng = np.random.default_rng(0)
+    ids = pd.Index([f"c{i:03d}" for i in range(60)], name="customer_id")
+    value = rng.gamma(2.0, 10.0, len(ids))
+    histories = {"noisy": [], "steady": []}
+    outcomes = {}
+    for q, as_of in enumerate(QUARTERS):
+        for name, noise in (("noisy", 8.0), ("steady", 0.5)):
+            score = value + rng.normal(0, noise, len(ids))
+            tier = pd.Categorical(pd.qcut(-score, [0, 0.2, 0.5, 1], labels=["A", "B", "C"]), dtype=TIERS)
+            histories[name].append((as_of, pd.DataFrame({
+                "tier": tier, "score": score, "provisional": q == 0, "tenure_days": 91.0 * (q + 1),
+                "profit": np.where(np.arange(len(ids)) % 7 == 0, 0.0, value / 4)}, index=ids)))
+        if q < 3:
+            outcomes[as_of] = pd.DataFrame({"churned": False, "revenue_outcome": value * 4,
+                                            "profit_outcome": value + rng.normal(0, 1, len(ids))}, index=ids)
+    table = trade_off(histories, outcomes)
+    assert list(table["rule_set"]) == [r for r in RULE_SETS for _ in range(2)]
+    none = table[table["rule_set"] == "none"].set_index("method")
+    assert none.loc["noisy", "flip_flop_rate"] > none.loc["steady", "flip_flop_rate"]
+    assert (table["origins_judged"] == 2).all() and (table["flip_flop_customers"] == 60).all()
+    assert (table.loc[table["rule_set"].str.contains("min_stay"), "flip_flop_rate"] == 0).all()
+    assert (none["held_share"] == 0).all() and (none["review_customers"] == 0).all()
+    assert (table.loc[table["rule_set"] == "review_after 2", "review_customers"] == 9).all()  # ids 0, 7, .., 56
+    assert table["mean_top_tier_capture"].between(0, 1).all()
+    assert markdown(table).count("\n") == len(table) + 1
+
+
+def test_the_study_command_names_a_user_mistake_in_one_line(capsys, tmp_path):
+    config = str(Path(__file__).resolve().parents[2] / "configs" / "cdnow_backtest.yaml")
+    assert main([config, "--methods", "weighted,nope"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"{config}: --methods: 'nope': give registered methods (")
+    assert main([str(tmp_path / "missing.yaml")]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
