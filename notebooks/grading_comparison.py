@@ -28,7 +28,7 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 from IPython.display import Markdown, display
 
 from segment.methods.reference import methods_table
-from segment.reporting import plots, tables, views
+from segment.reporting import governance_views, leadership, plots, tables, views
 
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
@@ -74,3 +74,13 @@ for heading, shown in views.method_sections(result, source):
 
 # %%
 display(Markdown(views.learned_rules(result)))
+
+# %% [markdown]
+# ## Since the previous run
+# How customers moved between the tiers this run and the series' previous run published (read
+# from the run folder's ledger, never recomputed), and how far the tier shares and the
+# customers' indicators drifted between the two.
+
+# %%
+ledger = governance_views.read_ledger(run_dir)  # what the run folder recorded; None without run_dir
+display(*governance_views.since_previous_run(ledger, leadership.currency(result)))

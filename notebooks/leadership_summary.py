@@ -24,7 +24,7 @@ min_tier_size: int = 10  # tiers with fewer customers are suppressed (no small g
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import leadership, leadership_tables, plots, tables, views
+from segment.reporting import governance_views, leadership, leadership_tables, plots, tables, views
 
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
@@ -71,10 +71,11 @@ display(plots.tier_outcomes(result.validation.per_tier, method=method, source=so
 display(Markdown(leadership.early_warning_text(result, method, min_tier_size)))
 
 # %% [markdown]
-# ## What changed since last quarter
+# ## What changed since the last run
 
 # %%
-display(Markdown(leadership.what_changed(result, method, min_tier_size)))
+ledger = governance_views.read_ledger(run_dir)  # what the run folder recorded; None without run_dir
+display(Markdown(governance_views.since_last_run(ledger, leadership.currency(result), min_tier_size)))
 
 # %% [markdown]
 # ## Policy per tier (as the sources suggest)

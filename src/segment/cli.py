@@ -1,7 +1,7 @@
 """The ``segment`` command line (installed with the package).
 
     segment run --config configs/cdnow_backtest.yaml      # one run folder under reports/
-    segment report-all                                   # every bundled CDNOW config
+    segment report-all                                   # every bundled CDNOW config, then reports/index.html
     segment check-data orders.csv --encoding gb18030     # the data contract and audit of a user file
     segment --root ~/quarterly run --config ~/quarterly/configs/q3.yaml   # another repository folder
 
@@ -194,6 +194,7 @@ def cmd_report_all(args: argparse.Namespace) -> int:
     if problems:
         raise ConfigError(problems)
     from segment.reporting.run import run_configs
+    from segment.reporting.series_index import write_series_index
 
     def done(cfg: Path, final: Path | None, error: BaseException | None) -> None:
         if error is None:
@@ -204,6 +205,7 @@ def cmd_report_all(args: argparse.Namespace) -> int:
                 traceback.print_exception(error, file=sys.stderr)
 
     outcomes = run_configs(args.configs, args.reports_dir, progress=_progress(args.quiet), on_done=done)
+    print(write_series_index(args.reports_dir), flush=True)  # every run by series (rewritten after each run too)
     errors = [error for _, _, error in outcomes if error is not None]
     if not errors:
         return 0

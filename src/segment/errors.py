@@ -54,3 +54,9 @@ class CannotGrade(ValueError):
 
 class NothingGraded(UserError):
     """No configured method could grade the data."""
+
+
+class GovernanceError(UserError, ValueError):
+    """A grade-ledger problem the user can fix: a named previous run that does not qualify, a
+    published file changed after its run, tier labels that do not match, a method that cannot
+    be published (``segment.governance``)."""

@@ -122,7 +122,15 @@ def test_tier_tables_and_early_warning_read_the_named_tables():
     assert list(table["stopped buying in the next 90 days"]) == ["10 % (0 % to 20 %)", "20 % (10 % to 30 %)",
                                                                  "30 % (20 % to 40 %)"]
     assert leadership.early_warning_text(r, "rfm", min_tier_size=2).startswith("**2** of the 10 customers in today's top tier")
-    assert leadership.what_changed(r, "rfm") == "No earlier quarter in this run to compare with."
+
+
+def test_what_changed_is_read_from_the_ledger_not_recomputed():
+    """The page no longer derives "last quarter" from this run's data (issue 17): without a run
+    folder it says there is no ledger, and ``what_changed`` is gone."""
+    from segment.reporting import governance_views
+
+    assert not hasattr(leadership, "what_changed")
+    assert governance_views.since_last_run(governance_views.read_ledger(""), "USD") == governance_views.NO_RUN_DIR
 
 
 def test_labels_file_names_and_reasons_are_text_on_the_page():
@@ -218,3 +226,9 @@ def test_paired_differences_chart():
     assert ticks == ["ABC by revenue (Pareto 80/20)", "data-driven clusters (k-means)",
                      "RFM score (recency, frequency, spend) (recommended)"]
     assert "RFM score" in fig.axes[0].get_xlabel()
+
+
+def test_the_usual_practice_gets_a_decimal_when_it_rounds_like_the_recommendation():
+    text = leadership.headline(fake_result({"weighted": 0.71, "rfm": 0.692, "abc_revenue": 0.686}, half_width=0.005))
+    assert "grade customers with the RFM score" in text
+    assert "The usual revenue-based ABC grading made 68.6 %, against 69.2 % for the recommended grading." in text

@@ -12,19 +12,21 @@ import numpy as np
 from nbconvert.filters.markdown_mistune import markdown2html_mistune as to_html
 
 from segment.methods.registry import METHODS
-from segment.reporting import leadership, leadership_tables, tables
+from segment.reporting import governance_views, leadership, leadership_tables, tables
 from tests.reporting.test_hostile_input import visible_text
 from tests.reporting.test_leadership import check, fake_result
 
 SIZES = (30, 30, 30)  # top 20 % = 18 customers: not a small cell at min_tier_size 10
 
 
-def page_text(r, min_tier_size: int = 10) -> str:
-    """What a reader sees of every text and table the page shows, through a real HTML parser."""
+def page_text(r, min_tier_size: int = 10, ledger=None) -> str:
+    """What a reader sees of every text and table the page shows, through a real HTML parser
+    (``ledger``: the run folder's, for "Since the last run")."""
     m = leadership.recommendation(r).method
     r.loaded.data_end, r.notes = "2024-12-31", []
     parts = [leadership.opening(r), leadership.headline(r, min_tier_size), leadership_tables.tiers_note(r, m, min_tier_size),
-             leadership.early_warning_text(r, m, min_tier_size), leadership.what_changed(r, m, min_tier_size),
+             leadership.early_warning_text(r, m, min_tier_size),
+             governance_views.since_last_run(ledger, leadership.currency(r), min_tier_size),
              tables.bullets(leadership.assumptions(r))]
     pages = [to_html(p) for p in parts if p]
     pages += [tables.styled(leadership_tables.tiers_today(r, m, min_tier_size).reset_index(), "a",
@@ -76,9 +78,15 @@ def test_the_headline_figure_is_money_with_its_currency_and_the_profit_assumptio
     assert tables[1].loc["A", "profit per customer in the next 90 days"] == "10.00 USD"
 
 
-def test_the_page_has_no_code_names_and_no_origin():
+def test_the_page_has_no_code_names_and_no_origin(tmp_path):
+    from tests.reporting.test_governance_views import previous, run_folder
+
     r = fake_result({"rfm": 0.6, "abc_revenue": 0.59, "kmeans": 0.5, "bgnbd": 0.58}, sizes=SIZES)
-    text = page_text(r)
+    ledger = governance_views.read_ledger(run_folder(tmp_path, previous=previous()))
+    text = page_text(r, ledger=ledger)
+    assert "Since the last run, cdnow_1997q1-20241201T000000 (graded on 1997-03-31)" in text
+    assert "Upgrades: 40 customers moved up a tier; their profit to date is 12,345 USD." in text
+    assert not re.search(r"\.(csv|json)\b|movement_summary|manifest|_tier\b", text)  # no file or code names
     words = set(re.findall(r"[A-Za-z_]+", text))
     assert not words & set(METHODS), words & set(METHODS)
     assert "origin" not in text.lower() and "`" not in text

@@ -20,6 +20,7 @@ def test_headline_names_the_method_plainly_with_its_interval():
     assert "RFM score (recency, frequency, spend)" in line and "`rfm`" not in line
     assert "68.6 %" in line and "64.8 % to 73.6 %" in line
     assert "no recommendation" in headline(None)
+    assert line.count(". ") == 0 and line.endswith(").")  # one sentence: the manifest's and the index's headline
 
 
 def test_every_validation_table_has_a_note():
@@ -38,7 +39,31 @@ def test_the_index_shows_the_headline_and_each_file_escaped(tmp_path):
                        recommendation(method=SCRIPT)).read_text(encoding="utf-8")
     assert markup_from_payloads(page) == []
     text = visible_text(page)
-    assert f"Recommended grading: {SCRIPT}." in text and "68.6 %" in text
+    assert f"Recommended grading: {SCRIPT}, whose top 20 %" in text and "68.6 %" in text
     assert "validation/leaderboard.csv: one row per method and reference" in text
     assert "tiers.csv: every customer's tier" in text and f"{hostile}.csv: CSV" in text
     assert write_index(tmp_path, config, [], files, None).read_text(encoding="utf-8").count("no recommendation") == 1
+
+
+def test_the_index_shows_the_ledger_escaped(tmp_path):
+    config = SimpleNamespace(output_name="q2", as_of="1997-12-31", horizon_days=182, source=str(tmp_path / "q2.yaml"))
+    governance = {"series": SCRIPT, "published": {"method": "rfm", "file": "published.csv", "sha256": "0" * 64,
+                                                  "customers": 3},
+                  "previous": {"run": IMG, "as_of": "1997-09-30", "sha256": "1" * 64, "method": "rfm",
+                               "identical": True, "comparable": True}}
+    page = write_index(tmp_path, config, [], [tmp_path / "published.csv"], recommendation(),
+                       governance).read_text(encoding="utf-8")
+    assert markup_from_payloads(page) == []
+    text = visible_text(page)
+    assert "Published grading (the tiers that go to the CRM, published.csv): RFM score" in text
+    assert f"Series {SCRIPT}: identical to {IMG}" in text and "published.csv: the published grading" in text
+    different = {**governance, "previous": {**governance["previous"], "identical": False, "comparable": False,
+                                            "method": "kmeans"}}
+    text = visible_text(write_index(tmp_path, config, [], [], None, different).read_text(encoding="utf-8"))
+    assert "whose tiers are not this run's" in text
+    first = visible_text(write_index(tmp_path, config, [], [], None, {**governance, "previous": None})
+                         .read_text(encoding="utf-8"))
+    assert "The first run of series" in first
+    loose = visible_text(write_index(tmp_path, config, [], [], None, {**governance, "series": None, "previous": None})
+                         .read_text(encoding="utf-8"))
+    assert "belongs to no series" in loose

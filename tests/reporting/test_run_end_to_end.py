@@ -1,5 +1,6 @@
 """`segment run` end to end on the small real config: every output, the manifest, the
-never-overwrite rule, reproducibility by hash, and the failure path."""
+never-overwrite rule, reproducibility by hash, the ledger across reruns of a series, and the
+failure path."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def test_every_output_file_is_there(two_runs):
     _, first, _, _ = two_runs
     for name in ("index.html", "manifest.json", "tiers.csv", "tiers.parquet", "leadership_summary.html",
                  "data_audit.html", "grading_comparison.html", "validation.html",
-                 "validation/leaderboard.csv", "validation/per_tier.csv", "artifacts/result.pkl"):
+                 "validation/leaderboard.csv", "validation/per_tier.csv", "artifacts/result.pkl", "published.csv"):
         assert (first / name).is_file(), name
     for nb in ("leadership_summary", "data_audit", "grading_comparison", "validation"):
         executed = nbformat.read(first / "notebooks" / f"{nb}.ipynb", as_version=4)
@@ -51,6 +52,12 @@ def test_manifest_fields(two_runs):
     assert set(m["git"]) >= {"commit", "dirty"}
     assert m["method_parameters"]["abc_revenue"]["cut_shares"] == [0.8, 0.95]
     assert m["status"] == "ok" and isinstance(m["not_graded"], dict)
+    # the ledger: the quick config names no series, so nothing before it and every customer new
+    assert m["series"] is None and m["previous"] is None and m["headline"].startswith("Recommended grading: ")
+    assert m["published"] == {"method": m["published"]["method"], "file": "published.csv", "customers": 2357,
+                              "sha256": digest(first / "published.csv")}
+    published = pd.read_csv(first / "published.csv", keep_default_na=False)
+    assert set(published["movement"]) == {"new"} and not (first / "governance").exists()
 
 
 def test_a_rerun_never_overwrites(two_runs):
@@ -62,8 +69,11 @@ def test_a_rerun_never_overwrites(two_runs):
 
 
 def test_reruns_are_reproducible(two_runs):
-    _, first, second, _ = two_runs
-    for name in ["tiers.csv", "tiers.parquet", *[f"validation/{p.name}" for p in (first / "validation").glob("*.csv")]]:
+    """Two runs of a config without a series (so neither sees the other as its previous run)
+    give the same bytes; reruns of a series: ``test_a_rerun_of_a_series_is_identical_to_the_run_before``."""
+    reports, first, second, _ = two_runs
+    for name in ["tiers.csv", "tiers.parquet", "published.csv",
+                 *[f"validation/{p.name}" for p in (first / "validation").glob("*.csv")]]:
         assert digest(first / name) == digest(second / name), name
     # the HTML differs only in recorded times: the run folder's timestamp (shown in the
     # analyst versions' parameter cell)
@@ -72,6 +82,69 @@ def test_reruns_are_reproducible(two_runs):
 
     for html in ("leadership_summary.html", "validation.html", "grading_comparison.html", "data_audit.html"):
         assert without_times(first / html) == without_times(second / html), html
+    index = (reports / "index.html").read_text(encoding="utf-8")  # the reports index lists both, newest first
+    assert index.index(f">{second.name}<") < index.index(f">{first.name}<")
+
+
+def test_a_rerun_of_a_series_is_identical_to_the_run_before(two_runs, tmp_path):
+    """With a series the second run's previous run is the first: it says identical, publishes
+    the same grading (tiers, flags, indicators) and reproduces every other table; a third run
+    (whose run before is a rerun too) reproduces the second's published.csv byte for byte."""
+    import yaml
+
+    _, alone, _, _ = two_runs
+    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg["series"] = "quick-series"
+    cfg["report"]["notebooks"] = ["leadership_summary"]  # the tables do not depend on the notebooks
+    config = tmp_path / "quick.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    reports = tmp_path / "reports"
+    runs = [run_config(config, reports, progress=lambda m: None) for _ in range(3)]
+    manifests = [json.loads((r / "manifest.json").read_text()) for r in runs]
+    assert manifests[0]["previous"] is None and manifests[0]["series"] == "quick-series"
+    assert digest(runs[0] / "published.csv") == digest(alone / "published.csv")  # first of its series: all new
+    for before, after, m in zip(runs, runs[1:], manifests[1:]):
+        assert m["previous"] == {"run": before.name, "as_of": "1997-09-30", "sha256": digest(before / "published.csv"),
+                                 "method": m["published"]["method"], "identical": True, "comparable": True}
+        for name in ["tiers.csv", *[f"validation/{p.name}" for p in (alone / "validation").glob("*.csv")]]:
+            assert digest(after / name) == digest(alone / name), name
+    grading = ["customer_id", "tier", "provisional", "recency_days", "frequency", "monetary_total", "profit"]
+    first, second = (pd.read_csv(r / "published.csv", dtype=str, keep_default_na=False) for r in runs[:2])
+    assert first[grading].equals(second[grading]) and set(second["movement"]) == {"same"}
+    assert digest(runs[2] / "published.csv") == digest(runs[1] / "published.csv")
+    drift = pd.read_csv(runs[1] / "governance" / "drift.csv")
+    assert set(drift["level"]) == {"stable"} and drift["psi"].max() < 1e-9
+    matrix = pd.read_csv(runs[1] / "governance" / "movement_matrix.csv", keep_default_na=False)
+    labels = matrix["previous_tier"].nunique() - 1  # the method's tier labels (an empty tier included)
+    assert matrix["customers"].sum() == 2357 and len(matrix) == (labels + 1) ** 2  # zero cells, (new), (lost) too
+    moved = matrix[matrix["customers"] > 0]
+    assert (moved["previous_tier"] == moved["tier"]).all() and len(moved) == second["tier"].nunique()  # nobody moved
+    page = html.unescape((runs[1] / "leadership_summary.html").read_text(encoding="utf-8"))  # read from the ledger
+    assert f"identical to {runs[0].name}" in page
+    index = (reports / "index.html").read_text(encoding="utf-8")
+    assert "Series quick-series" in index and f"identical to {runs[1].name}" in index
+    assert index.index(f">{runs[2].name}<") < index.index(f">{runs[1].name}<") < index.index(f">{runs[0].name}<")
+
+
+def test_a_ledger_error_is_the_users_and_keeps_the_run_failed(tmp_path, capsys):
+    """A previous published.csv changed after its run: one line naming the file, exit status 2,
+    the run kept as -FAILED with error.txt, and no new run in the reports index."""
+    from tests.governance.conftest import make_run
+
+    reports = tmp_path / "reports"
+    old = make_run(reports, "quick-cdnow-sample-old", series="quick-series", as_of="1997-06-30")
+    with open(old / "published.csv", "a", encoding="utf-8") as fh:
+        fh.write("c9,A,False,1,1,1,1\n")
+    code = main(["run", "--config", str(CONFIG), "--reports-dir", str(reports), "--quiet", "--set", "series=quick-series",
+                 "--set", "report={notebooks: [data_audit]}"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert err.strip() == (f"{old / 'published.csv'}: sha256: published.csv was changed after the run: the manifest "
+                           f"records sha256 {json.loads((old / 'manifest.json').read_text())['published']['sha256']}, "
+                           f"the file has {digest(old / 'published.csv')}")
+    failed = list(reports.glob("*-FAILED"))
+    assert len(failed) == 1 and "published.csv was changed" in (failed[0] / "error.txt").read_text()
+    assert json.loads((failed[0] / "manifest.json").read_text())["status"] == "failed"
 
 
 EXPECTED_KEY_NUMBERS = Path(__file__).with_name("expected_key_numbers.txt")
@@ -270,9 +343,31 @@ def test_a_final_name_taken_meanwhile_is_recorded_where_the_run_went(tmp_path, m
 
     monkeypatch.setattr(run_module, "write_index", write_index_then_take_the_name)
     final = run_config(config, tmp_path / "reports", progress=lambda m: None)
-    taken = [p for p in (tmp_path / "reports").iterdir() if p != final]
+    taken = [p for p in (tmp_path / "reports").iterdir() if p not in (final, tmp_path / "reports" / "index.html")]
     assert len(taken) == 1 and list(taken[0].iterdir()) == [] and final.name == f"{taken[0].name}-2"
     executed = nbformat.read(final / "notebooks" / "data_audit.ipynb", as_version=4)
     assert executed.metadata["papermill"]["parameters"]["run_dir"] == str(final)
     text = html.unescape(re.sub(r"<[^>]+>", "", (final / "data_audit.html").read_text(encoding="utf-8")))
     assert f'run_dir = "{final}"' in text and f'run_dir = "{taken[0]}"' not in text
+
+
+def test_report_all_makes_the_runs_of_a_series_in_order(tmp_path):
+    """In one process the next config computes while the last one's notebooks run; a run of a
+    series still finds the run started before it (that one is finished first), and both show
+    in the reports index."""
+    import yaml
+
+    from segment.reporting.run import run_configs
+
+    cfg = yaml.safe_load(CONFIG.read_text())
+    cfg["series"] = "quick-series"
+    cfg["report"] = {"notebooks": ["data_audit"]}
+    config = tmp_path / "quick.yaml"
+    config.write_text(yaml.safe_dump(cfg, sort_keys=False))
+    outcomes = run_configs([config, config], tmp_path / "reports", progress=lambda m: None)
+    assert [e for _, _, e in outcomes] == [None, None]
+    first, second = (final for _, final, _ in outcomes)
+    previous = json.loads((second / "manifest.json").read_text())["previous"]
+    assert previous["run"] == first.name and previous["identical"] is True
+    index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
+    assert f"identical to {first.name}" in index

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from segment.dates import to_date
-from segment.errors import Problem, UserError
+from segment.errors import GovernanceError, Problem  # GovernanceError: re-exported here
 from segment.export import FORMULA_PREFIXES, atomic_write, write_csv
 from segment.hashing import file_sha256
 
@@ -55,12 +55,8 @@ INDICATORS = ("recency_days", "frequency", "monetary_total", "profit")
 REQUIRED = ("customer_id", "tier", "provisional")
 DTYPES = {"customer_id": "str", "tier": "str", "provisional": "bool", "recency_days": "float64",
           "frequency": "Int64", "monetary_total": "float64", "profit": "float64"}
-_FAILED = re.compile(r"-FAILED(-\d+)?$")
-
-
-class GovernanceError(UserError, ValueError):
-    """A ledger problem the user can fix: a named previous run that does not qualify, a
-    published file changed after its run, tier labels that do not match."""
+#: the name of a run folder kept after a failure (``segment.runs.RunFolder.fail``)
+FAILED_NAME = re.compile(r"-FAILED(-\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -161,7 +157,7 @@ def _entry_or_reason(run_dir: Path) -> LedgerEntry | str:
     run_dir = Path(run_dir)
     if run_dir.name.startswith("."):
         return "it is a hidden (unfinished) run folder"
-    if _FAILED.search(run_dir.name):
+    if FAILED_NAME.search(run_dir.name):
         return "it is a failed run (-FAILED)"
     try:
         manifest = json.loads((run_dir / MANIFEST_FILE).read_text(encoding="utf-8"))

@@ -42,8 +42,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from segment.errors import Problem
-from segment.governance.ledger import INDICATORS, GovernanceError
+from segment.errors import GovernanceError, Problem
+from segment.governance.ledger import INDICATORS
 
 MOVEMENTS = ("up", "down", "same", "new", "lost")
 PLAIN_NAMES = {"recency_days": "last order", "frequency": "orders", "monetary_total": "revenue to date",

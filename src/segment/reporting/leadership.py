@@ -14,6 +14,9 @@ are not merged, which would describe a tier the grading does not have), and the 
 is not shown when one of its groups is that small. Text from the data, the config or a class
 enters Markdown only through ``segment.methods.reference.text``, tables are escaped
 (``styled``) and ``assumptions`` is plain text (``tables.bullets`` escapes it).
+
+What changed since the last run is read from the run folder's ledger, never recomputed from
+this run's data: ``segment.reporting.governance_views.since_last_run``.
 """
 
 from __future__ import annotations
@@ -227,7 +230,11 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
            f"make 20 %, and even perfect hindsight only {pct(r.ceiling)}.")
     usual = usual_practice(result)
     if usual is not None and m != usual[0]:
-        why += f" The usual {text(describe(usual[0]).usual_practice)} made {pct(usual[1])}."
+        if pct(usual[1]) == pct(r.capture):  # equal when rounded: one decimal, so "clearly worse" is visible
+            why += (f" The usual {text(describe(usual[0]).usual_practice)} made {100 * usual[1]:.1f} %, against "
+                    f"{100 * r.capture:.1f} % for the recommended grading.")
+        else:
+            why += f" The usual {text(describe(usual[0]).usual_practice)} made {pct(usual[1])}."
     if max(r.ceiling, r.ci_high) > 1:
         why += (" (Above 100 % is possible: loss-making customers pull the total down, so the best customers "
                 "can make more than the net total.)")
@@ -305,20 +312,6 @@ def early_warning_text(result: PipelineResult, method: str, min_tier_size: int =
     return (f"{flagged} The flag works: {measured}. **Call these first:** {where} with the most profit at risk, "
             f"as many as the team can follow up in a period ({cap:,}). Every flagged customer carries the same "
             "measured risk, so the most profit at risk means the highest profit to date: the list is in that order.")
-
-
-def what_changed(result: PipelineResult, method: str, min_tier_size: int = 10) -> str:
-    """The last quarter's tier movement (counts under ``min_tier_size``: "fewer than N")."""
-    summ = result.validation.migration_summary
-    if summ is None or summ.empty or (summ["method"] == method).sum() == 0:
-        return "No earlier quarter in this run to compare with."
-    last = summ[summ["method"] == method].iloc[-1]
-    out = (f"Between {text(last['origin_from'])} and {text(last['origin_to'])}, {pct(last['stable_share'])} of existing "
-           f"customers kept their tier, {pct(last['up_share'])} moved up and {pct(last['down_share'])} moved down; "
-           f"{count_or_fewer(int(last['new_customers']), min_tier_size)} new customers arrived")
-    if int(last.get("left_customers", 0) or 0):
-        out += f" and {count_or_fewer(int(last['left_customers']), min_tier_size)} left the graded population"
-    return out + ". An A grade is not for life: the analyst report has the full movement table."
 
 
 def weights_used(result: PipelineResult) -> list[str]:

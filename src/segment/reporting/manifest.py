@@ -1,6 +1,7 @@
 """A run's records: ``manifest.json`` (and what it knows before and during the work: the
-started and input records, git state, package versions), the ``index.html`` page, and the
-result tables written into the run folder."""
+started and input records, git state, package versions; the ledger's fields ``series``,
+``published``, ``previous`` come from ``segment.governance.publish``, ``headline`` from here),
+the ``index.html`` page, and the result tables written into the run folder."""
 
 from __future__ import annotations
 
@@ -65,6 +66,11 @@ FILE_NOTES = {
     "validation/follow_up": "the follow-up list: the recommended method's flagged top-tier customers, capped at the "
                             "follow-up capacity, most profit at risk first",
     "tuning/tuned_weights": "the tuned weights as a config fragment to paste into a run config",
+    "published": "the published grading (what goes to the CRM): each customer's tier, provisional flag and "
+                 "indicators, the previous run's tier, the movement and its reason",
+    "governance/movement_matrix": "customers and profit to date by previous tier and tier (new and lost included)",
+    "governance/movement_summary": "customers and profit to date that moved up, down, kept their tier, are new or lost",
+    "governance/drift": "population stability index of the tier shares and the indicators since the previous run",
 }
 #: a file's format, by suffix
 FORMATS = {".csv": "CSV", ".parquet": "Parquet", ".yaml": "YAML"}
@@ -80,21 +86,47 @@ def file_note(relative: Path) -> str:
 
 
 def headline(recommended: Recommendation | None) -> str:
-    """The run's headline result as one plain sentence (not yet HTML-escaped)."""
+    """The run's headline result as one plain sentence (not yet HTML-escaped; the manifest's
+    ``headline`` and the reports index show it)."""
     if recommended is None:
         return "No method could grade this data, so there is no recommendation."
+
     def pct(share: float) -> str:
         return f"{100 * share:.1f} %"
 
-    return (f"Recommended grading: {display_name(recommended.method)}. Its top 20 % of customers made "
+    return (f"Recommended grading: {display_name(recommended.method)}, whose top 20 % of customers made "
             f"{pct(recommended.capture)} of next period's profit (95 % interval {pct(recommended.ci_low)} to "
             f"{pct(recommended.ci_high)}).")
 
 
+def ledger_lines(governance: dict[str, Any] | None) -> list[str]:
+    """The run's ledger in plain sentences for its index page (not yet HTML-escaped)."""
+    if not governance or not governance.get("published"):
+        return []
+    series = governance.get("series")
+    lines = [f"Published grading (the tiers that go to the CRM, published.csv): "
+             f"{display_name(governance['published']['method'])}."]
+    previous = governance.get("previous")
+    if series is None:
+        lines.append("This run belongs to no series, so there is no previous run to compare with.")
+    elif previous is None:
+        lines.append(f"The first run of series {series}: every customer is new.")
+    elif previous.get("identical"):
+        lines.append(f"Series {series}: identical to {previous['run']} (the same tier and provisional flag for "
+                     "every customer).")
+    elif previous.get("comparable", True):
+        lines.append(f"Series {series}: compared with {previous['run']} (graded as of {previous['as_of']}).")
+    else:
+        lines.append(f"Series {series}: the previous run {previous['run']} published "
+                     f"{display_name(previous['method'])}, whose tiers are not this run's, so no tier moves are shown.")
+    return lines
+
+
 def write_index(run_tmp: Path, config: RunConfig, pages: list[tuple[str, str, str]], files: list[Path],
-                recommended: Recommendation | None = None) -> Path:
+                recommended: Recommendation | None = None, governance: dict[str, Any] | None = None) -> Path:
     """The run's ``index.html``: the headline result (``recommended``, the validation's
-    recommendation), the reports, and every table with a line saying what it holds; every text
+    recommendation), the ledger (``governance``: the manifest's series, published and previous),
+    the reports, and every table with a line saying what it holds; every text
     HTML-escaped, every link percent-encoded (a file name is a path, never a URL scheme or markup)."""
     items = "\n".join(
         f'<li><a href="{html.escape(quote(href))}">{html.escape(title)}</a> <small>({html.escape(aud)})</small></li>'
@@ -105,10 +137,12 @@ def write_index(run_tmp: Path, config: RunConfig, pages: list[tuple[str, str, st
         f'<li><a href="{html.escape(quote(r.as_posix()))}">{html.escape(r.as_posix())}</a>: {html.escape(file_note(r))}</li>'
         for r in relative
     )
+    ledger = "".join(f"<p>{html.escape(line)}</p>" for line in ledger_lines(governance))
     body = f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>segment run: {html.escape(config.output_name)}</title></head><body>
 <h1>segment run: {html.escape(config.output_name)}</h1>
 <p><strong>{html.escape(headline(recommended))}</strong></p>
+{ledger}
 <p>Grading date {html.escape(config.as_of)}, outcome horizon {config.horizon_days} days.
 Config: {html.escape(Path(config.source).name)}.</p>
 <h2>Reports</h2><ul>{items}</ul>
@@ -148,6 +182,8 @@ def manifest(result: PipelineResult, started: dt.datetime, finished: dt.datetime
     notebooks run). ``not_graded``: method -> why it could not grade this data."""
     return {
         "output_name": result.config.output_name,
+        "series": result.config.series,
+        "headline": headline(result.validation.recommended),
         "config_file": result.config.source,
         "config": result.config.to_dict(),
         "method_parameters": params_of(result),

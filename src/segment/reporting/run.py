@@ -4,7 +4,12 @@ Order of work (each step's files land in the run folder's temporary name first):
 1. ``run_pipeline`` computes everything once; the result is pickled to
    ``artifacts/result.pkl`` so every notebook draws the same numbers.
 2. Tables: ``tiers.csv/.parquet`` (every method's tier per customer, CRM-ready),
-   ``validation/*.csv`` (per-tier outcomes, leaderboard, ...).
+   ``validation/*.csv`` (per-tier outcomes, leaderboard, ...); then the ledger
+   (``segment.governance.publish``): ``published.csv``, and with a previous run of the series
+   ``governance/*.csv``; the manifest gains ``series``, ``published``, ``previous`` and
+   ``headline``, and is written (``"status": "running"``) before the notebooks run, so the
+   reports read the ledger from the run folder. A ledger problem (a tampered previous ``published.csv``, a ``previous_run``
+   that does not qualify) is the user's ``GovernanceError``: the folder is kept ``-FAILED``.
 3. Notebooks are executed by papermill with ``run_dir`` and the ``report:`` settings each
    notebook declares in its parameters cell (``notebook_params.parameters_for``), kept as
    ``notebooks/*.ipynb`` recording as ``run_dir`` the folder's final name (reserved when the
@@ -19,7 +24,8 @@ Order of work (each step's files land in the run folder's temporary name first):
 4. ``index.html`` links everything; ``manifest.json`` records input hashes, row counts,
    exclusions, parameters, package versions, git commit, start and end times
    (``reporting.manifest``).
-5. The folder is renamed into place. A run that fails once its folder exists (a failing
+5. The folder is renamed into place, and the reports folder's ``index.html`` (every run by
+   series, ``reporting.series_index``) is rewritten. A run that fails once its folder exists (a failing
    notebook, a fault, a method error, a full disk) keeps it as ``...-FAILED`` with
    ``error.txt`` (message and traceback), ``manifest.json`` so far (``"status": "failed"``)
    and, for a notebook, the executed notebook showing the error; an interrupted run
@@ -33,7 +39,10 @@ Order of work (each step's files land in the run folder's temporary name first):
 share identical work through ``segment.workcache`` (same data, date and parameters give
 the same fit, computed once), and one config's notebooks execute on the kernel pool while
 the next config's pipeline computes. Every config still gets its own run folder, its own
-saved result and its own reports; a failing config does not stop the others.
+saved result and its own reports; a failing config does not stop the others. Runs of one
+series are made in the order they are started: before a run looks for its previous run, the
+runs of its series still open are finished first (``Reporter.finish`` may be called again:
+it gives the same folder, or raises the same error).
 """
 
 from __future__ import annotations
@@ -49,6 +58,7 @@ from typing import Any, Callable
 
 from segment.config import RunConfig
 from segment.export import atomic_write
+from segment.governance.publish import publish_run
 from segment.paths import REPORTS_DIR
 from segment.pipeline import run_pipeline
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
@@ -56,6 +66,7 @@ from segment.reporting.execute import NotebookFailed, execute_notebook, record_r
 from segment.reporting.kernels import KernelPool
 from segment.reporting.manifest import input_record, manifest, started_record, write_index, write_tables
 from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
+from segment.reporting.series_index import write_series_index
 from segment.runs import RunFolder, check_plain_name
 from segment.validation.result import Recommendation
 
@@ -81,8 +92,13 @@ class _Pending:
     started: dt.datetime
     #: validation's recommendation, kept for index.html when the result is let go
     recommended: Recommendation | None = None
+    #: the ledger's manifest fields (series, published, previous), for index.html
+    governance: dict[str, Any] | None = None
     futures: list[Future] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    #: once finished: the final folder, or the error the run stopped with
+    final: Path | None = None
+    error: BaseException | None = None
 
 
 class Reporter:
@@ -165,9 +181,14 @@ class Reporter:
             (run.tmp / "artifacts").mkdir()
             result.save(run.tmp / "artifacts" / "result.pkl")
             files = write_tables(result, run.tmp)
-            pending = _Pending(config, run, manifest(result, started, None, names), names, files, started,
-                               recommended=result.validation.recommended)
+            self._finish_series(config.series)  # the run before this one must be in the ledger first
+            publication = publish_run(result, run.tmp, reports_dir=self.reports_dir, final=run.target)
+            files += publication.files
+            pending = _Pending(config, run, {**manifest(result, started, None, names), **publication.fields}, names,
+                               files, started, recommended=result.validation.recommended,
+                               governance=publication.fields)
             del result  # the notebooks read it from result.pkl: the pipeline's tables are let go while they run
+            _write_manifest(run.tmp, {"status": "running", **pending.record})  # the notebooks read the ledger fields
             if not keep_shared_work:  # one config: nothing to share any more; let the loaded data go too
                 self.cache.clear()
             release_freed_memory()
@@ -182,7 +203,30 @@ class Reporter:
             raise error from exc
         return pending
 
+    def _finish_series(self, series: str | None) -> None:
+        """Finish the open runs of ``series`` (started earlier), so the ledger holds them; their
+        errors are theirs, raised again when ``finish`` is called for them."""
+        if series is None:
+            return
+        for earlier in [p for p in self._open if p.config.series == series]:
+            with contextlib.suppress(Exception):
+                self.finish(earlier)
+
     def finish(self, pending: _Pending) -> Path:
+        """Wait for ``pending``'s notebooks, close its run folder and rewrite the reports index;
+        return the final folder. Called again, it returns the same folder or raises the same error."""
+        if pending.final is None and pending.error is None:
+            try:
+                pending.final = self._finish(pending)
+            except BaseException as exc:
+                pending.error = exc
+                raise
+            write_series_index(self.reports_dir)
+        if pending.error is not None:
+            raise pending.error
+        return pending.final
+
+    def _finish(self, pending: _Pending) -> Path:
         run, config = pending.run, pending.config
         try:
             wait(pending.futures)  # nothing may still write into the folder when it is renamed
@@ -191,13 +235,12 @@ class Reporter:
                 pending.timings[f"notebook_{name}"] = t_exec
                 pending.timings[f"html_{name}"] = t_html
             pages = [(NOTEBOOKS[n][0], f"{n}.html", NOTEBOOKS[n][1]) for n in pending.names]
-            write_index(run.tmp, config, pages, pending.files, pending.recommended)
+            write_index(run.tmp, config, pages, pending.files, pending.recommended, pending.governance)
             record = {"status": "ok", **pending.record}
             record["finished"] = dt.datetime.now().isoformat(timespec="seconds")
             record["timings_seconds"].update({k: round(v, 3) for k, v in pending.timings.items()})
             record["shared_work"] = self.cache.summary()
-            atomic_write(run.tmp / "manifest.json",
-                         lambda p: p.write_text(json.dumps(record, indent=2, default=str) + "\n"))
+            _write_manifest(run.tmp, record)
             run.succeed(on_moved=lambda reserved, final: self._moved(pending, reserved, final))
             self._closed(pending)
         except BaseException as exc:
@@ -258,6 +301,10 @@ class Reporter:
     def _closed(self, pending: _Pending) -> None:
         with contextlib.suppress(ValueError):
             self._open.remove(pending)
+
+
+def _write_manifest(folder: Path, record: dict[str, Any]) -> Path:
+    return atomic_write(folder / "manifest.json", lambda p: p.write_text(json.dumps(record, indent=2, default=str) + "\n"))
 
 
 def _render(notebook: Path, name: str, folder: Path, config: RunConfig) -> Path:
