@@ -227,9 +227,12 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
                 problems.add(key, f"{raw[key]!r} is out of range (allowed: >= {low})")
     _check_profit(raw.get("profit", {}), problems)
     values["methods"] = _check_methods(raw.get("methods"), problems, raw.get("provisional_days", 182))
-    _check_validation(raw.get("validation", {}), problems)
+    from segment.decision import DecisionSettings
+    from segment.validation.settings import ValidationSettings
+
+    _check_settings("validation", raw.get("validation", {}), ValidationSettings, problems)
     _check_currency(raw.get("currency"), problems)
-    _check_decision(raw.get("decision", {}), problems)
+    _check_settings("decision", raw.get("decision", {}), DecisionSettings, problems)
     _check_series(raw, problems)
     _check_report(raw.get("report", {}), problems, bool(raw.get("tuning")))
     _check_data(raw.get("data"), problems, tuning=raw.get("tuning") is not None)
@@ -307,13 +310,12 @@ def _check_methods(methods: Any, problems: _Problems, provisional_days: Any) -> 
     return out
 
 
-def _check_validation(validation: Any, problems: _Problems) -> None:
-    from segment.validation.settings import ValidationSettings
-
-    if not isinstance(validation, dict):
-        problems.add("validation", f"expected a mapping, got {validation!r}")
+def _check_settings(section: str, value: Any, settings: type, problems: _Problems) -> None:
+    """A settings section (``validation:``, ``decision:``) against the dataclass that declares it."""
+    if not isinstance(value, dict):
+        problems.add(section, f"expected a mapping, got {value!r}")
         return
-    for key, message in check_params(ValidationSettings, validation, "validation"):
+    for key, message in check_params(settings, value, section):
         problems.add(key, message.replace("unknown parameter", "unknown setting"))
 
 
@@ -333,16 +335,6 @@ def _check_series(raw: dict[str, Any], problems: _Problems) -> None:
         problems.add("publish", f"{publish!r} is not one of this config's methods ({', '.join(map(str, methods))})")
     if raw.get("previous_run") is not None and raw.get("series") is None:
         problems.add("previous_run", "needs a series (series: <name>): the previous run is of the same series")
-
-
-def _check_decision(decision: Any, problems: _Problems) -> None:
-    from segment.decision import DecisionSettings
-
-    if not isinstance(decision, dict):
-        problems.add("decision", f"expected a mapping, got {decision!r}")
-        return
-    for key, message in check_params(DecisionSettings, decision, "decision"):
-        problems.add(key, message.replace("unknown parameter", "unknown setting"))
 
 
 def _check_report(report: Any, problems: _Problems, has_tuning: bool) -> None:
