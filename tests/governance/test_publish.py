@@ -190,3 +190,13 @@ def test_the_published_record_matches_the_ledger(tmp_path):
     table = pd.read_csv(folder / "published.csv")
     assert pub.fields["published"] == published_record("rfm", table, file_sha256(folder / "published.csv"))
     assert pub.files[0] == folder / "published.csv"
+
+
+def test_a_provisional_customer_who_reaches_six_months_is_confirmed_in_the_ledger(tmp_path):
+    run(tmp_path, "q1", fake_result(GRADES, provisional={"c2", "c3"}))
+    second, _ = run(tmp_path, "q2", fake_result(GRADES, provisional={"c3"}, as_of="1998-03-31"),
+                    finished="2026-12-02T04:00:00")
+    table = pd.read_csv(second / "published.csv", keep_default_na=False).set_index("customer_id")
+    assert table.loc["c2", "movement_reason"].startswith("provisional → confirmed; ")
+    assert not table.loc["c3", "movement_reason"].startswith("provisional")  # still provisional
+    assert not table.loc["c1", "movement_reason"].startswith("provisional")  # never was

@@ -5,7 +5,9 @@ previous run in the ledger, and write what changed since it.
 run's working folder, before the notebooks run, so the reports can read the files):
 
 - ``published.csv``: ``ledger.published_table`` of the published method, then
-  ``previous_tier``, ``movement`` and ``movement_reason`` (``governance.movement``);
+  ``previous_tier``, ``movement`` and ``movement_reason`` (``governance.movement``; a customer
+  provisional in the previous run and not now has its reason start with "provisional →
+  confirmed");
 - with a previous run, ``governance/movement_matrix.csv`` (previous_tier, tier, customers,
   profit: one row per cell of ``movement_matrix``, the "(new)" row and "(lost)" column and
   zero cells included), ``governance/movement_summary.csv`` (movement, customers, profit: one
@@ -58,6 +60,7 @@ from segment.export import write_table
 from segment.governance.drift import drift_table
 from segment.governance.ledger import (LedgerEntry, find_previous, published_record, published_table, read_published,
                                        write_published)
+from segment.governance.stability import CONFIRMED_REASON, confirmed
 from segment.governance.movement import LOST_COLUMN, MOVEMENTS, NEW_REASON, NEW_ROW, movement, movement_matrix
 from segment.methods.registry import display_name
 
@@ -209,6 +212,12 @@ def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, fi
         else:
             columns = _not_comparable(before, table, previous.method)
         out = table.assign(**{c: columns[c].array for c in MOVEMENT_COLUMNS})
+        # provisional last run, confirmed now (six months' tenure): the ledger says so first
+        done = confirmed(before.set_index("customer_id")["provisional"],
+                         table.set_index("customer_id")["provisional"]).to_numpy()
+        if done.any():
+            reason = out["movement_reason"]
+            out["movement_reason"] = reason.where(~done, CONFIRMED_REASON + "; " + reason)
         files += write_table(drift_table(before, table), run_dir / GOVERNANCE_DIR / DRIFT, parquet=False, index=False)
         record = {"run": previous.name, "as_of": previous.as_of.isoformat(), "sha256": previous.sha256,
                   "method": previous.method, "identical": _identical(before, table), "comparable": comparable}
