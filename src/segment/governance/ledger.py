@@ -247,7 +247,7 @@ def _named_previous(reports: Path, series: str, cut: dt.date, previous_run: str,
     return entry
 
 
-def _restore(s: pd.Series) -> pd.Series:
+def restore_text(s: pd.Series) -> pd.Series:
     """Undo the CSV formula protection (an apostrophe put before a formula character)."""
     risky = _ambiguous(s)
     return s if risky is None else s.where(~risky, s.str.slice(1))
@@ -276,7 +276,7 @@ def read_published(entry: LedgerEntry) -> pd.DataFrame:
         raise GovernanceError([Problem(str(path), "", f"cannot be read as a published grading: {exc}")]) from exc
     table = table[columns]
     for col in ("customer_id", "tier"):
-        table[col] = _restore(table[col])
+        table[col] = restore_text(table[col])
     if len(table) != entry.customers:
         raise GovernanceError([Problem(str(path), "customers", f"has {len(table)} rows, the manifest records "
                                        f"{entry.customers}")])

@@ -40,9 +40,9 @@ import pandas as pd
 from IPython.display import Markdown
 
 from segment.errors import Problem
-from segment.export import FORMULA_PREFIXES
 from segment.governance import GovernanceError
 from segment.governance.drift import LEVELS, SHIFTED
+from segment.governance.ledger import restore_text
 from segment.methods.reference import text
 from segment.methods.registry import METHODS, display_name
 from segment.reporting.leadership import count_or_fewer, money
@@ -92,12 +92,6 @@ def _refuse(where: Path, key: str, message: str) -> GovernanceError:
     return GovernanceError([Problem(str(where), key, message)])
 
 
-def _unprotected(s: pd.Series) -> pd.Series:
-    """Text without the apostrophe the CSV formula protection put before a formula character."""
-    quoted = s.str.startswith("'") & s.str.slice(1).str.startswith(FORMULA_PREFIXES)
-    return s.where(~quoted, s.str.slice(1)) if quoted.any() else s
-
-
 def _read_csv(path: Path, kind: str) -> pd.DataFrame:
     columns = COLUMNS[kind]
     if not path.is_file():
@@ -113,7 +107,7 @@ def _read_csv(path: Path, kind: str) -> pd.DataFrame:
     except (ValueError, TypeError) as exc:
         raise _refuse(path, "", f"cannot be read: {exc}") from exc
     for c in text_cols:
-        table[c] = _unprotected(table[c])
+        table[c] = restore_text(table[c])
     return table[list(columns)]
 
 
