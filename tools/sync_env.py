@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DIRECT = [
     "pandas", "numpy", "scipy", "pyarrow", "duckdb", "ibis-framework", "sqlglot", "pandera",
     "scikit-learn", "statsmodels", "seaborn", "matplotlib", "PyYAML", "papermill", "nbconvert",
-    "jupytext", "jupyterlab", "ipykernel", "pyspark", "pytest", "pytest-xdist", "hypothesis", "nbval",
+    "jupytext", "jupyterlab", "ipykernel", "ipywidgets", "pyspark", "pytest", "pytest-xdist", "hypothesis", "nbval",
 ]
 
 
