@@ -32,6 +32,7 @@ from inputs import lifetimes_env_info
 
 import io_cases  # issue 3: reading a user's CSV
 
+import governance_cases  # issue 17: the grade ledger
 import report_cases  # issue 6: report benchmarks
 import scaling_cases  # issue 8: scaling (30 M rows, k-means sample, Spark)
 import tuning_cases  # issue 7: weight tuning
@@ -295,6 +296,12 @@ CASES: dict[str, Case] = {c.name: c for c in [
          "`data: {path: <parquet>}` (peak: this process and its kernels)", report_cases.cdnow7m_run, ("cdnow_x100",),
          (Target("seconds_max", 300), Target("peak_mb_max", 6 * GB))),
     # issue 14 (the analyst's loop): a broken config's message, from the command's start
+    Case("quick_sample_run_seconds", "`segment run` of configs/quick_cdnow_sample.yaml in a fresh process "
+         "(issue 19 item 2)", report_cases.quick_sample_run, (), (Target("seconds_max", 12),)),
+    # issue 17 (governance): the ledger step of a run of a series on 2.36 M customers
+    Case("cdnow7m_ledger_movement", "publish_run of an RFM grading of the 2.36 M CDNOW x100 customers after a previous "
+         "run: hash-checked read, stability step, movement reasons, matrix, drift, published.csv",
+         governance_cases.ledger_movement, ("cdnow_x100",), (Target("seconds_max", 20),)),
     Case("config_error_seconds", "`segment run` of a config with three mistakes, in a fresh process: start-up, "
          "imports and the whole config check until the exit-2 message", report_cases.config_error, (),
          (Target("seconds_max", 2),)),

@@ -158,3 +158,27 @@ def config_error(inputs) -> dict:
     if done.returncode != 2 or len(done.stderr.strip().splitlines()) != 3:
         raise RuntimeError(f"expected exit 2 and three lines, got {done.returncode}: {done.stderr}")
     return {"seconds": seconds, "lines": 3}
+
+
+def quick_sample_run(inputs) -> dict:
+    """Issue 19 item 2: ``segment run --config configs/quick_cdnow_sample.yaml`` in a fresh process,
+    as an analyst runs it: wall seconds from the command's start to its exit, the CPU seconds of
+    the process and its kernels (children, counted once reaped), and the run's stage and notebook
+    timings from its manifest."""
+    import resource
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        segment = Path(sys.executable).with_name("segment")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
+        done = subprocess.run([str(segment), "run", "--quiet", "--config", str(REPO / "configs" / "quick_cdnow_sample.yaml"),
+                               "--reports-dir", tmp], capture_output=True, text=True)
+        seconds = time.perf_counter() - t
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        if done.returncode != 0:
+            raise RuntimeError(f"segment run exited {done.returncode}: {done.stderr[-2000:]}")
+        timings = _manifest_timings(Path(tmp)).get("quick-cdnow-sample", {})
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return {"seconds": seconds, "cpu_seconds": cpu, "timings": timings}

@@ -28,7 +28,7 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 from IPython.display import Markdown, display
 
 from segment.methods.reference import methods_table
-from segment.reporting import governance_views, leadership, plots, tables, views
+from segment.reporting import governance_views, leadership, plots, stability_views, tables, views
 
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
@@ -84,3 +84,11 @@ display(Markdown(views.learned_rules(result)))
 # %%
 ledger = governance_views.read_ledger(run_dir)  # what the run folder recorded; None without run_dir
 display(*governance_views.since_previous_run(ledger, leadership.currency(result)))
+
+# %% [markdown]
+# ## Stable grades
+# The stability rules the config turned on (off by default), what they did this run, and what
+# each rule buys (fewer flip-flops) and costs (top-tier profit capture) where this run measured it.
+
+# %%
+display(*stability_views.stable_grades(run_dir))

@@ -24,7 +24,7 @@ min_tier_size: int = 10  # tiers with fewer customers are suppressed (no small g
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import governance_views, leadership, leadership_tables, plots, tables, views
+from segment.reporting import governance_views, leadership, leadership_tables, plots, stability_views, tables, views
 
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
@@ -62,7 +62,7 @@ display(tables.styled(leadership_tables.tiers_today(result, method, min_tier_siz
 display(tables.styled(leadership_tables.tiers_test(result, method, min_tier_size).reset_index(), "tiers_test", caption=leadership_tables.tiers_test_caption(result, method)))
 
 # %%
-display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method), min_tier_size=min_tier_size, window=f"the {result.config.horizon_days} days after {result.origin}", unit=leadership.currency(result)))
+display(plots.tier_outcomes(result.validation.per_tier, method=method, source=source, label=leadership.method_names().get(method), min_tier_size=min_tier_size, window=f"the {result.config.window.label} after {result.origin}", unit=leadership.currency(result)))
 
 # %% [markdown]
 # ## Early warning
@@ -76,6 +76,8 @@ display(Markdown(leadership.early_warning_text(result, method, min_tier_size)))
 # %%
 ledger = governance_views.read_ledger(run_dir)  # what the run folder recorded; None without run_dir
 display(Markdown(governance_views.since_last_run(ledger, leadership.currency(result), min_tier_size)))
+if (stable := stability_views.stability_sentence(run_dir)) is not None:
+    display(Markdown(stable))
 
 # %% [markdown]
 # ## Policy per tier (as the sources suggest)

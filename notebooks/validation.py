@@ -30,7 +30,7 @@ from segment.reporting import plots, tables, views
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
 validation = result.validation
-source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.horizon_days} days"
+source = f"{result.loaded.source.get('file') or result.loaded.source.get('dataset')}; origin {result.origin}, horizon {result.config.window.label}"
 display(Markdown(tables.bullets(result.notes)))
 display(Markdown(views.method_notes(result)))
 display(Markdown(views.data_banner(result)))

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from segment.config import ConfigError, RunConfig
+from segment.horizon import Horizon
 
 ROOT = Path(__file__).resolve().parents[1]
 MINIMAL = {
@@ -24,11 +25,51 @@ def test_minimal_config_round_trips():
     assert RunConfig.from_dict(cfg.to_dict()) == cfg
 
 
-@pytest.mark.parametrize("key", ["output_name", "data", "as_of", "horizon_days", "methods"])
+@pytest.mark.parametrize("key", ["output_name", "data", "as_of", "methods"])
 def test_required_keys(key):
     raw = {k: v for k, v in MINIMAL.items() if k != key}
     with pytest.raises(ConfigError, match=f"^q.yaml: {key}: is required$"):
         RunConfig.from_dict(raw, source="q.yaml")
+
+
+def test_a_horizon_is_required():
+    raw = {k: v for k, v in MINIMAL.items() if k != "horizon_days"}
+    with pytest.raises(ConfigError, match=r"^q.yaml: horizon: is required: the outcome window after the grading "
+                                          r"date, as horizon: 2Q, 6M or a number of days, or as horizon_days"):
+        RunConfig.from_dict(raw, source="q.yaml")
+
+
+def test_a_calendar_horizon():
+    raw = {k: v for k, v in MINIMAL.items() if k != "horizon_days"}
+    cfg = RunConfig.from_dict({**raw, "horizon": "2q"})
+    assert cfg.horizon == "2Q" and cfg.horizon_days is None and cfg.window == Horizon(2, "Q")
+    assert cfg.to_dict()["horizon"] == "2Q" and cfg.to_dict()["horizon_days"] is None
+    assert RunConfig.from_dict(cfg.to_dict()) == cfg
+
+
+def test_a_horizon_in_days_is_stored_as_horizon_days():
+    """``horizon: 182`` or ``182D`` runs exactly as ``horizon_days: 182``: same config, same dict."""
+    raw = {k: v for k, v in MINIMAL.items() if k != "horizon_days"}
+    days = RunConfig.from_dict(MINIMAL)
+    for text in (273, "273", " 273D "):
+        assert RunConfig.from_dict({**raw, "horizon": text}) == days
+    assert "horizon" not in days.to_dict() and days.to_dict()["horizon_days"] == 273  # the dict a days config had
+    assert days.window == Horizon(273)
+
+
+@pytest.mark.parametrize("patch, message", [
+    ({"horizon": "2Q"}, r"^q.yaml: horizon: give the outcome horizon once: horizon \(2Q, 6M or a number of days\) "
+                        r"or horizon_days \(days\), not both$"),
+    ({"horizon_days": None, "horizon": "2X"}, r"^q.yaml: horizon: '2X' is not a horizon \(allowed: a positive whole "
+                                              r"number of days \(182 or 182D\), of months \(6M\) or of quarters \(2Q\)\)$"),
+    ({"horizon_days": None, "horizon": "1.5Q"}, r"^q.yaml: horizon: '1.5Q' is not a horizon"),
+    ({"horizon_days": None, "horizon": 0}, r"^q.yaml: horizon: 0 is not a horizon"),
+    ({"horizon_days": None, "horizon": True}, r"^q.yaml: horizon: True is not a horizon"),
+])
+def test_bad_horizons_are_one_line_each(patch, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        RunConfig.from_dict({**MINIMAL, **patch}, source="q.yaml")
+    assert len(err.value.problems) == 1
 
 
 @pytest.mark.parametrize(

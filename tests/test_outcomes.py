@@ -72,3 +72,30 @@ def test_one_scan_version_equals_the_separate_builders():
     pd.testing.assert_frame_equal(f, build_features(d.transactions, customers=d.customers, **kw))
     pd.testing.assert_frame_equal(o, build_outcomes(d.transactions, as_of=kw["as_of"], horizon_days=180))
     assert o.attrs["customers_first_seen_after_as_of"] > 0
+
+
+def test_a_calendar_horizon_ends_on_the_month_end(log):
+    """2024-06-30 + 1Q = 2024-09-30 (92 days): the order of 2024-09-29 is inside, unlike with 90 days."""
+    from segment.horizon import Horizon
+
+    o = build_outcomes(log, as_of=AS_OF, horizon_days=Horizon(1, "Q"), gross_margin=0.5, cost_per_order=1.0)
+    assert o.loc["c1", "orders_outcome"] == 3 and o.loc["c1", "revenue_outcome"] == 55.0 + 999.0
+    assert o.attrs["outcome_window"] == ["2024-07-01", "2024-09-30"]
+    assert o.attrs["horizon_days"] == 92 and o.attrs["horizon"] == "1Q"
+    assert "horizon" not in build_outcomes(log, as_of=AS_OF, horizon_days=90, gross_margin=0.5).attrs  # days: as before
+    with pytest.raises(ValueError, match=r"the outcome window \(2024-06-30, 2024-09-30\] runs past the end of the data "
+                                         r"\(2024-09-29\)"):
+        build_outcomes(log, as_of=AS_OF, horizon_days=Horizon(1, "Q"), gross_margin=0.5, data_end="2024-09-29")
+
+
+def test_a_calendar_training_frame_starts_a_horizon_before(log):
+    """Grading at 2024-09-30 with 1Q: features at 2024-06-30, profit in (2024-06-30, 2024-09-30]."""
+    from segment.horizon import Horizon
+    from segment.outcomes import training_frame
+
+    f, y = training_frame(log, as_of="2024-09-30", horizon_days=Horizon(1, "Q"), first_day="2023-03-01",
+                          gross_margin=0.5, cost_per_order=1.0)
+    assert f.attrs["as_of"] == "2024-06-30" and list(y.index) == ["c1", "c2"]
+    assert y["c1"] == pytest.approx((55 + 999) * 0.5 - 3)
+    days, _ = training_frame(log, as_of="2024-09-30", horizon_days=92, first_day="2023-03-01", gross_margin=0.5)
+    assert days.attrs["as_of"] == "2024-06-30"  # 92 days back: the same origin here

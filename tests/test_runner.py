@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 
 from segment import workcache
+from segment.config import RunConfig
 from segment.grading import GradingSpec, MethodSpec
+from segment.horizon import Horizon
 from segment.runner import Runner, search_extract
+from tests.helpers import tx
 
 
 @pytest.fixture()
@@ -78,3 +81,29 @@ def test_search_extract_hides_orders_and_payments_after_the_judged_origin():
     e = search_extract(t, "2024-03-31")
     assert list(e["order_ts"].dt.date.astype(str)) == ["2024-01-10", "2024-03-31"]  # the day itself is in
     assert e["paid_date"].isna().tolist() == [False, True]  # paid after the judged origin: unknown then
+
+
+def test_a_calendar_config_gives_the_spec_its_horizon():
+    raw = {"output_name": "x", "data": {"dataset": "cdnow_sample"}, "as_of": "1997-12-31",
+           "methods": {"abc_revenue": {}}, "provisional_days": 90}
+    calendar = GradingSpec.from_config(RunConfig.from_dict({**raw, "horizon": "2Q"}))
+    assert calendar.horizon_days == Horizon(2, "Q") and calendar.provisional_days == 90
+    days_config = RunConfig.from_dict({**raw, "horizon_days": 182})
+    assert GradingSpec.from_config(days_config).horizon_days == 182  # days: an int, as it always was
+    assert calendar.methods == GradingSpec.from_config(days_config).methods
+    assert calendar.feature_kwargs == GradingSpec.from_config(days_config).feature_kwargs
+
+
+@pytest.mark.parametrize("horizon, judged", [(Horizon(2, "Q"), ["1997-09-30", "1997-12-31"]),
+                                             (182, ["1997-09-30"])])
+def test_backtest_outcomes_where_the_whole_calendar_window_is_in_the_data(horizon, judged):
+    """Data to 1998-06-30: 1997-12-31 + 2Q = 1998-06-30 has its outcomes; + 182 days = 1998-07-01 has not."""
+    log = tx([(c, d, 10.0) for c in ("a", "b", "c") for d in ("1997-01-15", "1997-11-02", "1998-02-10", "1998-06-30")])
+    loaded = SimpleNamespace(transactions=log, customers=None, first_day="1997-01-15", data_end="1998-06-30")
+    r = Runner(loaded, GradingSpec({"abc_revenue": MethodSpec("abc_revenue")}, horizon_days=horizon,
+                                   feature_kwargs={"gross_margin": 0.25}))
+    graded = {g.as_of: g for g in r.gradings(["1997-09-30", "1997-12-31", "1998-03-31"])}
+    assert [d for d, g in graded.items() if g.outcomes is not None] == judged
+    last = graded[judged[-1]].outcomes
+    assert last.attrs["outcome_window"][1] == {"1997-09-30": "1998-03-31", "1997-12-31": "1998-06-30"}[judged[-1]]
+    assert last["orders_outcome"].tolist() == [2, 2, 2]  # 1997-12-31 + 2Q: 1998-02-10 and the last day, 1998-06-30

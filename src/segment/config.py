@@ -13,12 +13,14 @@ never silently falls back to a default. Example (configs/cdnow_backtest.yaml)::
                                          # or {engine: spark, path|table: ..., spark: {master: ...}}
                                          # or {engine: ibis, backend: ..., connect: {...}, table: ...}
     as_of: 1997-09-30                    # required: features up to and including this date
-    horizon_days: 273                    # required: outcome window (as_of, as_of + horizon]
+    horizon_days: 273                    # required (or horizon:): outcome window (as_of, as_of + horizon]
+                                         # horizon: 2Q (or 6M, 182): calendar units, segment.horizon
     profit: {gross_margin: 0.25, cost_per_order: 2.0}   # assumptions when data has no cost
     currency: USD                        # ISO code of the money in the data (reports show it)
     decision: {follow_up: 300}           # capacity: customers the team can follow up a period
     series: cdnow-quarterly              # reruns of one series form a ledger; publish: rfm fixes the
                                          # published method (default: the run's recommendation)
+    stability: {margin: 0.05}            # stable published grades (margin, min_stay, review_after; all off)
     methods: {abc_revenue: {}, weighted: {weights: {profit: 0.5, monetary_total: 0.5}}}
 """
 
@@ -33,6 +35,7 @@ import yaml
 
 from segment.dates import iso_date
 from segment.errors import ConfigError, Problem
+from segment.horizon import Horizon, horizon_of, horizon_problem, parse_horizon
 from segment.methods.params import check_params, check_value
 from segment.runs import plain_name_problem
 
@@ -47,8 +50,12 @@ class RunConfig:
     output_name: str
     data: dict[str, Any]
     as_of: str
-    horizon_days: int
+    #: the outcome horizon in days; None when ``horizon`` gives it in calendar units
+    horizon_days: int | None
     methods: dict[str, dict[str, Any]]
+    #: the outcome horizon in calendar units (``6M``, ``2Q``; ``segment.horizon``); None: ``horizon_days``.
+    #: Exactly one of the two is given; ``horizon: 182`` (days) is stored as ``horizon_days: 182``
+    horizon: str | None = None
     profit: dict[str, Any] = field(default_factory=dict)
     lookback_months: int | None = None
     trend_window_days: int = 182
@@ -69,6 +76,8 @@ class RunConfig:
     previous_run: str | None = None
     #: the method whose tiers are published (go to the CRM); None: the run's recommendation
     publish: str | None = None
+    #: stable grades for the published tiers (``segment.governance.stability.StabilitySettings``; all off)
+    stability: dict[str, Any] = field(default_factory=dict)
     source: str = "<dict>"
 
     @classmethod
@@ -90,8 +99,15 @@ class RunConfig:
     def to_dict(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
         out.pop("source")
+        if out["horizon"] is None:  # a config in days reads as it always did (manifests, hashes)
+            out.pop("horizon")
         out["backtest_origins"] = list(self.backtest_origins)
         return out
+
+    @property
+    def window(self) -> Horizon:
+        """The outcome horizon every window of the run is computed with (``segment.horizon``)."""
+        return horizon_of(self)
 
     @property
     def feature_kwargs(self) -> dict[str, Any]:
@@ -204,10 +220,11 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
     for key in raw:
         if key not in names:
             problems.add(str(key), f"unknown key (allowed: {', '.join(names)})")
-    for key in ("output_name", "data", "as_of", "horizon_days", "methods"):
+    for key in ("output_name", "data", "as_of", "methods"):
         if raw.get(key) in (None, "", {}):
             problems.add(key, "is required")
     values = {k: v for k, v in raw.items() if k in names}
+    window = _check_horizon(raw, values, problems)
 
     name = raw.get("output_name")
     if name not in (None, "") and plain_name_problem(name) is not None:  # the run folder stays in the reports folder
@@ -228,11 +245,17 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
     _check_profit(raw.get("profit", {}), problems)
     values["methods"] = _check_methods(raw.get("methods"), problems, raw.get("provisional_days", 182))
     from segment.decision import DecisionSettings
+    from segment.governance.stability import StabilitySettings
     from segment.validation.settings import ValidationSettings
 
     _check_settings("validation", raw.get("validation", {}), ValidationSettings, problems)
     _check_currency(raw.get("currency"), problems)
     _check_settings("decision", raw.get("decision", {}), DecisionSettings, problems)
+    _check_settings("stability", raw.get("stability", {}), StabilitySettings, problems)
+    stability = raw.get("stability")
+    if isinstance(stability, dict) and stability.get("review_after") is not None and raw.get("lookback_months"):
+        problems.add("stability.review_after", "needs the indicators to date (the orders and profit since the last "
+                                               "run), and lookback_months makes them a moving window: drop one")
     _check_series(raw, problems)
     _check_report(raw.get("report", {}), problems, bool(raw.get("tuning")))
     _check_data(raw.get("data"), problems, tuning=raw.get("tuning") is not None)
@@ -240,7 +263,7 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
         from segment.tuning.settings import validate_tuning
 
         try:
-            values["tuning"] = validate_tuning(raw["tuning"], source=source, horizon_days=raw["horizon_days"],
+            values["tuning"] = validate_tuning(raw["tuning"], source=source, horizon_days=window,
                                                methods=values["methods"])
         except ConfigError as exc:
             for p in exc.problems:
@@ -248,6 +271,34 @@ def check_config(raw: Any, source: str = "<dict>") -> dict[str, Any]:
     if problems.items:
         raise ConfigError(problems.items)
     return values
+
+
+def _check_horizon(raw: dict[str, Any], values: dict[str, Any], problems: _Problems) -> Horizon | None:
+    """Exactly one of ``horizon`` (calendar units or days) and ``horizon_days`` (days; its type
+    and range are ``TOP_LEVEL``'s check); sets both in ``values``: a ``horizon`` in days becomes
+    ``horizon_days``, so it runs and reads exactly as one. The run's horizon (None: a problem)."""
+    days, text = (raw.get(k) for k in ("horizon_days", "horizon"))
+    given_days, given_text = days not in (None, ""), text not in (None, "")
+    values["horizon_days"], values["horizon"] = (days if given_days else None), None
+    if given_days and given_text:
+        problems.add("horizon", "give the outcome horizon once: horizon (2Q, 6M or a number of days) "
+                                "or horizon_days (days), not both")
+        return None
+    if not given_text:
+        if not given_days:
+            problems.add("horizon", "is required: the outcome window after the grading date, as horizon: 2Q, 6M "
+                                    "or a number of days, or as horizon_days: a number of days")
+        ok = isinstance(days, int) and not isinstance(days, bool) and days >= 1  # else TOP_LEVEL says why
+        return Horizon(days) if ok else None
+    if horizon_problem(text) is not None:
+        problems.add("horizon", horizon_problem(text))
+        return None
+    window = parse_horizon(text)
+    if window.in_days:
+        values["horizon_days"] = window.count
+    else:
+        values["horizon"] = str(window)
+    return window
 
 
 def _date(value: Any, key: str, problems: _Problems) -> str:

@@ -41,13 +41,14 @@ def data_problems(config: RunConfig, loaded: Any) -> list[Problem]:
         key = f"backtest_origins[{i}]"
         problems += _outside_the_data(src, key, to_date(value, key), first, last)
     try:
-        origin = to_date(validation_origin(config.as_of, config.horizon_days, last)[0])
+        origin = to_date(validation_origin(config.as_of, config.window, last)[0])
     except ValueError:
         origin = None
     if origin is None or origin < first:  # no origin inside the data has a full outcome window after it
-        problems.append(Problem(src, "horizon_days", (
+        key = "horizon_days" if config.horizon is None else "horizon"  # the key the config gave
+        problems.append(Problem(src, key, (
             f"an outcome horizon the data cannot hold: no quarter end on or before the grading date {as_of} "
-            f"has {config.horizon_days} days of data after it (the data runs from {first} to {last})")))
+            f"has {config.window.label} of data after it (the data runs from {first} to {last})")))
     problems += feature_column_problems(config, loaded)
     return problems
 

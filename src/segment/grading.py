@@ -59,7 +59,8 @@ class GradingSpec:
     def from_config(cls, config: Any) -> "GradingSpec":
         """The spec of a ``segment.config.RunConfig``: its methods under their own names."""
         return cls({name: MethodSpec(name, dict(params)) for name, params in config.methods.items()},
-                   provisional_days=int(config.provisional_days), horizon_days=int(config.horizon_days),
+                   provisional_days=int(config.provisional_days),
+                   horizon_days=int(config.horizon_days) if config.horizon_days is not None else config.window,
                    feature_kwargs=dict(config.feature_kwargs))
 
     def only(self, labels: Any) -> "GradingSpec":

@@ -1,7 +1,9 @@
 """What happened after the as-of date, per customer, as a portable Ibis expression.
 
 Population: every customer with a first order on or before ``as_of`` (the same customers
-the feature table has). Window: orders dated in (as_of, as_of + horizon_days].
+the feature table has). Window: orders dated in (as_of, H.end(as_of)] for the horizon H
+(``horizon_days``: a ``segment.horizon.Horizon``, in days or calendar units, or an int number of
+days; calendar months and quarters follow the month-end rule of ``segment.horizon``).
 
 - ``churned``: no order in the window.
 - ``orders_outcome``, ``revenue_outcome``: distinct orders and revenue in the window.
@@ -22,6 +24,7 @@ import ibis
 import pandas as pd
 
 from segment.dates import to_date
+from segment.horizon import Horizon, as_horizon
 from segment.features import (
     _finish_frame,
     as_table,
@@ -34,12 +37,10 @@ from segment.features import (
 )
 
 
-def outcome_aggregates(o: ibis.Table, *, as_of: Any, horizon_days: int) -> dict[str, ibis.Value]:
-    """Per-customer aggregates of the order table over (as_of, as_of + horizon_days]."""
+def outcome_aggregates(o: ibis.Table, *, as_of: Any, horizon_days: Horizon | int) -> dict[str, ibis.Value]:
+    """Per-customer aggregates of the order table over (as_of, H.end(as_of)]."""
     cut = to_date(as_of)
-    if horizon_days is None or int(horizon_days) <= 0:
-        raise ValueError(f"horizon_days must be a positive number of days, got {horizon_days!r}")
-    end = cut + dt.timedelta(days=int(horizon_days))
+    end = as_horizon(horizon_days).end(cut)
     win = (o.order_date > ibis.literal(cut)) & (o.order_date <= ibis.literal(end))
     return {
         "orders_outcome": win.cast("int64").sum(),
@@ -66,7 +67,7 @@ def outcome_expr(
     transactions: Any,
     *,
     as_of: Any,
-    horizon_days: int,
+    horizon_days: Horizon | int,
     gross_margin: float | None = None,
     cost_per_order: float = 0.0,
 ) -> ibis.Table:
@@ -88,7 +89,7 @@ def build_outcomes(
     transactions: Any,
     *,
     as_of: Any,
-    horizon_days: int,
+    horizon_days: Horizon | int,
     gross_margin: float | None = None,
     cost_per_order: float = 0.0,
     data_end: Any = None,
@@ -102,12 +103,12 @@ def build_outcomes(
                            gross_margin=gross_margin, cost_per_order=cost_per_order)
 
 
-def check_window(as_of: Any, horizon_days: int, data_end: Any) -> None:
+def check_window(as_of: Any, horizon_days: Horizon | int, data_end: Any) -> None:
     """Refuse an outcome window that runs past the end of the data (when data_end is given)."""
     if data_end is None:
         return
     cut = to_date(as_of)
-    end = cut + dt.timedelta(days=int(horizon_days))
+    end = as_horizon(horizon_days).end(cut)
     if to_date(data_end, "data_end") < end:
         raise ValueError(
             f"the outcome window ({cut}, {end}] runs past the end of the data ({to_date(data_end, 'data_end')}); "
@@ -115,18 +116,22 @@ def check_window(as_of: Any, horizon_days: int, data_end: Any) -> None:
         )
 
 
-def finish_outcomes(raw: pd.DataFrame, transactions: Any, *, as_of: Any, horizon_days: int,
+def finish_outcomes(raw: pd.DataFrame, transactions: Any, *, as_of: Any, horizon_days: Horizon | int,
                     gross_margin: float | None, cost_per_order: float) -> pd.DataFrame:
-    """Drop (and count) customers first seen after as_of; index, dtypes and ``attrs``."""
+    """Drop (and count) customers first seen after as_of; index, dtypes and ``attrs``
+    (``horizon_days``: the window's length in days; ``horizon``: its config text, only when it
+    is in calendar units)."""
     cut = to_date(as_of)
+    window = as_horizon(horizon_days)
     everyone = _finish_frame(raw, ())
     later = everyone["first_seen_after_as_of"].to_numpy(dtype=bool)
     df = everyone.loc[~later, OUTCOME_COLUMNS].copy()
     df["churned"] = df["churned"].astype(bool)
     df.attrs = {
         "as_of": str(cut),
-        "horizon_days": int(horizon_days),
-        "outcome_window": [str(cut + dt.timedelta(days=1)), str(cut + dt.timedelta(days=int(horizon_days)))],
+        "horizon_days": window.days_from(cut),
+        **({} if window.in_days else {"horizon": str(window)}),
+        "outcome_window": [str(cut + dt.timedelta(days=1)), str(window.end(cut))],
         "customers_first_seen_after_as_of": int(later.sum()),
         "assumptions": profit_rule(list(as_table(transactions).columns), gross_margin, cost_per_order),
     }
@@ -137,7 +142,7 @@ def build_features_and_outcomes(
     transactions: Any,
     *,
     as_of: Any,
-    horizon_days: int,
+    horizon_days: Horizon | int,
     lookback_months: int | None = None,
     customers: pd.DataFrame | None = None,
     gross_margin: float | None = None,
@@ -173,26 +178,25 @@ def build_features_and_outcomes(
     return features, outcomes
 
 
-def training_frame(transactions: Any, *, as_of: Any, horizon_days: int, first_day: Any,
+def training_frame(transactions: Any, *, as_of: Any, horizon_days: Horizon | int, first_day: Any,
                    customers: pd.DataFrame | None = None, **feature_kwargs: Any) -> tuple[pd.DataFrame, pd.Series]:
     """Out-of-time training data for a method that learns from history, grading at ``as_of``:
-    the features at ``as_of − horizon_days`` and each customer's ``profit_outcome`` in
-    (as_of − horizon_days, as_of] (``feature_kwargs``: the graded table's options).
+    the features at the training origin ``H.start(as_of)`` (days: ``as_of − n``; calendar
+    units: the latest origin whose window ends by ``as_of``, ``segment.horizon``) and each
+    customer's ``profit_outcome`` in (origin, as_of] (``feature_kwargs``: the graded table's options).
 
     ``first_day``: the data's first order date. A training origin before it has no history to
     learn from: ``CannotGrade`` (the method is left out at that date)."""
     from segment.errors import CannotGrade
 
-    horizon_days = int(horizon_days)
-    if horizon_days <= 0:
-        raise ValueError("the training horizon must be a positive number of days")
-    origin = to_date(as_of) - dt.timedelta(days=horizon_days)
+    window = as_horizon(horizon_days, "the training horizon")
+    origin = window.start(as_of)
     first = to_date(first_day, "first_day")
     if first > origin:
         raise CannotGrade(
-            f"supervised benchmark: the training origin {origin} (as_of − {horizon_days} days) is before "
+            f"supervised benchmark: the training origin {origin} (as_of − {window.label}) is before "
             f"the first transaction ({first}); there is no earlier history to learn from"
         )
-    f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=horizon_days,
+    f, o = build_features_and_outcomes(transactions, as_of=origin, horizon_days=window,
                                        customers=customers, **feature_kwargs)
     return f, o["profit_outcome"]

@@ -9,8 +9,9 @@ Dates:
   at T_now and the tiers exported to the CRM are those.
 - Validation needs outcomes, so it uses the *validation origin*
   (``segment.validation.origins.validation_origin``): T_now itself when the data covers
-  (T_now, T_now + H], otherwise the latest quarter end T with T + H inside the data (stated
-  in ``result.notes``).
+  (T_now, H.end(T_now)], otherwise the latest quarter end T with H.end(T) inside the data (stated
+  in ``result.notes``). H is ``config.window`` (``segment.horizon``: days, or calendar months
+  and quarters for ``horizon: 2Q``), and every outcome window of the run uses it.
 
 The stages are pure; the runner (``segment.runner.Runner``) makes the work of each date and
 owns the cache, the thread limits and the timings. Judging (``segment.validation``,
@@ -30,6 +31,7 @@ from segment.config import RunConfig
 from segment.datacheck import check_data
 from segment.decision import decision_settings
 from segment.errors import NothingGraded, Problem
+from segment.governance.study import run_trade_off
 from segment.grading import Grading
 from segment.io.audit import LoadResult
 from segment.jsonable import jsonable
@@ -62,6 +64,9 @@ class PipelineResult:
     #: validation origin), in config order: method -> the reason in plain words. They are in no
     #: other field (no tiers, no validation) and show as "not graded: <reason>" in the leaderboard
     not_graded: dict[str, str] = field(default_factory=dict)
+    #: with a rolling backtest (3+ backtest origins): the stability rules' trade-off table
+    #: (``segment.governance.study.run_trade_off``), written by the ledger step; else None
+    stability_trade_off: pd.DataFrame | None = None
 
     def save(self, path: Path) -> Path:
         from segment.export import atomic_write
@@ -152,7 +157,7 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
     if not current.fitted:
         raise nothing_graded(cfg, not_graded)
 
-    origin, note = validation_origin(cfg.as_of, cfg.horizon_days, loaded.data_end)
+    origin, note = validation_origin(cfg.as_of, cfg.window, loaded.data_end)
     if origin == cfg.as_of:
         origin_features, at_origin = features, current
     else:
@@ -176,10 +181,17 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
     with runner.timed("validate"):
         validation = validate_all(ValidationSettings(**cfg.validation), at_origin=at_origin,
                                   origin_features=origin_features, current=current, current_features=features,
-                                  horizon_days=cfg.horizon_days, backtest=backtest, not_graded=not_graded,
+                                  horizon_days=cfg.window, backtest=backtest, not_graded=not_graded,
                                   follow_up=decision_settings(cfg.decision).follow_up,
                                   progress=progress)
     say(f"validated in {timings['validate']:.1f} s")
+
+    trade_off = None
+    chosen = cfg.publish or (validation.recommended.method if validation.recommended is not None else None)
+    if len(cfg.backtest_origins) >= 3 and chosen in current.fitted:  # a rolling backtest: what stable grades cost
+        say("stability study: flip-flops and top-tier capture under each stability rule, at every quarter end")
+        with runner.timed("stability"):
+            trade_off = run_trade_off(cfg, chosen, runner=runner)
 
     tuning = None
     if cfg.tuning:  # weight tuning (segment.tuning): its own fold origins and judged origin, from the config
@@ -193,6 +205,7 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
         origin_assignments=at_origin.assignments, tuning=tuning, validation=validation,
         notes=[note, *validation.notes], timings=timings,
         method_notes=score_range_notes({cfg.as_of: current.fitted, origin: at_origin.fitted}), not_graded=not_graded,
+        stability_trade_off=trade_off,
     )
 
 
@@ -216,12 +229,12 @@ def tune_with(config: RunConfig, runner: Runner) -> Any:
     from segment.tuning.settings import TuningConfig
 
     params = dict(config.methods.get("weighted", {}))
-    settings = TuningConfig.from_dict(config.tuning, source=config.source, horizon_days=config.horizon_days,
+    settings = TuningConfig.from_dict(config.tuning, source=config.source, horizon_days=config.window,
                                       method_params=params)
     default = params.pop("weights", None) or dict(DEFAULT_WEIGHTS)
     loaded = runner.loaded
     check_design(settings, loaded.data_end)
-    folds, judged, note = runner.tuning_tables(settings.fold_origins, settings.judged_origin, settings.horizon_days)
+    folds, judged, note = runner.tuning_tables(settings.fold_origins, settings.judged_origin, settings.horizon)
     result = tune(settings=settings, fold_tables=folds, judged_tables=judged, base_params=params,
                   default_weights=default, provisional_days=config.provisional_days, notes=[note])
     result.data_source = str(loaded.source.get("file") or loaded.source.get("dataset") or config.source)

@@ -14,6 +14,10 @@ What a run needs around them lives here, once:
   the caller's: ``segment.reporting.run.Reporter`` runs the pipeline on one thread);
 - **timings** per stage (``timed``), for the manifest.
 
+Every outcome window is the spec's horizon (``GradingSpec.horizon_days``: an int number of
+days, or a ``segment.horizon.Horizon`` in calendar units for a config with ``horizon: 2Q``):
+(T, H.end(T)] after each date T.
+
 The judging stage (``segment.validation``, ``segment.tuning``) never calls this module: the
 pipeline hands it the gradings the runner made.
 """
@@ -21,7 +25,6 @@ pipeline hands it the gradings the runner made.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import time
 from typing import Any, Callable, Iterable, Iterator
 
@@ -31,6 +34,7 @@ from segment import grading, process
 from segment.dates import to_date
 from segment.features import build_features
 from segment.grading import FitOutcome, Grading, GradingSpec
+from segment.horizon import Horizon, as_horizon
 from segment.methods.base import GradingMethod
 from segment.outcomes import build_features_and_outcomes, build_outcomes, training_frame
 from segment.workcache import frame_fingerprint
@@ -99,7 +103,7 @@ class Runner:
         return self.cache.features(self.data_key, as_of, fkw, compute)
 
     def outcomes_at(self, as_of: str) -> pd.DataFrame:
-        """What each customer graded at ``as_of`` did in the following ``horizon_days``."""
+        """What each customer graded at ``as_of`` did in the window of the spec's horizon after it."""
         fkw = self.spec.feature_kwargs
         profit = {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}  # the profit rule's settings
         return build_outcomes(self.loaded.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
@@ -108,7 +112,7 @@ class Runner:
     def training(self, as_of: str) -> grading.Training:
         """``h -> (features at as_of − h, profit in (as_of − h, as_of])``, for methods that learn
         from history (``segment.outcomes.training_frame``)."""
-        def frame(h: int) -> tuple[pd.DataFrame, pd.Series]:
+        def frame(h: Horizon | int) -> tuple[pd.DataFrame, pd.Series]:
             return training_frame(self.loaded.transactions, as_of=as_of, horizon_days=h,
                                   first_day=self.loaded.first_day, customers=self.loaded.customers,
                                   **self.spec.feature_kwargs)
@@ -124,7 +128,8 @@ class Runner:
         cache = self.cache if self.cache is not None and self.cache.keeps(features) else None
         features_key = None if cache is None else frame_fingerprint(features)  # once per table, not per method
 
-        def fit(label: str, method: GradingMethod, table: pd.DataFrame, training: Any, horizon: int) -> FitOutcome:
+        def fit(label: str, method: GradingMethod, table: pd.DataFrame, training: Any,
+                horizon: Horizon | int) -> FitOutcome:
             def compute() -> FitOutcome:
                 with process.thread_limits(1 if len(table) < SINGLE_THREAD_ROWS else None):
                     return grading.fit_method(method, table, training, horizon)
@@ -136,7 +141,7 @@ class Runner:
             h = method.training_horizon(horizon)
             if h is not None:
                 parts += [self.data_key, {"as_of": str(as_of), "feature_kwargs": dict(spec.feature_kwargs),
-                                          "horizon_days": int(horizon)}]
+                                          "horizon_days": as_horizon(horizon).config_value}]
             return cache.fit(parts, compute)
 
         return grading.grade(spec, features, as_of=as_of, training=self.training(as_of), fit=fit,
@@ -150,24 +155,24 @@ class Runner:
         feature table and fits are let go before the next is built (memory at millions of
         customers)."""
         spec = self.spec if spec is None else spec
-        horizon = spec.horizon_days
+        window = as_horizon(spec.horizon_days)
         known = {str(to_date(o, "known origin")): g for o, g in (known or {}).items()}
         data_end = to_date(self.loaded.data_end, "data_end")
         ordered = sorted({str(to_date(o, "origin")) for o in origins})
         for i, origin in enumerate(ordered, start=1):
-            full = to_date(origin, "origin") + dt.timedelta(days=horizon) <= data_end
+            full = window.end(to_date(origin, "origin")) <= data_end
             if origin in known:
                 self.say(f"backtest: origin {origin} ({i} of {len(ordered)}), the run's own grading of that date")
                 g = known[origin]
                 if (g.outcomes is not None) != full:
                     raise ValueError(f"the grading passed for origin {origin} {'lacks' if full else 'has'} outcomes, "
-                                     f"but the origin {'has' if full else 'has no'} full {horizon}-day window")
+                                     f"but the origin {'has' if full else 'has no'} full {window.adjective} window")
                 yield g
                 continue
             self.say(f"backtest: origin {origin} ({i} of {len(ordered)}), grading {len(spec.methods)} methods")
             tx, customers, fkw = self.loaded.transactions, self.loaded.customers, dict(spec.feature_kwargs)
             if full:
-                f, o = build_features_and_outcomes(tx, as_of=origin, horizon_days=horizon, customers=customers, **fkw)
+                f, o = build_features_and_outcomes(tx, as_of=origin, horizon_days=window, customers=customers, **fkw)
             else:
                 f, o = build_features(tx, as_of=origin, customers=customers, **fkw), None
             g = self.grade_at(origin, f, spec=spec)
@@ -177,7 +182,7 @@ class Runner:
             yield g
             del g  # ... and of this origin too, unless the caller keeps it
 
-    def tuning_tables(self, fold_origins: Iterable[str], judged_origin: str, horizon_days: int,
+    def tuning_tables(self, fold_origins: Iterable[str], judged_origin: str, horizon_days: Horizon | int,
                       ) -> tuple[dict[str, tuple[pd.DataFrame, pd.DataFrame]], tuple[pd.DataFrame, pd.DataFrame], str]:
         """What weight tuning reads (``segment.tuning.search.tune``): (features, outcomes) at every fold
         origin from the extract as of the judged origin (``search_extract``: the search never

@@ -22,7 +22,8 @@ from tests.governance.conftest import make_run
 def fake_result(grades: dict[str, str], *, series: str | None = "shop", as_of: str = "1997-12-31",
                 method: str = "rfm", labels=("A", "B", "C"), profit: dict[str, float] | None = None,
                 provisional: set[str] = frozenset(), previous_run: str | None = None, publish: str | None = None,
-                lookback_months: int | None = None, recency: dict[str, float] | None = None):
+                lookback_months: int | None = None, recency: dict[str, float] | None = None,
+                orders: dict[str, int] | None = None, stability: dict | None = None):
     """A pipeline result as publish_run reads it: one method's assignments and the features."""
     ids = sorted(grades)
     idx = pd.Index(ids, name="customer_id", dtype="str")
@@ -30,15 +31,17 @@ def fake_result(grades: dict[str, str], *, series: str | None = "shop", as_of: s
                                 "score": np.arange(len(ids), dtype=float),
                                 "provisional": [c in provisional for c in ids]}, index=idx)
     profit = profit or {}
-    recency = recency or {}
+    recency, orders = recency or {}, orders or {}
     features = pd.DataFrame({"recency_days": [recency.get(c, 10.0) for c in ids],
-                             "frequency": np.full(len(ids), 2, dtype="int64"),
+                             "frequency": np.array([orders.get(c, 2) for c in ids], dtype="int64"),
                              "monetary_total": np.full(len(ids), 100.0),
                              "profit": [profit.get(c, 1.0) for c in ids]}, index=idx)
     config = SimpleNamespace(series=series, as_of=as_of, previous_run=previous_run, publish=publish,
-                             lookback_months=lookback_months, source="/configs/shop.yaml")
+                             lookback_months=lookback_months, source="/configs/shop.yaml", stability=stability or {},
+                             backtest_origins=())
     return SimpleNamespace(config=config, assignments={method: assignments}, features=features,
-                           validation=SimpleNamespace(recommended=SimpleNamespace(method=method)), not_graded={})
+                           validation=SimpleNamespace(recommended=SimpleNamespace(method=method)), not_graded={},
+                           stability_trade_off=None)
 
 
 def run(reports, name, result, *, finished="2026-12-02T03:00:00"):
@@ -62,7 +65,8 @@ def test_a_first_run_is_all_new_and_writes_no_movement_files(tmp_path):
     folder, pub = run(tmp_path, "q1", fake_result(GRADES))
     assert pub.fields["previous"] is None and pub.fields["series"] == "shop"
     assert pub.fields["published"] == {"method": "rfm", "file": "published.csv", "customers": 4,
-                                       "sha256": file_sha256(folder / "published.csv")}
+                                       "sha256": file_sha256(folder / "published.csv"),
+                                       "stability": {"rules": {}, "held": 0, "review": 0}}
     table = pd.read_csv(folder / "published.csv", keep_default_na=False)
     assert list(table.columns[-3:]) == ["previous_tier", "movement", "movement_reason"]
     assert set(table["movement"]) == {"new"} and set(table["movement_reason"]) == {"first graded this run"}
@@ -188,7 +192,8 @@ def test_a_lookback_window_names_the_windowed_indicators(tmp_path):
 def test_the_published_record_matches_the_ledger(tmp_path):
     folder, pub = run(tmp_path, "q1", fake_result(GRADES))
     table = pd.read_csv(folder / "published.csv")
-    assert pub.fields["published"] == published_record("rfm", table, file_sha256(folder / "published.csv"))
+    assert pub.fields["published"] == {**published_record("rfm", table, file_sha256(folder / "published.csv")),
+                                       "stability": {"rules": {}, "held": 0, "review": 0}}
     assert pub.files[0] == folder / "published.csv"
 
 
@@ -200,3 +205,60 @@ def test_a_provisional_customer_who_reaches_six_months_is_confirmed_in_the_ledge
     assert table.loc["c2", "movement_reason"].startswith("provisional → confirmed; ")
     assert not table.loc["c3", "movement_reason"].startswith("provisional")  # still provisional
     assert not table.loc["c1", "movement_reason"].startswith("provisional")  # never was
+
+
+# ------------------------------------------------------------------ stable grades (stability:)
+def _published(folder):
+    return pd.read_csv(folder / "published.csv", keep_default_na=False).set_index("customer_id")
+
+
+def test_without_rules_the_published_tier_is_the_methods_and_the_stay_counts_runs(tmp_path):
+    first, _ = run(tmp_path, "q1", fake_result(GRADES, as_of="1997-09-30"))
+    second, pub = run(tmp_path, "q2", fake_result({**GRADES, "c2": "A"}, as_of="1997-12-31"))
+    table = _published(second)
+    assert list(table.columns[-7:-3]) == ["raw_tier", "stay", "review", "unprofitable_periods"]
+    assert (table["raw_tier"] == table["tier"]).all() and not table["review"].any()
+    assert table["stay"].to_dict() == {"c1": 2, "c2": 1, "c3": 2, "c4": 2}  # c2 moved: its stay restarts
+    assert pub.fields["published"]["stability"] == {"rules": {}, "held": 0, "review": 0}
+
+
+def test_min_stay_holds_a_move_and_the_ledger_says_why(tmp_path):
+    rules = {"min_stay": 2}
+    run(tmp_path, "q1", fake_result(GRADES, as_of="1997-06-30", stability=rules))
+    second, pub = run(tmp_path, "q2", fake_result({**GRADES, "c2": "A"}, as_of="1997-09-30", stability=rules))
+    table = _published(second)
+    assert table.loc["c2", "tier"] == "B" and table.loc["c2", "raw_tier"] == "A"  # stayed 1 run in B: held
+    assert table.loc["c2", "movement"] == "same"
+    assert table.loc["c2", "movement_reason"].startswith("held in B by the stability rules (graded A this run); ")
+    assert pub.fields["published"]["stability"] == {"rules": {"min_stay": 2}, "held": 1, "review": 0}
+    third, _ = run(tmp_path, "q3", fake_result({**GRADES, "c2": "A"}, as_of="1997-12-31", stability=rules))
+    assert _published(third).loc["c2", "tier"] == "A"  # two runs in B: now it may move
+
+
+def test_review_flags_customers_who_ordered_at_a_loss_in_consecutive_runs_only(tmp_path):
+    rules = {"review_after": 2}
+    # profit and orders to date per run: c1 orders at a loss twice running; c2 stops ordering (no loss)
+    runs = [("q1", "1997-06-30", {"c1": 10.0, "c2": 5.0}, {"c1": 1, "c2": 1}),
+            ("q2", "1997-09-30", {"c1": 8.0, "c2": 5.0}, {"c1": 2, "c2": 1}),
+            ("q3", "1997-12-31", {"c1": 6.0, "c2": 5.0}, {"c1": 3, "c2": 1})]
+    flags = {}
+    for name, as_of, profit, orders in runs:
+        folder, pub = run(tmp_path, name, fake_result({"c1": "A", "c2": "B"}, as_of=as_of, profit=profit,
+                                                      orders=orders, stability=rules))
+        table = _published(folder)
+        flags[name] = (table["review"].to_dict(), table["unprofitable_periods"].to_dict())
+    assert flags["q2"] == ({"c1": False, "c2": False}, {"c1": 1, "c2": 0})
+    assert flags["q3"] == ({"c1": True, "c2": False}, {"c1": 2, "c2": 0})
+    assert pub.fields["published"]["stability"]["review"] == 1
+    assert _published(folder).loc["c1", "tier"] == "A"  # flagged, not dropped or demoted
+
+
+def test_a_rerun_with_rules_reproduces_the_earlier_reruns_grades_stays_and_flags(tmp_path):
+    rules = {"min_stay": 2, "review_after": 1}
+    run(tmp_path, "q1", fake_result(GRADES, as_of="1997-06-30", stability=rules, orders={"c3": 1}))
+    kw = {"as_of": "1997-09-30", "stability": rules, "profit": {"c3": -4.0}, "orders": {"c3": 2}}
+    first, _ = run(tmp_path, "q2", fake_result({**GRADES, "c2": "A"}, **kw))
+    again, pub = run(tmp_path, "q2-again", fake_result({**GRADES, "c2": "A"}, **kw), finished="2026-12-02T04:00:00")
+    assert read_published(entry_of(again)).equals(read_published(entry_of(first)))  # not another period
+    assert pub.fields["previous"]["identical"] and pub.fields["published"]["stability"] == {
+        "rules": rules, "held": 1, "review": 1}

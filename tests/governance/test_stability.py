@@ -18,9 +18,11 @@ TIERS = pd.CategoricalDtype(["A", "B", "C"], ordered=True)
 
 
 def history(tiers: dict[str, str], *, scores: dict[str, list[float]] | None = None,
-            provisional: dict[str, str] | None = None, profit: dict[str, list[float]] | None = None):
+            provisional: dict[str, str] | None = None, profit: dict[str, list[float]] | None = None,
+            orders: dict[str, list[int]] | None = None):
     """A history from one string per customer: the tier at each quarter ('-': not graded then);
-    ``provisional``: 'P' where provisional; ``scores``/``profit``: one value per quarter."""
+    ``provisional``: 'P' where provisional; ``scores``/``profit``/``orders``: one value per
+    quarter (orders default to 1 a quarter)."""
     out = []
     for q, as_of in enumerate(QUARTERS):
         ids = [c for c, t in tiers.items() if t[q] != "-"]
@@ -30,6 +32,7 @@ def history(tiers: dict[str, str], *, scores: dict[str, list[float]] | None = No
             "provisional": [bool(provisional) and provisional.get(c, "----")[q] == "P" for c in ids],
             "tenure_days": [91.0 * (q + 1)] * len(ids),
             "profit": [profit[c][q] if profit else 1.0 for c in ids],
+            "orders": [orders[c][q] if orders else 1 for c in ids],
         }, index=pd.Index(ids, name="customer_id"))
         out.append((as_of, frame))
     return out
@@ -135,10 +138,22 @@ def test_review_after_flags_consecutive_unprofitable_quarters_and_drops_nobody()
     assert tiers_of(stable) == tiers and [len(g) for g in stable] == [len(g) for _, g in h]
 
 
+def test_review_counts_only_quarters_with_orders_and_a_quarter_without_ends_the_run():
+    # c1 never orders (profit 0): inactive, not unprofitable; c2 loses money when it orders, but its
+    # quiet third quarter ends the run; c3 loses money in every quarter it orders
+    profit = {"c1": [0, 0, 0, 0], "c2": [-1, -2, 0, -1], "c3": [-1, -1, -1, 0]}
+    orders = {"c1": [0, 0, 0, 0], "c2": [1, 2, 0, 1], "c3": [1, 1, 1, 1]}
+    stable = stabilise(history({c: "CCCC" for c in profit}, profit=profit, orders=orders), review_after=2)
+    review = {c: "".join("R" if g.loc[c, "review"] else "." for g in stable) for c in profit}
+    assert review == {"c1": "....", "c2": ".R..", "c3": ".RRR"}
+
+
 def test_review_needs_every_profit():
     h = history({"c1": "AAAA"}, profit={"c1": [1, np.nan, 1, 1]})
     with pytest.raises(ValueError, match="1 are missing"):
         stabilise(h, review_after=2)
+    with pytest.raises(KeyError, match="orders"):
+        stabilise([(a, g.drop(columns="orders")) for a, g in h], review_after=2)
 
 
 # ------------------------------------------------------------------ errors
@@ -195,7 +210,7 @@ def test_the_study_runs_on_a_tiny_synthetic_history():
             tier = pd.Categorical(pd.qcut(-score, [0, 0.2, 0.5, 1], labels=["A", "B", "C"]), dtype=TIERS)
             histories[name].append((as_of, pd.DataFrame({
                 "tier": tier, "score": score, "provisional": q == 0, "tenure_days": 91.0 * (q + 1),
-                "profit": np.where(np.arange(len(ids)) % 7 == 0, 0.0, value / 4)}, index=ids)))
+                "profit": np.where(np.arange(len(ids)) % 7 == 0, 0.0, value / 4), "orders": 1}, index=ids)))
         if q < 3:
             outcomes[as_of] = pd.DataFrame({"churned": False, "revenue_outcome": value * 4,
                                             "profit_outcome": value + rng.normal(0, 1, len(ids))}, index=ids)
@@ -218,3 +233,22 @@ def test_the_study_command_names_a_user_mistake_in_one_line(capsys, tmp_path):
     assert len(err) == 1 and err[0].startswith(f"{config}: --methods: 'nope': give registered methods (")
     assert main([str(tmp_path / "missing.yaml")]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_a_run_with_a_rolling_backtest_measures_the_trade_off_and_others_do_not():
+    import dataclasses
+
+    from segment.config import RunConfig
+    from segment.governance.study import run_trade_off
+
+    config = RunConfig.from_yaml(Path(__file__).resolve().parents[2] / "configs" / "quick_cdnow_sample.yaml")
+    assert run_trade_off(dataclasses.replace(config, backtest_origins=("1997-03-31", "1997-06-30")), "rfm") is None
+    rolling = dataclasses.replace(config, backtest_origins=("1997-03-31", "1997-06-30", "1997-09-30"))
+    table = run_trade_off(rolling, "rfm")
+    assert list(dict.fromkeys(table["method"])) == ["rfm", "weighted", "abc_revenue"]
+    assert list(dict.fromkeys(table["rule_set"])) == list(RULE_SETS)
+    none = table[table["rule_set"] == "none"]
+    assert (none["held_share"] == 0).all() and (none["flip_flop_rate"].between(0, 1)).all()
+    # the review rule counts only quarters with orders: far fewer than the customers without an order
+    review = table[table["rule_set"] == "review_after 2"]
+    assert (review["review_customers"] < 0.05 * none["flip_flop_customers"].to_numpy()).all()

@@ -55,9 +55,12 @@ def test_manifest_fields(two_runs):
     # the ledger: the quick config names no series, so nothing before it and every customer new
     assert m["series"] is None and m["previous"] is None and m["headline"].startswith("Recommended grading: ")
     assert m["published"] == {"method": m["published"]["method"], "file": "published.csv", "customers": 2357,
-                              "sha256": digest(first / "published.csv")}
+                              "sha256": digest(first / "published.csv"),
+                              "stability": {"rules": {}, "held": 0, "review": 0}}
     published = pd.read_csv(first / "published.csv", keep_default_na=False)
-    assert set(published["movement"]) == {"new"} and not (first / "governance").exists()
+    assert set(published["movement"]) == {"new"} and (published["raw_tier"] == published["tier"]).all()
+    # no previous run: no movement files; its rolling backtest (3 origins) measures the stability trade-off
+    assert sorted(p.name for p in (first / "governance").iterdir()) == ["stability_tradeoff.csv"]
 
 
 def test_a_rerun_never_overwrites(two_runs):

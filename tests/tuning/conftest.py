@@ -37,7 +37,7 @@ def run(data, cfg: TuningConfig | None = None, transactions=None, **kw):
     runner = Runner(SimpleNamespace(transactions=tx, customers=data.customers, first_day=None, data_end=DATA_END),
                     GradingSpec({}))
     check_design(cfg, DATA_END)
-    folds, judged, note = runner.tuning_tables(cfg.fold_origins, cfg.judged_origin, cfg.horizon_days)
+    folds, judged, note = runner.tuning_tables(cfg.fold_origins, cfg.judged_origin, cfg.horizon)
     return tune(settings=cfg, fold_tables=folds, judged_tables=judged, base_params=kw.pop("base_params", {}),
                 default_weights=DEFAULT, notes=[note], **kw)
 

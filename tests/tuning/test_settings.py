@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from segment.config import ConfigError, RunConfig
+from segment.horizon import Horizon
 from segment.tuning.settings import TuningConfig
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +24,7 @@ def parse(**patch):
 
 def test_defaults_and_round_trip():
     cfg = parse()
-    assert cfg.horizon_days == 90 and cfg.grid_step == 0.1 and cfg.objective_metric == "top_tier_profit_capture"
+    assert cfg.horizon == Horizon(90) and cfg.grid_step == 0.1 and cfg.objective_metric == "top_tier_profit_capture"
     again = TuningConfig.from_dict(cfg.to_dict(), source="t.yaml", horizon_days=273)
     assert again == cfg  # the horizon is stored, not re-defaulted
 
@@ -67,6 +68,32 @@ def test_a_fold_whose_window_reaches_the_judged_window_is_refused():
                                           r"ending after the judged origin 1998-03-31"):
         TuningConfig.from_dict(BASE, horizon_days=91)
     assert parse(horizon_days=90).fold_origins[-1] == "1997-12-31"  # 90 days end exactly on it: allowed
+
+
+def test_a_calendar_horizon_checks_the_folds_by_calendar_arithmetic():
+    # 1997-12-31 + 1Q = 1998-03-31: exactly the judged origin (91 days would reach past it)
+    cfg = parse(horizon="1Q")
+    assert cfg.horizon == Horizon(1, "Q") and cfg.to_dict()["horizon"] == "1Q" and "horizon_days" not in cfg.to_dict()
+    assert TuningConfig.from_dict(cfg.to_dict(), source="t.yaml", horizon_days=273) == cfg  # stored, not re-defaulted
+    with pytest.raises(ConfigError, match=r"fold at 1997-12-31 has its outcome window \(1997-12-31, 1998-06-30\] "
+                                          r"ending after the judged origin 1998-03-31"):
+        parse(horizon="2q")
+    in_days = parse(horizon="90D")  # days given as text: stored as days
+    assert in_days.horizon == Horizon(90) and in_days.to_dict()["horizon_days"] == 90
+    run_default = TuningConfig.from_dict({**BASE, "fold_origins": ["1997-06-30", "1997-09-30"]},
+                                         horizon_days=Horizon(6, "M"))
+    assert run_default.horizon == Horizon(6, "M")  # the run's calendar horizon is the default
+
+
+@pytest.mark.parametrize("patch, message", [
+    ({"horizon": "2X"}, r"^t.yaml: tuning.horizon: '2X' is not a horizon \(allowed: a positive whole number of days"),
+    ({"horizon": 0}, r"^t.yaml: tuning.horizon: 0 is not a horizon"),
+    ({"horizon": "1Q", "horizon_days": 90}, r"^t.yaml: tuning: give horizon or horizon_days, not both$"),
+    ({"horizon_days": "1Q"}, r"^t.yaml: tuning.horizon_days must be a positive integer, got '1Q'$"),
+])
+def test_bad_tuning_horizons_are_named(patch, message):
+    with pytest.raises(ConfigError, match=message):
+        parse(**patch)
 
 
 @pytest.mark.parametrize("constraints, message", [

@@ -182,3 +182,41 @@ def test_the_follow_up_list_is_capped_and_most_profit_at_risk_first():
     assert follow_up_list(early.iloc[0:0], 5).empty
     with pytest.raises(ValueError, match="at least 1"):
         follow_up_list(early, 0)
+
+
+def test_stop_rates_measure_churn_per_reason_among_flagged_top_tier_customers():
+    from segment.validation.warning import stop_rates
+
+    ids = pd.Index([f"c{i}" for i in range(1, 7)], name="customer_id")
+    tier = pd.Categorical(["A", "A", "A", "A", "A", "B"], categories=["A", "B"], ordered=True)
+    one, three = pd.Timestamp("1997-01-21"), pd.Timestamp("1997-01-01")
+    features = pd.DataFrame({
+        "growth_trend": [-0.8, -0.6, 0.0, -0.9, 0.1, -0.9], "recency_days": [5.0, 5, 30, 25, 5, 5],
+        "frequency": [1, 1, 3, 3, 1, 1],
+        "first_order_date": [one, one, three, three, one, one], "last_order_date": [one] * 6}, index=ids)
+    outcomes = pd.DataFrame({"churned": [True, False, True, True, False, True],
+                             "profit_outcome": [0.0] * 6}, index=ids)
+    rates = stop_rates(pd.DataFrame({"tier": tier}, index=ids), features, outcomes, min_group=2).set_index("reason")
+    # c1, c2 falling revenue (one churned); c3 overdue (gap 10 days, 30 days since); c4 both; c5 not flagged; c6 not top
+    assert rates["customers"].tolist() == [2, 1, 1, 4]
+    assert rates["churn_rate"].tolist() == [0.5, 1.0, 1.0, 0.75]
+    assert rates["used"].tolist() == [True, False, False, True]
+    assert (rates["churn_ci_low"] <= rates["churn_rate"]).all() and (rates["churn_rate"] <= rates["churn_ci_high"]).all()
+
+
+def test_the_follow_up_list_ranks_by_profit_x_the_measured_likelihood_of_the_customers_reason():
+    from segment.validation.warning import follow_up_list
+
+    early = pd.DataFrame({"method": "a", "customer_id": ["x", "w", "y", "z"],
+                          "reason": ["falling_revenue", "overdue_for_an_order", "falling_revenue+overdue_for_an_order",
+                                     "overdue_for_an_order"], "profit": [10.0, 6.0, 9.0, 1.0]})
+    rates = pd.DataFrame({"method": "a", "reason": ["falling_revenue", "overdue_for_an_order",
+                                                    "falling_revenue+overdue_for_an_order", "flagged"],
+                          "customers": [40, 50, 5, 95], "churn_rate": [0.2, 0.5, 0.9, 0.4], "used": [True, True, False, True]})
+    out = follow_up_list(early, 3, rates=rates)
+    # y's group (5 customers) is too small: it takes the flagged rate 0.4 -> 3.6; w 6 x 0.5 = 3; x 10 x 0.2 = 2
+    assert out["customer_id"].tolist() == ["y", "w", "x"]
+    assert out["stop_likelihood"].tolist() == [0.4, 0.5, 0.2]
+    assert out["likelihood_basis"].tolist() == ["flagged", "overdue_for_an_order", "falling_revenue"]
+    assert out["profit_at_risk"].tolist() == pytest.approx([3.6, 3.0, 2.0])
+    assert out["follow_up_rank"].tolist() == [1, 2, 3]

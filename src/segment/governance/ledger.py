@@ -53,8 +53,12 @@ MANIFEST_FILE = "manifest.json"
 #: the grading-date indicators carried in published.csv when the feature table has them
 INDICATORS = ("recency_days", "frequency", "monetary_total", "profit")
 REQUIRED = ("customer_id", "tier", "provisional")
+#: what the stability rules carry from one run to the next (``governance.publish``; a file without them,
+#: from before they were written, reads as a first stay and no run of unprofitable periods)
+STATE_COLUMNS = ("stay", "unprofitable_periods")
 DTYPES = {"customer_id": "str", "tier": "str", "provisional": "bool", "recency_days": "float64",
-          "frequency": "Int64", "monetary_total": "float64", "profit": "float64"}
+          "frequency": "Int64", "monetary_total": "float64", "profit": "float64",
+          "stay": "Int64", "unprofitable_periods": "Int64"}
 #: the name of a run folder kept after a failure (``segment.runs.RunFolder.fail``)
 FAILED_NAME = re.compile(r"-FAILED(-\d+)?$")
 

@@ -12,6 +12,9 @@ run's working folder, before the notebooks run, so the reports can read the file
   profit: one row per cell of ``movement_matrix``, the "(new)" row and "(lost)" column and
   zero cells included), ``governance/movement_summary.csv`` (movement, customers, profit: one
   row for each of up, down, same, new, lost) and ``governance/drift.csv`` (item, psi, level);
+- with a rolling backtest (three or more ``backtest_origins``), whatever the series,
+  ``governance/stability_tradeoff.csv``: the pipeline's ``stability_trade_off``, the stability
+  study's table at every quarter end of the data (``governance.study.run_trade_off``);
 
 and returns the manifest's ``series``, ``published`` and ``previous`` fields.
 
@@ -43,11 +46,25 @@ Rules:
   features have no profit writes the profit columns empty.
 - With ``lookback_months`` the reasons name the windowed indicators "orders / revenue /
   profit in the last N months".
+- Stable grades (``stability:`` in the config, ``governance.stability.StabilitySettings``, every
+  rule off by default): the published ``tier`` is the method's tier with the rules applied
+  by ``stability.step``, from the state the previous published file carries (its tier,
+  ``stay`` and ``unprofitable_periods``; the first run of a series, or a previous run that is
+  not comparable, starts afresh). Every published.csv has, after the indicators,
+  ``raw_tier`` (the method's own tier), ``stay`` (runs in the current tier, this one
+  included), ``review`` and ``unprofitable_periods`` (the run of consecutive periods the
+  customer ordered at a loss). The period since the previous run is the difference of the
+  to-date indicators (``profit``, ``frequency``: the orders) between the two files; a
+  customer new to the ledger brings its whole history. A rerun of the same grading date
+  continues from the run before that date, not from the earlier rerun, so it reproduces the
+  earlier rerun's published file exactly (a rerun is not another period). A customer the rules held has its
+  movement reason start "held in <tier> by the stability rules (graded <raw tier> this run)".
 - Vectorised throughout: no per-customer Python loop (2.36 M customers).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,19 +72,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from segment.dates import to_date
 from segment.errors import GovernanceError, Problem
 from segment.export import write_table
 from segment.governance.drift import drift_table
 from segment.governance.ledger import (LedgerEntry, find_previous, published_record, published_table, read_published,
                                        write_published)
-from segment.governance.stability import CONFIRMED_REASON, confirmed
+from segment.governance.stability import CONFIRMED_REASON, State, StabilitySettings, confirmed, step
 from segment.governance.movement import LOST_COLUMN, MOVEMENTS, NEW_REASON, NEW_ROW, movement, movement_matrix
 from segment.methods.registry import display_name
 
 GOVERNANCE_DIR = "governance"
-MATRIX, SUMMARY, DRIFT = "movement_matrix", "movement_summary", "drift"
+MATRIX, SUMMARY, DRIFT, TRADE_OFF = "movement_matrix", "movement_summary", "drift", "stability_tradeoff"
 NOT_COMPARABLE = "not comparable"
-#: the published.csv columns the run adds to ``ledger.published_table``
+#: the published.csv columns the run adds to ``ledger.published_table``: the stability rules', then the movement
+STABILITY_COLUMNS = ("raw_tier", "stay", "review", "unprofitable_periods")
 MOVEMENT_COLUMNS = ("previous_tier", "movement", "movement_reason")
 
 
@@ -177,6 +196,58 @@ def summary_rows(moves: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFr
     return pd.DataFrame({"movement": list(MOVEMENTS), "customers": counts.astype("int64"), "profit": money})
 
 
+def _period(table: pd.DataFrame, before: pd.DataFrame | None, column: str) -> np.ndarray:
+    """``column`` (to date) now minus in the previous file: what the customer did since then."""
+    now = table[column].to_numpy(dtype="float64", na_value=np.nan)
+    if before is None:
+        return now
+    then = pd.Series(before[column].to_numpy(dtype="float64", na_value=np.nan), index=pd.Index(before["customer_id"]))
+    return now - then.reindex(pd.Index(table["customer_id"])).fillna(0.0).to_numpy()
+
+
+def _state(before: pd.DataFrame, order: list[str]) -> State:
+    """The stability state the previous published file carries (module docstring)."""
+    n = len(before)
+    carried = {c: before[c].to_numpy(dtype="int64", na_value=0) if c in before.columns else np.full(n, d, np.int64)
+               for c, d in (("stay", 1), ("unprofitable_periods", 0))}
+    return State(pd.Index(before["customer_id"]), pd.Index(order).get_indexer(before["tier"]).astype(np.int64),
+                 carried["stay"], before["provisional"].to_numpy(dtype=bool), carried["unprofitable_periods"])
+
+
+def _state_source(previous: LedgerEntry, before: pd.DataFrame, config: Any, reports_dir: str | Path,
+                  final: str | Path | None) -> pd.DataFrame | None:
+    """The published file the stability rules continue from: the previous run's, except for a
+    rerun of the same grading date, which continues from the run before that date (so that it
+    reproduces the earlier rerun's grades, stays and review flags exactly; None: there is none)."""
+    if previous.as_of < to_date(config.as_of):
+        return before
+    earlier = find_previous(reports_dir, config.series, to_date(config.as_of) - dt.timedelta(days=1), exclude=final)
+    return None if earlier is None else read_published(earlier)
+
+
+def stabilised(table: pd.DataFrame, assignments: pd.DataFrame, *, order: list[str], settings: StabilitySettings,
+               before: pd.DataFrame | None, as_of: str, source: str) -> pd.DataFrame:
+    """``table`` (``published_table``) with the stability rules applied and ``STABILITY_COLUMNS``
+    added (module docstring); ``before``: the previous published file when comparable, else None."""
+    ids = pd.Index(table["customer_id"])
+    a = assignments.reset_index() if "customer_id" not in assignments.columns else assignments
+    score = pd.Series(a["score"].to_numpy(dtype=float), index=a["customer_id"].astype("str").to_numpy()).reindex(ids)
+    grading = pd.DataFrame({"tier": pd.Categorical(table["tier"].to_numpy(), categories=order, ordered=True),
+                            "score": score.to_numpy(), "provisional": table["provisional"].to_numpy()}, index=ids)
+    rules = settings.rules
+    if "review_after" in rules:
+        lacking = [c for c in ("profit", "frequency") if c not in table.columns]
+        if lacking:
+            raise GovernanceError([Problem(source, "stability.review_after", "needs each customer's profit and orders, "
+                                           f"and the features have no {' or '.join(lacking)}")])
+        grading["profit"], grading["orders"] = _period(table, before, "profit"), _period(table, before, "frequency")
+    frame, state = step(as_of, grading, None if before is None else _state(before, order), order, **rules)
+    out = table.assign(tier=frame["tier"].astype("str").to_numpy())
+    return out.assign(raw_tier=table["tier"].to_numpy(), stay=pd.array(frame["stay"].to_numpy(), dtype="Int64"),
+                      review=frame["review"].to_numpy(),
+                      unprofitable_periods=pd.array(state.unprofitable, dtype="Int64"))
+
+
 def _identical(previous: pd.DataFrame, table: pd.DataFrame) -> bool:
     return len(previous) == len(table) and all(
         np.array_equal(previous[c].to_numpy(), table[c].to_numpy()) for c in ("customer_id", "tier", "provisional"))
@@ -196,12 +267,17 @@ def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, fi
         previous = find_previous(reports_dir, config.series, config.as_of, previous_run=config.previous_run,
                                  exclude=final)
     files: list[Path] = []
+    settings = StabilitySettings(**(config.stability or {}))
+    keep = {"order": order, "settings": settings, "as_of": str(config.as_of), "source": str(config.source)}
     if previous is None:
+        table = stabilised(table, assignments, before=None, **keep)
         out = _first_run(table, order)
         record = None
     else:
         before = read_published(previous)
         comparable = bool(pd.Index(before["tier"].unique()).isin(order).all())
+        table = stabilised(table, assignments, before=_state_source(previous, before, config, reports_dir, final)
+                           if comparable else None, **keep)
         if comparable:
             moves = movement(before, table, order, names=indicator_names(config.lookback_months))
             columns = _current_rows(moves, table)[list(MOVEMENT_COLUMNS)]
@@ -218,10 +294,25 @@ def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, fi
         if done.any():
             reason = out["movement_reason"]
             out["movement_reason"] = reason.where(~done, CONFIRMED_REASON + "; " + reason)
+        held = (out["raw_tier"] != out["tier"]).to_numpy()
+        if held.any():
+            reason = out["movement_reason"]
+            out["movement_reason"] = reason.where(~held, "held in " + out["tier"] + " by the stability rules (graded "
+                                                  + out["raw_tier"] + " this run); " + reason)
         files += write_table(drift_table(before, table), run_dir / GOVERNANCE_DIR / DRIFT, parquet=False, index=False)
         record = {"run": previous.name, "as_of": previous.as_of.isoformat(), "sha256": previous.sha256,
                   "method": previous.method, "identical": _identical(before, table), "comparable": comparable}
+    if result.stability_trade_off is not None:
+        files += write_table(result.stability_trade_off, run_dir / GOVERNANCE_DIR / TRADE_OFF, parquet=False,
+                             index=False)
     sha = write_published(out, run_dir)
     files.insert(0, run_dir / "published.csv")
-    return Publication({"series": config.series, "published": published_record(method, out, sha),
-                        "previous": record}, files)
+    published = {**published_record(method, out, sha), "stability": stability_record(out, settings)}
+    return Publication({"series": config.series, "published": published, "previous": record}, files)
+
+
+def stability_record(published: pd.DataFrame, settings: StabilitySettings) -> dict[str, Any]:
+    """The manifest's record of the stability rules: the rules on, customers held in their
+    previous tier by them, customers flagged for review."""
+    return {"rules": settings.rules, "held": int((published["raw_tier"] != published["tier"]).sum()),
+            "review": int(published["review"].sum())}

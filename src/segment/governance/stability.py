@@ -4,8 +4,9 @@ the two measures of what they cost (docs/GOVERNANCE.md). Every rule is off by de
 A *history* is a list of ``(as_of, grading)`` in date order, one per consecutive grading of a
 series (quarter ends), each grading a DataFrame indexed by ``customer_id`` with ``tier`` (an
 ordered categorical, best first, the same categories in every grading; or pass
-``tier_order``), ``score``, ``provisional``, ``tenure_days`` and ``profit`` (the profit the
-customer made in the period since the previous grading, not to date).
+``tier_order``), ``score``, ``provisional``, ``tenure_days``, ``profit`` and ``orders`` (the
+profit the customer made and the orders it placed in the period since the previous grading,
+not to date).
 
 ``stabilise(history, margin=, min_stay=, review_after=)`` returns the gradings with the same
 rows, ``tier`` adjusted, and four columns added: ``raw_tier`` (the grading's own tier),
@@ -32,14 +33,20 @@ rows, ``tier`` adjusted, and four columns added: ``raw_tier`` (the grading's own
   releases no hold: margin and min_stay treat provisional customers like any other (a new
   customer's stay counts from its first grading, provisional or not), so a grade announced
   provisionally is not changed at confirmation for the sake of it either.
-- **review_after** (N gradings): ``review`` is True for a customer unprofitable (``profit <=
-  0``; a period without orders is 0, so unprofitable) in each of its last N consecutive
-  gradings, this one included. Flagged customers keep their tier and stay in the grading:
-  never dropped silently. With the rule off ``review`` is False. A missing profit with the
-  rule on is a ValueError (unknown is neither profitable nor not).
+- **review_after** (N gradings): ``review`` is True for a customer unprofitable in each of
+  its last N consecutive gradings, this one included. A period is *unprofitable* when the
+  customer ordered in it (``orders`` >= 1, the orders placed since the previous grading) and
+  its ``profit`` was <= 0: the sources' "drop bad customers" is about customers who cost more
+  than they bring, not about customers who stopped buying (churn, which the validation
+  measures). A period without orders is therefore not unprofitable, and it ends a run of
+  unprofitable ones. Flagged customers keep their tier and stay in the grading: never
+  dropped silently. With the rule off ``review`` is False. A missing ``profit`` or ``orders``
+  with the rule on is a ValueError (unknown is neither profitable nor not).
 
 A customer missing from a grading (not graded then) starts afresh when graded again, as a new
-customer. The rules run once per grading, vectorised over customers (a loop over dates only).
+customer. The rules run once per grading, vectorised over customers (a loop over dates only):
+``step`` is one grading given the state the previous one left (``State``), so a run of a
+series can apply them to its own grading from the state its previous run published.
 
 Measures: ``flip_flop_rate`` (defined on ``flip_flops``) and ``top_tier_capture``
 (``segment.validation.tiers.per_tier_outcomes``' top-tier profit share).
@@ -47,10 +54,13 @@ Measures: ``flip_flop_rate`` (defined on ``flip_flops``) and ``top_tier_capture`
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 import pandas as pd
+
+from segment.methods.params import param
 
 #: the ``status`` values, in the order a customer passes through them
 STATUSES = ("provisional", "confirmed", "graded")
@@ -59,6 +69,26 @@ CONFIRMED_REASON = "provisional \u2192 confirmed"
 REQUIRED = ("tier", "provisional")
 
 History = Sequence[tuple[str, pd.DataFrame]]
+
+
+@dataclass(frozen=True)
+class StabilitySettings:
+    """The ``stability:`` section of a run config: the policy a series' run applies to the
+    grading it publishes (``segment.governance.publish``), every rule off by default. The
+    config check reads the types and ranges from here."""
+
+    margin: float | None = param(None, low=0, high=0.5, help="keep last run's tier unless the customer moved past "
+                                                            "its cut by more than this share of customers (0.05)")
+    min_stay: int | None = param(None, low=1, help="runs a tier is kept before it may change (2: no move back "
+                                                   "within one quarter)")
+    review_after: int | None = param(None, low=1, help="flag for review a customer who ordered at a loss in this "
+                                                       "many consecutive runs (never dropped silently)")
+
+    @property
+    def rules(self) -> dict[str, float | int]:
+        """The rules that are on, as ``stabilise``/``step`` keywords."""
+        return {k: v for k, v in (("margin", self.margin), ("min_stay", self.min_stay),
+                                  ("review_after", self.review_after)) if v is not None}
 
 
 def _tier_order(history: History, tier_order: Sequence[str] | None) -> list[str]:
@@ -114,19 +144,80 @@ def _check(history: History, margin: float | None, min_stay: int | None, review_
         missing = [c for c in REQUIRED if c not in g.columns]
         if margin is not None and "score" not in g.columns:
             missing.append("score")
-        if review_after is not None and "profit" not in g.columns:
-            missing.append("profit")
+        if review_after is not None:
+            missing += [c for c in ("profit", "orders") if c not in g.columns]
         if missing:
             raise KeyError(f"grading of {as_of} lacks {missing}")
         if g.index.has_duplicates:
             raise ValueError(f"grading of {as_of}: a customer is graded twice ({g.index[g.index.duplicated()][0]!r})")
 
 
-def _before(prev: dict[str, np.ndarray], name: str, pos: np.ndarray, default: int) -> np.ndarray:
-    """Last grading's ``name`` per customer of this one (``pos``: its row there, -1 if not graded)."""
-    if not prev or not (pos >= 0).any():
-        return np.full(len(pos), default, dtype=np.int64)
-    return np.where(pos >= 0, prev[name][pos].astype(np.int64), default)
+@dataclass(frozen=True)
+class State:
+    """What one grading leaves for the next: per customer (``index``) the stabilised tier (as
+    its position in the tier order), ``stay``, ``provisional`` and ``unprofitable`` (the
+    length of its current run of unprofitable gradings)."""
+
+    index: pd.Index
+    tier: np.ndarray
+    stay: np.ndarray
+    provisional: np.ndarray
+    unprofitable: np.ndarray
+
+    def before(self, name: str, pos: np.ndarray, default: int) -> np.ndarray:
+        """``name`` per customer of the next grading (``pos``: its row here, -1 if not graded)."""
+        if not (pos >= 0).any():
+            return np.full(len(pos), default, dtype=np.int64)
+        return np.where(pos >= 0, getattr(self, name)[np.maximum(pos, 0)].astype(np.int64), default)
+
+
+def step(as_of: str, g: pd.DataFrame, previous: State | None, order: Sequence[str], *, margin: float | None = None,
+         min_stay: int | None = None, review_after: int | None = None) -> tuple[pd.DataFrame, State]:
+    """One grading ``g`` (at ``as_of``) with the rules applied given the ``previous`` grading's
+    state (None: the first grading, which no rule changes): (the stabilised frame, its state).
+    ``order``: the tier labels, best first. Call ``stabilise`` for a whole history; this is
+    its loop body (and the ledger's, one run at a time)."""
+    order = [str(t) for t in order]
+    raw = _codes(as_of, g, order)
+    n = len(g)
+    provisional = g["provisional"].to_numpy(dtype=bool)
+    pos = np.full(n, -1) if previous is None else previous.index.get_indexer(g.index)
+    prev = previous or State(pd.Index([]), *(np.zeros(0, np.int64),) * 4)
+    seen = pos >= 0
+    p_tier, p_stay = prev.before("tier", pos, -1), prev.before("stay", pos, 0)
+    confirmed_now = seen & prev.before("provisional", pos, 0).astype(bool) & ~provisional
+    tier = raw.copy()
+    if margin is not None:
+        score = g["score"].to_numpy(dtype=float)
+        if n and np.isnan(score).all():
+            raise ValueError(f"grading of {as_of}: margin needs a score, and every score is missing")
+        q = positions(raw, score)
+        share = np.r_[0.0, np.cumsum(np.bincount(raw, minlength=len(order)))] / max(n, 1)
+        p = np.clip(p_tier, 0, len(order) - 1)
+        inside = (q >= share[p] - margin) & (q <= share[p + 1] + margin)
+        tier = np.where(seen & (tier != p_tier) & inside, p_tier, tier)
+    if min_stay is not None:
+        tier = np.where(seen & (tier != p_tier) & (p_stay < min_stay), p_tier, tier)
+    stay = np.where(seen & (tier == p_tier), p_stay + 1, 1)
+    status = np.where(provisional, 0, np.where(confirmed_now, 1, 2))
+    if review_after is not None:
+        profit, orders = g["profit"].to_numpy(dtype=float), g["orders"].to_numpy(dtype=float, na_value=np.nan)
+        missing = np.isnan(profit) | np.isnan(orders)
+        if missing.any():
+            raise ValueError(f"grading of {as_of}: review_after needs every customer's profit and orders; "
+                             f"{int(missing.sum())} are missing")
+        unprofitable = np.where((orders >= 1) & (profit <= 0), prev.before("unprofitable", pos, 0) + 1, 0)
+        review = unprofitable >= review_after
+    else:
+        unprofitable, review = np.zeros(n, np.int64), np.zeros(n, bool)
+    frame = g.copy()
+    dtype = pd.CategoricalDtype(order, ordered=True)
+    frame["raw_tier"] = pd.Categorical.from_codes(raw, dtype=dtype)
+    frame["tier"] = pd.Categorical.from_codes(tier, dtype=dtype)
+    frame["stay"] = stay.astype(np.int64)
+    frame["status"] = pd.Categorical.from_codes(status, dtype=pd.CategoricalDtype(list(STATUSES)))
+    frame["review"] = review
+    return frame, State(g.index, tier, stay.astype(np.int64), provisional, unprofitable.astype(np.int64))
 
 
 def stabilise(history: History, *, margin: float | None = None, min_stay: int | None = None,
@@ -138,52 +229,11 @@ def stabilise(history: History, *, margin: float | None = None, min_stay: int | 
         return []
     _check(history, margin, min_stay, review_after)
     order = _tier_order(history, tier_order)
-    dtype = pd.CategoricalDtype(order, ordered=True)
-    status_dtype = pd.CategoricalDtype(list(STATUSES))
-    prev_index: pd.Index | None = None
-    prev: dict[str, np.ndarray] = {}
+    state: State | None = None
     out = []
     for as_of, g in history:
-        raw = _codes(as_of, g, order)
-        n = len(g)
-        provisional = g["provisional"].to_numpy(dtype=bool)
-        pos = np.full(n, -1) if prev_index is None else prev_index.get_indexer(g.index)
-        seen = pos >= 0
-        p_tier, p_stay = _before(prev, "tier", pos, -1), _before(prev, "stay", pos, 0)
-        p_prov = _before(prev, "provisional", pos, 0).astype(bool)
-        confirmed = seen & p_prov & ~provisional
-        tier = raw.copy()
-        if margin is not None:
-            score = g["score"].to_numpy(dtype=float)
-            if n and np.isnan(score).all():
-                raise ValueError(f"grading of {as_of}: margin needs a score, and every score is missing")
-            q = positions(raw, score)
-            share = np.r_[0.0, np.cumsum(np.bincount(raw, minlength=len(order)))] / max(n, 1)
-            p = np.clip(p_tier, 0, len(order) - 1)
-            inside = (q >= share[p] - margin) & (q <= share[p + 1] + margin)
-            tier = np.where(seen & (tier != p_tier) & inside, p_tier, tier)
-        if min_stay is not None:
-            tier = np.where(seen & (tier != p_tier) & (p_stay < min_stay), p_tier, tier)
-        stay = np.where(seen & (tier == p_tier), p_stay + 1, 1)
-        status = np.where(provisional, 0, np.where(confirmed, 1, 2))
-        if review_after is not None:
-            profit = g["profit"].to_numpy(dtype=float)
-            if np.isnan(profit).any():
-                raise ValueError(f"grading of {as_of}: review_after needs every customer's profit; "
-                                 f"{int(np.isnan(profit).sum())} are missing")
-            unprofitable = np.where(profit <= 0, _before(prev, "unprofitable", pos, 0) + 1, 0)
-            review = unprofitable >= review_after
-        else:
-            unprofitable, review = np.zeros(n, np.int64), np.zeros(n, bool)
-        frame = g.copy()
-        frame["raw_tier"] = pd.Categorical.from_codes(raw, dtype=dtype)
-        frame["tier"] = pd.Categorical.from_codes(tier, dtype=dtype)
-        frame["stay"] = stay.astype(np.int64)
-        frame["status"] = pd.Categorical.from_codes(status, dtype=status_dtype)
-        frame["review"] = review
+        frame, state = step(as_of, g, state, order, margin=margin, min_stay=min_stay, review_after=review_after)
         out.append(frame)
-        prev_index = g.index
-        prev = {"tier": tier, "stay": stay, "provisional": provisional, "unprofitable": unprofitable}
     return out
 
 

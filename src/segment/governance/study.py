@@ -10,9 +10,10 @@ docs/GOVERNANCE.md) and, with ``--out``, writes it as CSV.
 - **Gradings** (``quarter_histories``): the runner's gradings (``segment.runner.Runner.gradings``,
   as the backtest makes them) of each method at every origin, by default every calendar quarter
   end from the data's first day to its last; a method is graded with the config's parameters
-  when the config lists it, else with its defaults. The history's ``profit`` is the profit in
-  the quarter: profit to date at the origin minus profit to date at the quarter end before it
-  (0 before the data begins; always to date, even when the features use a lookback window).
+  when the config lists it, else with its defaults. The history's ``profit`` and ``orders`` are
+  those of the quarter: profit and orders to date at the origin minus those at the quarter end
+  before it (0 before the data begins; always to date, even when the features use a lookback
+  window).
   Outcomes (the config's horizon) only for the origins whose whole window is in the data.
 - **The table** (``trade_off``, pure: tested on a synthetic history): per rule set (``RULE_SETS``)
   and method, ``flip_flop_rate`` and the customers it is measured on, ``mean_top_tier_capture``
@@ -39,6 +40,7 @@ import pandas as pd
 
 from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
 from segment.governance.stability import History, flip_flop_rate, flip_flops, stabilise, top_tier_capture
+from segment.horizon import Horizon
 
 #: the rule sets of the table: label -> ``stabilise`` keywords (none: the gradings as made)
 RULE_SETS: dict[str, dict[str, Any]] = {
@@ -105,10 +107,13 @@ def _quarter_before(as_of: str) -> str:
     return str((pd.Timestamp(as_of) - pd.offsets.QuarterEnd(1)).date())
 
 
-def quarter_histories(config: str | Path, methods: Sequence[str] = DEFAULT_METHODS,
+def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
                       origins: Sequence[str] | None = None, *, progress: Callable[[str], None] | None = None,
+                      runner: Any = None,
                       ) -> tuple[dict[str, list[tuple[str, pd.DataFrame]]], dict[str, pd.DataFrame]]:
-    """(method -> history, origin -> outcomes) of ``config``'s data (module docstring)."""
+    """(method -> history, origin -> outcomes) of ``config``'s data (module docstring);
+    ``config``: a config file or a ``RunConfig``; ``runner``: the run's ``segment.runner.Runner``
+    of that config (its data and cached gradings are reused), else one is made."""
     from segment.config import RunConfig
     from segment.features import build_features
     from segment.grading import MethodSpec
@@ -120,8 +125,8 @@ def quarter_histories(config: str | Path, methods: Sequence[str] = DEFAULT_METHO
     if unknown or not methods:
         raise GovernanceError([Problem(str(config), "--methods", f"{', '.join(map(repr, unknown)) or 'none given'}: "
                                        f"give registered methods ({', '.join(sorted(METHODS))})")])
-    cfg = RunConfig.from_yaml(config)
-    runner = Runner.load(cfg, progress=progress)
+    cfg = config if isinstance(config, RunConfig) else RunConfig.from_yaml(config)
+    runner = runner if runner is not None else Runner.load(cfg, progress=progress)
     loaded = runner.loaded
     spec = replace(runner.spec, methods={m: MethodSpec(m, dict(cfg.methods.get(m) or {})) for m in methods})
     if origins is None:
@@ -132,34 +137,54 @@ def quarter_histories(config: str | Path, methods: Sequence[str] = DEFAULT_METHO
                                        "needs at least three consecutive gradings")])
     fkw = {**spec.feature_kwargs, "lookback_months": None}  # profit to date, whatever the features' window
 
-    def profit_to_date(as_of: str) -> pd.Series:
+    def to_date(as_of: str) -> pd.DataFrame:
         if pd.Timestamp(as_of) < pd.Timestamp(loaded.first_day):
-            return pd.Series(dtype=float)
-        return build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)["profit"]
+            return pd.DataFrame({"profit": [], "frequency": []}, dtype=float)
+        f = build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
+        return f[["profit", "frequency"]].astype(float)
 
     histories: dict[str, list[tuple[str, pd.DataFrame]]] = {m: [] for m in methods}
     outcomes: dict[str, pd.DataFrame] = {}
-    before = profit_to_date(_quarter_before(origins[0]))
+    before = to_date(_quarter_before(origins[0]))
     for g in runner.gradings(origins, spec=spec):
         if g.not_graded:
             method, reason = next(iter(g.not_graded.items()))
-            raise GovernanceError([Problem(str(config), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
+            raise GovernanceError([Problem(str(cfg.source), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
         features = runner.features_at(g.as_of)
-        to_date = profit_to_date(g.as_of)
-        quarter = to_date - before.reindex(to_date.index).fillna(0.0)
+        now = to_date(g.as_of)
+        quarter = (now - before.reindex(now.index).fillna(0.0)).rename(columns={"frequency": "orders"})
         for method, a in g.assignments.items():
             frame = a[["tier", "score", "provisional"]].join(features[["tenure_days"]])
-            histories[method].append((g.as_of, frame.assign(profit=quarter.reindex(frame.index))))
+            histories[method].append((g.as_of, frame.join(quarter)))
         if g.outcomes is not None:
             outcomes[g.as_of] = g.outcomes
-        before = to_date
+        before = now
     return histories, outcomes
 
 
-def outcomes_horizon(config: str | Path) -> int:
+def run_trade_off(config: Any, published: str, *, runner: Any = None,
+                  progress: Callable[[str], None] | None = None) -> pd.DataFrame | None:
+    """The trade-off table a run shows in its analyst report (``segment.reporting.stability_views``):
+    measured when the run has a rolling backtest (three or more ``backtest_origins``), at every
+    quarter end of its data, for the published method and ``DEFAULT_METHODS`` that the config
+    lists; None otherwise (and when the data has fewer than three quarter ends)."""
+    if len(config.backtest_origins) < 3:
+        return None
+    methods = list(dict.fromkeys([published, *(m for m in DEFAULT_METHODS if m in config.methods)]))
+    try:
+        histories, outcomes = quarter_histories(config, methods, progress=progress, runner=runner)
+    except GovernanceError as exc:
+        if [q.key for q in exc.problems] == ["--origins"]:  # fewer than three quarter ends: nothing to measure
+            return None
+        raise
+    return trade_off(histories, outcomes)
+
+
+def outcomes_horizon(config: str | Path) -> Horizon:
+    """The outcome horizon of ``config`` (``segment.horizon.Horizon``: days or calendar units)."""
     from segment.config import RunConfig
 
-    return int(RunConfig.from_yaml(config).horizon_days)
+    return RunConfig.from_yaml(config).window
 
 
 def _commit() -> str:
@@ -194,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     command = "python -m segment.governance.study " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"Made by `{command}` on {dt.date.today()} at commit {_commit()}; origins {dates[0]} .. {dates[-1]} "
           f"({len(dates)}), capture judged at {', '.join(sorted(set(outcomes) - {dates[0]})) or 'none'} "
-          f"(the config's {outcomes_horizon(args.config)}-day horizon; not the first origin: no rule acts on it).\n")
+          f"(the config's {outcomes_horizon(args.config).adjective} horizon; not the first origin: no rule acts "
+          "on it).\n")
     print(markdown(table))
     if args.out:
         from segment.export import atomic_write

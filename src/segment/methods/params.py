@@ -159,6 +159,8 @@ def _kind_matches(value: Any, tp: Any) -> bool:
         return isinstance(value, (list, tuple))
     if origin is dict:
         return isinstance(value, dict)
+    if origin in (int, float):  # a number of the right kind out of range: report the range, not the type
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
     return False
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
@@ -18,6 +20,49 @@ if TYPE_CHECKING:
 
 class NotebookFailed(RuntimeError):
     """A report notebook raised; the message names the notebook and the failing cell."""
+
+
+#: modules that jsonschema (under nbformat) imports when they are installed, for format checks no
+#: notebook schema uses: rfc3987_syntax (brought by jupyterlab) builds an Earley parser for the
+#: "iri" format at import, 1.2-1.8 s of CPU in every ``segment run``
+_UNUSED_FORMAT_CHECKERS = ("rfc3987_syntax",)
+
+
+@contextlib.contextmanager
+def _without(modules: tuple[str, ...]):
+    """Imports of ``modules`` fail (ImportError) inside the block; a module imported before is kept,
+    and afterwards they can be imported again."""
+    blocked = [m for m in modules if m not in sys.modules]
+    for m in blocked:
+        sys.modules[m] = None  # type: ignore[assignment]  # the import system's "not available"
+    try:
+        yield
+    finally:
+        for m in blocked:
+            if sys.modules.get(m, 0) is None:
+                del sys.modules[m]
+
+
+_TOOLS_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=None)
+def load_notebook_tools() -> None:
+    """Import papermill and nbconvert and compile the report template, once per process
+    (``Reporter`` calls this before the pipeline, in the calling thread, while the kernels start:
+    a first import racing the pipeline's imports in another thread can fail). jsonschema is imported without its unused
+    optional format checkers (``_UNUSED_FORMAT_CHECKERS``) unless something imported it before."""
+    with _TOOLS_LOCK, _without(_UNUSED_FORMAT_CHECKERS if "jsonschema" not in sys.modules else ()):
+        import nbformat
+        import papermill  # noqa: F401
+
+    # the first conversion compiles the templates and imports the markdown and code renderers
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# *a*"), nbformat.v4.new_code_cell("1")],
+                                  metadata={"language_info": {"name": "python", "pygments_lexer": "ipython3"}})
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="1"),
+                           nbformat.v4.new_output("display_data", {"text/html": "<b>1</b>", "text/plain": "1"})]
+    with _EXPORT_LOCK:
+        _exporter(True).from_notebook_node(nb)
 
 
 @functools.lru_cache(maxsize=None)
@@ -44,6 +89,7 @@ def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], 
     ``record_run_dir``), so the kept notebook can be run again."""
     import copy
 
+    load_notebook_tools()
     import papermill as pm
 
     out = run_tmp / "notebooks" / f"{name}.ipynb"
@@ -109,18 +155,30 @@ def record_run_dir(notebook: Path, old: Path, new: Path) -> Path:
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
+#: an exporter converts one notebook at a time (it registers per-notebook filters on itself)
+_EXPORT_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=None)
+def _exporter(with_code: bool):
+    """The HTML exporter of the reports, made once per ``with_code`` (its templates load once)."""
+    from nbconvert import HTMLExporter
+
+    return HTMLExporter(template_name="lab", template_file="segment_offline.html.j2",
+                        extra_template_paths=[str(TEMPLATE_DIR)], exclude_input=not with_code,
+                        exclude_input_prompt=True, exclude_output_prompt=True)
+
+
 def to_html(notebook: Path, target: Path, *, with_code: bool, title: str) -> Path:
     """``notebook`` as an HTML page titled ``title`` (escaped by the template), code cells shown
     only ``with_code``; the page loads nothing from the network (``TEMPLATE_DIR``)."""
+    load_notebook_tools()
     import nbformat
-    from nbconvert import HTMLExporter
 
     nb = nbformat.read(notebook, as_version=4)
     for i, cell in enumerate(nb.cells):  # papermill's injected cell gets a random id: make HTML reproducible
         cell["id"] = f"cell-{i}"
     nb.metadata["title"] = title
-    exporter = HTMLExporter(template_name="lab", template_file="segment_offline.html.j2",
-                            extra_template_paths=[str(TEMPLATE_DIR)], exclude_input=not with_code,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb)
+    with _EXPORT_LOCK:
+        body, _ = _exporter(with_code).from_notebook_node(nb)
     return atomic_write(target, lambda p: p.write_text(body, encoding="utf-8"))

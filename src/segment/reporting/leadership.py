@@ -26,6 +26,7 @@ from pathlib import PurePath
 import numpy as np
 import pandas as pd
 
+from segment.horizon import horizon_of
 from segment.methods.base import feature_name
 from segment.methods.reference import text
 from segment.methods.registry import METHODS, by_simplicity, describe, display_name
@@ -210,7 +211,7 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     reader needs -- today's top tier, the test's churn by tier, the early warning; small tiers
     (under ``min_tier_size`` customers) are never described by their own figures."""
     r = recommendation(result)
-    m, h, unit = r.method, result.config.horizon_days, currency(result)
+    m, h, unit = r.method, horizon_of(result.config).label, currency(result)
     what = {"cdnow": "the customers of the CDNOW online music store (its real purchase log)",
             "real": "the customers in the data", "synthetic": "the SYNTHETIC test customers"}[_data_kind(result)]
     lead = (f"**Recommendation: grade customers with the {plain(m)}.** "
@@ -226,7 +227,7 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
         top20 = (f"The 20 % of customers this grading ranked highest made **{text(money(r.capture * total, unit))}** "
                  f"of profit in that time, **{pct(r.capture)}** of the {text(money(total, unit))} all customers made")
     why = (f"**Why:** we graded {what} as they stood on {result.origin} (the test date) and then watched the "
-           f"next {h} days. {top20} (95 % interval {pct(r.ci_low)} to {pct(r.ci_high)}); a random 20 % would "
+           f"next {h}. {top20} (95 % interval {pct(r.ci_low)} to {pct(r.ci_high)}); a random 20 % would "
            f"make 20 %, and even perfect hindsight only {pct(r.ceiling)}.")
     usual = usual_practice(result)
     if usual is not None and m != usual[0]:
@@ -262,7 +263,7 @@ def headline(result: PipelineResult, min_tier_size: int = 10) -> str:
     shown = per_m[per_m["customers"] >= min_tier_size].set_index("tier")
     if len(shown) >= 2:
         first, last = shown.index[0], shown.index[-1]
-        top += (f" In the test (tiers of {result.origin}, the next {h} days) {pct(shown.loc[first, 'churn_rate'])} "
+        top += (f" In the test (tiers of {result.origin}, the next {h}) {pct(shown.loc[first, 'churn_rate'])} "
                 f"of tier {text(first)} stopped buying, against {pct(shown.loc[last, 'churn_rate'])} of tier {text(last)}.")
     bullets.append(f"**Tiers:** {top}")
     bullets.append(f"**Early warning:** {early_warning_text(result, m, min_tier_size, short=True)}")
@@ -276,7 +277,7 @@ def early_warning_text(result: PipelineResult, method: str, min_tier_size: int =
     team's capacity, most profit at risk first); otherwise the list is not reliable yet.
     ``short``: the headline's version. Small cells: "fewer than N"; no lift from small groups."""
     a = result.assignments[method]
-    n_top, h = int((a["tier"].cat.codes == 0).sum()), result.config.horizon_days
+    n_top, h = int((a["tier"].cat.codes == 0).sum()), horizon_of(result.config).label
     if n_top < min_tier_size:
         return (f"the top tier has fewer than {min_tier_size:,} customers as of {result.config.as_of}, so how many "
                 "of them show falling activity is not shown (no small group is described by its own figures).")
@@ -295,7 +296,7 @@ def early_warning_text(result: PipelineResult, method: str, min_tier_size: int =
                "measure whether the flag foretells churn")
         return f"{flagged} {why}, so **the list is not reliable yet**."
     measured = (f"at the test date ({result.origin}) flagged top-tier customers stopped buying in the next {h} "
-                f"days at {pct(lift.churn_flagged)}, against {pct(lift.churn_not_flagged)} of the others: "
+                f"at {pct(lift.churn_flagged)}, against {pct(lift.churn_not_flagged)} of the others: "
                 f"{points(lift.lift)} percentage points (95 % interval {points(lift.ci_low)} to {points(lift.ci_high)})")
     if not lift.clearly_positive:
         return (f"{flagged} **The list is not reliable yet:** {measured}, so the flag does not yet tell who will "
@@ -337,7 +338,7 @@ def assumptions(result: PipelineResult) -> list[str]:
     """What the figures rest on, one plain-text line each (not Markdown: ``tables.bullets`` shows them)."""
     out = [f"Profit is {profit_basis(result)}."]
     out.append(f"Tiers graded on {result.config.as_of}; the grading was tested on customers as they stood on "
-               f"{result.origin} (the test date) against what they did in the next {result.config.horizon_days} days.")
+               f"{result.origin} (the test date) against what they did in the next {horizon_of(result.config).label}.")
     src = result.loaded.source
     name = ("the CDNOW purchase log" if _data_kind(result) == "cdnow"
             else PurePath(str(src["file"])).name if src.get("file") else str(src.get("dataset")))
@@ -345,7 +346,7 @@ def assumptions(result: PipelineResult) -> list[str]:
                                   else " (SYNTHETIC, generated for testing: not real customers)."))
     if result.origin != result.config.as_of:
         out.append(f"Why test at {result.origin} and not at {result.config.as_of}: the test needs "
-                   f"{result.config.horizon_days} days of known results after the test date, and the data ends "
+                   f"{horizon_of(result.config).label} of known results after the test date, and the data ends "
                    f"{result.loaded.data_end}.")
     out += weights_used(result)
     skipped = [n for n in result.notes if " left out at " in n]

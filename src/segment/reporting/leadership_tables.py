@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from segment.horizon import horizon_of
 from segment.methods.registry import METHODS, display_name
 from segment.pipeline import PipelineResult
 from segment.reporting.leadership import count_or_fewer, currency, money, pct
@@ -45,7 +46,7 @@ def tiers_today(result: PipelineResult, method: str, min_tier_size: int) -> pd.D
 
 def tiers_test(result: PipelineResult, method: str, min_tier_size: int) -> pd.DataFrame:
     """The out-of-time test: the same rule's tiers at the test date (``result.origin``), and
-    what those customers did in the next ``horizon_days`` days (churn with its 95 % interval,
+    what those customers did in the run's horizon after it (churn with its 95 % interval,
     profit per customer). Small tiers are blank (suppressed)."""
     per = result.validation.per_tier
     per = per[per["method"] == method].set_index("tier")
@@ -53,13 +54,13 @@ def tiers_test(result: PipelineResult, method: str, min_tier_size: int) -> pd.Da
     empty, small = _small(per["customers"], min_tier_size)
     per = per[["customers", "churn_rate", "churn_ci_low", "churn_ci_high", "profit_per_customer"]].astype(float)
     per.loc[small, per.columns] = np.nan
-    unit, h = currency(result), result.config.horizon_days
+    unit, h = currency(result), horizon_of(result.config).label
     shown = pd.DataFrame(index=per.index)
     shown["customers at the test date"] = per["customers"].map(lambda v: "" if pd.isna(v) else f"{v:,.0f}")
-    shown[f"stopped buying in the next {h} days"] = [
+    shown[f"stopped buying in the next {h}"] = [
         "" if pd.isna(c) else f"{pct(c)} ({pct(lo)} to {pct(hi)})"
         for c, lo, hi in zip(per["churn_rate"], per["churn_ci_low"], per["churn_ci_high"])]
-    shown[f"profit per customer in the next {h} days"] = per["profit_per_customer"].map(lambda v: money(v, unit, 2))
+    shown[f"profit per customer in the next {h}"] = per["profit_per_customer"].map(lambda v: money(v, unit, 2))
     return _with_note(shown, empty, small, min_tier_size)
 
 
@@ -83,9 +84,9 @@ def tiers_today_caption(result: PipelineResult, method: str) -> str:
 
 def tiers_test_caption(result: PipelineResult, method: str) -> str:
     """The label of ``tiers_test`` (plain text): the test date and the window after it."""
-    end = (pd.Timestamp(result.origin) + pd.Timedelta(days=int(result.config.horizon_days))).date()
+    window = horizon_of(result.config)
     return (f"The out-of-time test: the same rule's tiers on {result.origin} (the test date), and what those "
-            f"customers did from then to {end} ({result.config.horizon_days} days; "
+            f"customers did from then to {window.end(result.origin)} ({window.label}; "
             "95 % intervals in brackets)")
 
 

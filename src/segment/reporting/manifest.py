@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from segment.config import RunConfig
 from segment.export import atomic_write, tiers_table, write_table
+from segment.horizon import horizon_of
 from segment.paths import ROOT
 from segment.methods.registry import display_name
 from segment.pipeline import PipelineResult, params_of
@@ -143,7 +144,7 @@ def write_index(run_tmp: Path, config: RunConfig, pages: list[tuple[str, str, st
 <h1>segment run: {html.escape(config.output_name)}</h1>
 <p><strong>{html.escape(headline(recommended))}</strong></p>
 {ledger}
-<p>Grading date {html.escape(config.as_of)}, outcome horizon {config.horizon_days} days.
+<p>Grading date {html.escape(config.as_of)}, outcome horizon {html.escape(horizon_of(config).label)}.
 Config: {html.escape(Path(config.source).name)}.</p>
 <h2>Reports</h2><ul>{items}</ul>
 <h2>Tables</h2><ul>{data_files}</ul>

@@ -62,10 +62,11 @@ from segment.governance.publish import publish_run
 from segment.paths import REPORTS_DIR
 from segment.pipeline import run_pipeline
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
-from segment.reporting.execute import NotebookFailed, execute_notebook, record_run_dir, recorded_run_dir, to_html
+from segment.reporting.execute import (NotebookFailed, execute_notebook, load_notebook_tools, record_run_dir,
+                                       recorded_run_dir, to_html)
 from segment.reporting.kernels import KernelPool
 from segment.reporting.manifest import input_record, manifest, started_record, write_index, write_tables
-from segment.reporting.notebooks import NOTEBOOKS, default_notebooks
+from segment.reporting.notebooks import NOTEBOOKS, default_notebooks, execution_order
 from segment.reporting.series_index import write_series_index
 from segment.runs import RunFolder, check_plain_name
 from segment.validation.result import Recommendation
@@ -94,11 +95,21 @@ class _Pending:
     recommended: Recommendation | None = None
     #: the ledger's manifest fields (series, published, previous), for index.html
     governance: dict[str, Any] | None = None
-    futures: list[Future] = field(default_factory=list)
+    #: each notebook's execution, in the order queued (``execution_order``): it gives the executed
+    #: notebook, its seconds and the future of its HTML page (made in ``Reporter.html``)
+    executions: dict[str, Future] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     #: once finished: the final folder, or the error the run stopped with
     final: Path | None = None
     error: BaseException | None = None
+
+    @property
+    def futures(self) -> list[Future]:
+        return list(self.executions.values())
+
+    def pages(self) -> list[Future]:
+        """The HTML pages queued by the notebooks that ran."""
+        return [f.result()[2] for f in self.futures if f.done() and not f.cancelled() and f.exception() is None]
 
 
 class Reporter:
@@ -107,12 +118,19 @@ class Reporter:
     ``start(config)`` runs the pipeline in the calling thread and queues the notebooks on
     ``workers`` kernels (``keep_shared_work=False``: the last config, the shared work is let
     go before the notebooks run); ``finish(pending)`` waits for them and closes the run folder.
-    Use as a context manager (kernels are shut down on exit)."""
+    A notebook's HTML page is made in a thread of its own (``html``), so its kernel goes on to
+    the next notebook at once. ``pool``: kernels already warming (``segment run`` starts them
+    before this module's imports); the Reporter takes it over. Use as a context manager
+    (kernels are shut down on exit)."""
 
     def __init__(self, reports_dir: str | Path = REPORTS_DIR, *, progress: Callable[[str], None] = print,
-                 workers: int = 2, pipeline_threads: int | None = 1) -> None:
+                 workers: int = 2, pipeline_threads: int | None = 1, pool: KernelPool | None = None) -> None:
         from segment import workcache
 
+        if pool is None:
+            pool = KernelPool(workers)
+            pool.warm_up()
+        self.pool = pool
         return_large_blocks_to_system()
         #: threads of the pipeline's numeric libraries (None = their default; see ``_threads``)
         self.pipeline_threads = pipeline_threads
@@ -120,9 +138,9 @@ class Reporter:
         self.progress = progress
         self.cache = workcache.WorkCache()
         self._t0 = time.perf_counter()
-        self.pool = KernelPool(workers)
-        self.pool.warm_up()
-        self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="segment-notebook")
+        self.executor = ThreadPoolExecutor(max_workers=pool.size, thread_name_prefix="segment-notebook")
+        self.html = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment-html")
+        load_notebook_tools()  # here, while the kernels start: not in a thread racing the pipeline's imports
         #: runs started and not yet finished (closed on leaving after an error)
         self._open: list[_Pending] = []
 
@@ -138,8 +156,10 @@ class Reporter:
                     self.abandon(pending, exc)
             finally:
                 self.executor.shutdown(wait=False, cancel_futures=True)
+                self.html.shutdown(wait=False, cancel_futures=True)
                 self.pool.close()  # a notebook still running ends with its kernel
         self.executor.shutdown(wait=True, cancel_futures=True)
+        self.html.shutdown(wait=True, cancel_futures=True)
         self.pool.close()
 
     def _threads(self):
@@ -164,13 +184,16 @@ class Reporter:
         run = RunFolder(self.reports_dir, config.output_name)
         pending: _Pending | None = None
 
-        def job(name: str) -> tuple[Path, float, float]:
+        def page(nb: Path, name: str) -> float:
+            t = time.perf_counter()
+            _render(nb, name, run.tmp, config)
+            return time.perf_counter() - t
+
+        def job(name: str) -> tuple[Path, float, Future]:
             t = time.perf_counter()  # it reads run.tmp and records run.target, the folder's name once done
             nb = execute_notebook(name, run.tmp, lambda m: self._say(f"{config.output_name}: {m}"), self.pool,
                                   report=config.report, final=run.target)
-            t_exec = time.perf_counter() - t
-            _render(nb, name, run.tmp, config)
-            return nb, t_exec, time.perf_counter() - t - t_exec
+            return nb, time.perf_counter() - t, self.html.submit(page, nb, name)
 
         run.__enter__()  # ReportsFolderError when it cannot be made
         try:  # from here to the return, any error (an interrupt, too) closes the folder saying why
@@ -193,8 +216,8 @@ class Reporter:
                 self.cache.clear()
             release_freed_memory()
             self._say(f"{config.output_name}: queued notebooks {', '.join(names)}")
-            for name in names:
-                pending.futures.append(self.executor.submit(job, name))
+            for name in execution_order(names):
+                pending.executions[name] = self.executor.submit(job, name)
             self._open.append(pending)
         except BaseException as exc:
             error = self.abandon(pending, exc) if pending is not None else run.fail(exc, so_far)
@@ -229,11 +252,11 @@ class Reporter:
     def _finish(self, pending: _Pending) -> Path:
         run, config = pending.run, pending.config
         try:
-            wait(pending.futures)  # nothing may still write into the folder when it is renamed
-            for name, future in zip(pending.names, pending.futures):
-                _, t_exec, t_html = future.result()  # the first failing notebook (in report order) stops the run
+            _wait_all(pending)  # nothing may still write into the folder when it is renamed
+            for name in pending.names:  # the first failing notebook (in report order) stops the run
+                _, t_exec, html = pending.executions[name].result()
                 pending.timings[f"notebook_{name}"] = t_exec
-                pending.timings[f"html_{name}"] = t_html
+                pending.timings[f"html_{name}"] = html.result()
             pages = [(NOTEBOOKS[n][0], f"{n}.html", NOTEBOOKS[n][1]) for n in pending.names]
             write_index(run.tmp, config, pages, pending.files, pending.recommended, pending.governance)
             record = {"status": "ok", **pending.record}
@@ -273,7 +296,7 @@ class Reporter:
             return exc  # closed already (a failure to rename the finished folder)
         try:
             if isinstance(exc, Exception):
-                wait(pending.futures)
+                _wait_all(pending)
             else:  # KeyboardInterrupt: stop the notebooks (an interrupt between two cells is lost: repeat it)
                 for future in pending.futures:
                     future.cancel()
@@ -282,6 +305,7 @@ class Reporter:
                     self.pool.interrupt()
                     if not wait(pending.futures, timeout=0.5).not_done:
                         break
+                wait(pending.pages(), timeout=60)  # the pages of the notebooks that ran
         except BaseException:  # noqa: BLE001 -- a second Ctrl-C: keep what there is, report the first
             pass
         return pending.run.fail(exc, pending.record, on_kept=lambda folder: self._kept(pending, folder))
@@ -303,6 +327,12 @@ class Reporter:
             self._open.remove(pending)
 
 
+def _wait_all(pending: _Pending) -> None:
+    """Wait for ``pending``'s notebooks, then for the HTML pages of those that ran."""
+    wait(pending.futures)
+    wait(pending.pages())
+
+
 def _write_manifest(folder: Path, record: dict[str, Any]) -> Path:
     return atomic_write(folder / "manifest.json", lambda p: p.write_text(json.dumps(record, indent=2, default=str) + "\n"))
 
@@ -315,13 +345,13 @@ def _render(notebook: Path, name: str, folder: Path, config: RunConfig) -> Path:
 
 
 def run_config(config_path: RunConfig | str | Path, reports_dir: str | Path = REPORTS_DIR, *,
-               progress: Callable[[str], None] = print) -> Path:
+               progress: Callable[[str], None] = print, pool: KernelPool | None = None) -> Path:
     """Execute one config (a checked RunConfig or a config file) into a new run folder and
-    return its final path."""
+    return its final path (``pool``: kernels already warming, taken over; see ``Reporter``)."""
     config = config_path if isinstance(config_path, RunConfig) else RunConfig.from_yaml(Path(config_path).resolve())
     notebooks_for(config)  # what can be found wrong without work is found before any kernel starts
     check_plain_name(config.output_name)
-    with Reporter(reports_dir, progress=progress) as reporter:
+    with Reporter(reports_dir, progress=progress, pool=pool) as reporter:
         pending = reporter.start(config, keep_shared_work=False)
         return reporter.finish(pending)
 
@@ -329,7 +359,7 @@ def run_config(config_path: RunConfig | str | Path, reports_dir: str | Path = RE
 def run_configs(config_paths: list[str | Path], reports_dir: str | Path = REPORTS_DIR, *,
                 progress: Callable[[str], None] = print,
                 on_done: Callable[[Path, Path | None, BaseException | None], None] | None = None,
-                ) -> list[tuple[Path, Path | None, BaseException | None]]:
+                pool: KernelPool | None = None) -> list[tuple[Path, Path | None, BaseException | None]]:
     """Run several configs in one process (``segment report-all``): shared work, warm kernels,
     one config's notebooks while the next one computes. Returns (config, run folder or None,
     error or None) per config, in order; a failing config does not stop the others."""
@@ -340,7 +370,7 @@ def run_configs(config_paths: list[str | Path], reports_dir: str | Path = REPORT
         if on_done is not None:
             on_done(cfg, final, error)
 
-    with Reporter(reports_dir, progress=progress) as reporter:
+    with Reporter(reports_dir, progress=progress, pool=pool) as reporter:
         pending: list[tuple[Path, _Pending]] = []
         for cfg in map(Path, config_paths):
             try:

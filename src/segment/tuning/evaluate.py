@@ -1,6 +1,6 @@
 """One origin's data, computed once, and the fast evaluation of many weight candidates.
 
-At an origin T the features (as of T) and outcomes (in (T, T + H]) are built once, and
+At an origin T the features (as of T) and outcomes (in (T, H.end(T)]) are built once, and
 the weighted method's normalisation is learned once on the features at T (exactly as
 ``WeightedScore.fit`` learns it): ``matrix`` holds one column per tuned indicator (the
 mean of its normalised columns, as ``WeightedScore.contributions`` takes it). A

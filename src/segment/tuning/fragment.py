@@ -31,7 +31,7 @@ def fragment_text(chosen: dict[str, float], base_params: dict[str, Any], cfg: Tu
     tuned, default = c.loc[TUNED], c.loc[DEFAULT]
     lines = [
         "# Tuned weights for the weighted score (segment tuning), chosen out of time.",
-        f"# Search folds (as-of dates): {', '.join(cfg.fold_origins)}; horizon {cfg.horizon_days} days;",
+        f"# Search folds (as-of dates): {', '.join(cfg.fold_origins)}; horizon {cfg.horizon.label};",
         f"# judged at {cfg.judged_origin} (outcomes to the window's end), never seen by the search.",
         f"# Objective: {cfg.objective_text}; grid step {cfg.grid_step:g}.",
         f"# In sample (folds): {tuned['in_sample_objective']:.4f}; out of time (judged): "

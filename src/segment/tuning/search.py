@@ -4,9 +4,9 @@ Design (docs/TUNING.md):
 
 1. **What the search may read.** The transactions are cut to an extract as of the judged
    origin J: orders dated on or before J, payments after J unknown (NaT). Every fold
-   origin F has its outcome window (F, F + H] inside that extract (F + H ≤ J, checked by
-   the settings: ``TuningConfig.from_dict``), so no number the search sees depends on the
-   judged window.
+   origin F has its outcome window (F, H.end(F)] inside that extract (H.end(F) ≤ J, checked
+   by the settings: ``TuningConfig.from_dict``; H in days or calendar units, ``segment.horizon``),
+   so no number the search sees depends on the judged window.
 2. **Folds.** At every F the features, outcomes and normalised indicator matrix are built
    once; each grid candidate is then a weighted sum of its columns (``evaluate``). The
    objective (the stated metric, optionally + churn_weight × churn AUC) is aggregated over
@@ -14,7 +14,7 @@ Design (docs/TUNING.md):
    infeasible. The best feasible candidate wins; ties go to the first in grid order.
 3. **Baselines.** The default (config) weights, equal weights, and the statsmodels
    regression baseline (``baseline``, fitted on the folds only).
-4. **Judgement.** At J (features as of J from the full data, outcomes in (J, J + H]) every
+4. **Judgement.** At J (features as of J from the full data, outcomes in (J, H.end(J)]) every
    weight set is fitted with the weighted method itself and judged by the leaderboard
    code, with intervals; the same is done at every fold (in sample). A fifth set, the
    grid optimum chosen on J itself ("hindsight"), shows how much tuning on the judged
@@ -23,7 +23,6 @@ Design (docs/TUNING.md):
 
 from __future__ import annotations
 
-import datetime as dt
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,9 +61,9 @@ def check_design(cfg: TuningConfig, data_end: Any) -> None:
     """J's outcome window ends on or before the data's end (that every fold's window ends on
     or before J, ``TuningConfig.from_dict`` has checked)."""
     judged = to_date(cfg.judged_origin, "judged_origin")
-    if judged + dt.timedelta(days=cfg.horizon_days) > to_date(data_end, "data_end"):
-        raise ValueError(f"the judged origin {judged} has no full {cfg.horizon_days}-day outcome window: the data end "
-                         f"{to_date(data_end, 'data_end')}")
+    if cfg.horizon.end(judged) > to_date(data_end, "data_end"):
+        raise ValueError(f"the judged origin {judged} has no full {cfg.horizon.adjective} outcome window: the data "
+                         f"end {to_date(data_end, 'data_end')}")
 
 
 def grid_table(grid: np.ndarray, per_fold: list[pd.DataFrame], folds: list[OriginData], cfg: TuningConfig) -> pd.DataFrame:
@@ -126,7 +125,7 @@ def tune(*, settings: TuningConfig, fold_tables: dict[str, tuple[pd.DataFrame, p
     t0 = time.perf_counter()
 
     def data(origin: str, tables: tuple[pd.DataFrame, pd.DataFrame], role: str) -> OriginData:
-        end = str(to_date(origin) + dt.timedelta(days=cfg.horizon_days))
+        end = str(cfg.horizon.end(origin))
         return origin_data(*tables, origin=origin, role=role, window_end=end, indicators=cfg.indicators,
                            base_params=base, provisional_days=provisional_days)
 

@@ -5,7 +5,8 @@ Every key (docs/TUNING.md has the full list)::
     tuning:
       judged_origin: 1998-03-31            # required: the origin that judges the tuned weights
       fold_origins: [1997-06-30, 1997-09-30, 1997-12-31]   # required: where the weights are chosen
-      horizon_days: 90                     # outcome window per origin (default: the run's)
+      horizon_days: 90                     # outcome window per origin (default: the run's), or
+                                           # horizon: 1Q (calendar units or days, as the run's horizon:)
       indicators: [monetary_total, profit, growth_trend, recency_days]  # default: the weighted method's
       objective: {metric: top_tier_profit_capture, churn_weight: 0.0}
       fold_aggregate: mean                 # or min (the worst fold)
@@ -22,8 +23,11 @@ Every key (docs/TUNING.md has the full list)::
       top_share: 0.2
       baseline_outcome: profit_outcome     # what the statsmodels baseline regresses
 
-The out-of-time rule is checked here: every fold's outcome window (F, F + H] must end on
-or before the judged origin J, so nothing the search reads lies in the judged window.
+The horizon H is the run's unless the section gives its own, as ``horizon_days`` (days) or
+``horizon`` (``2Q``, ``6M`` or days, read by ``segment.horizon.parse_horizon``), not both.
+Calendar horizons follow the month-end rule (1997-12-31 + 1Q = 1998-03-31). The out-of-time
+rule is checked here: every fold's outcome window (F, H.end(F)] must end on or before the
+judged origin J, so nothing the search reads lies in the judged window.
 Infeasible constraints (fixed weights over 1, minimums that leave no grid point, a tier
 cap below the share the tiers are cut at) are a ``ConfigError`` naming the key.
 """
@@ -37,12 +41,13 @@ from typing import Any
 
 from segment.dates import iso_date
 from segment.errors import ConfigError
+from segment.horizon import Horizon, as_horizon, horizon_problem, parse_horizon
 from segment.tuning.grid import TOL, candidate_grid
 
 METRICS = ("top_tier_profit_capture", "top20_profit_capture", "gini_profit")
 AGGREGATES = ("mean", "min")
 OUTCOMES = ("profit_outcome", "revenue_outcome")
-KEYS = {"judged_origin", "fold_origins", "horizon_days", "indicators", "objective", "fold_aggregate", "grid_step",
+KEYS = {"judged_origin", "fold_origins", "horizon_days", "horizon", "indicators", "objective", "fold_aggregate", "grid_step",
         "constraints", "sensitivity_points", "n_boot", "random_state", "level", "top_share", "baseline_outcome"}
 OBJECTIVE_KEYS = {"metric", "churn_weight"}
 CONSTRAINT_KEYS = {"min_weight", "fixed_weights", "max_tier_share", "min_tier_share"}
@@ -54,7 +59,8 @@ MAX_CANDIDATES = 20_000
 class TuningConfig:
     judged_origin: str
     fold_origins: tuple[str, ...]
-    horizon_days: int
+    #: the outcome window at every origin (days or calendar units)
+    horizon: Horizon
     indicators: tuple[str, ...]
     objective_metric: str = "top_tier_profit_capture"
     churn_weight: float = 0.0
@@ -82,10 +88,12 @@ class TuningConfig:
         return f"{self.fold_aggregate} over folds of {self.objective_metric}{churn}"
 
     def to_dict(self) -> dict[str, Any]:
-        """The section as YAML would write it (round-trips through ``from_dict``)."""
+        """The section as YAML would write it (round-trips through ``from_dict``): a horizon in
+        days as ``horizon_days`` (a number), one in calendar units as ``horizon`` (``2Q``)."""
+        window = {"horizon_days": self.horizon.count} if self.horizon.in_days else {"horizon": str(self.horizon)}
         return {
             "judged_origin": self.judged_origin, "fold_origins": list(self.fold_origins),
-            "horizon_days": self.horizon_days, "indicators": list(self.indicators),
+            **window, "indicators": list(self.indicators),
             "objective": {"metric": self.objective_metric, "churn_weight": self.churn_weight},
             "fold_aggregate": self.fold_aggregate, "grid_step": self.grid_step,
             "constraints": {"min_weight": dict(self.min_weight), "fixed_weights": dict(self.fixed_weights),
@@ -95,22 +103,23 @@ class TuningConfig:
         }
 
     @classmethod
-    def from_dict(cls, raw: Any, *, source: str = "<dict>", horizon_days: int | None = None,
+    def from_dict(cls, raw: Any, *, source: str = "<dict>", horizon_days: Horizon | int | None = None,
                   method_params: dict[str, Any] | None = None) -> "TuningConfig":
-        """Validate ``raw`` (the ``tuning:`` mapping). ``horizon_days`` is the run's (the
-        default), ``method_params`` the weighted method's parameters in the run config
-        (default indicators, tier labels and cut shares)."""
+        """Validate ``raw`` (the ``tuning:`` mapping). ``horizon_days`` is the run's horizon (the
+        default; a ``Horizon`` or an int number of days), ``method_params`` the weighted method's
+        parameters in the run config (default indicators, tier labels and cut shares)."""
         return _parse(raw, source, horizon_days, dict(method_params or {}))
 
 
-def validate_tuning(raw: Any, *, source: str, horizon_days: int, methods: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def validate_tuning(raw: Any, *, source: str, horizon_days: Horizon | int,
+                    methods: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """For ``RunConfig.from_dict``: the validated, normalised ``tuning`` section."""
     return TuningConfig.from_dict(raw, source=source, horizon_days=horizon_days,
                                   method_params=methods.get("weighted", {})).to_dict()
 
 
 # ---------------------------------------------------------------------- parsing
-def _parse(raw: Any, source: str, run_horizon: int | None, params: dict[str, Any]) -> TuningConfig:
+def _parse(raw: Any, source: str, run_horizon: Horizon | int | None, params: dict[str, Any]) -> TuningConfig:
     where = f"{source}: tuning"
     if not isinstance(raw, dict):
         raise ConfigError(f"{where} must be a mapping, got {type(raw).__name__}")
@@ -123,11 +132,9 @@ def _parse(raw: Any, source: str, run_horizon: int | None, params: dict[str, Any
     if not isinstance(folds_raw, (list, tuple)):
         raise ConfigError(f"{where}.fold_origins must be a list of dates")
     folds = tuple(sorted({_date(d, f"{where}.fold_origins") for d in folds_raw}))
-    horizon = raw.get("horizon_days", run_horizon)
-    if not isinstance(horizon, int) or isinstance(horizon, bool) or horizon <= 0:
-        raise ConfigError(f"{where}.horizon_days must be a positive integer, got {horizon!r}")
+    horizon = _horizon(raw, run_horizon, where)
     for f in folds:
-        end = dt.date.fromisoformat(f) + dt.timedelta(days=horizon)
+        end = horizon.end(f)
         if end > dt.date.fromisoformat(judged):
             raise ConfigError(
                 f"{where}.fold_origins: the fold at {f} has its outcome window ({f}, {end}] ending after the judged "
@@ -174,7 +181,7 @@ def _parse(raw: Any, source: str, run_horizon: int | None, params: dict[str, Any
     min_share = _share_map(cons.get("min_tier_share", {}) or {}, labels, f"{where}.constraints.min_tier_share")
 
     cfg = TuningConfig(
-        judged_origin=judged, fold_origins=folds, horizon_days=int(horizon), indicators=indicators,
+        judged_origin=judged, fold_origins=folds, horizon=horizon, indicators=indicators,
         objective_metric=metric, churn_weight=churn_weight, fold_aggregate=aggregate, grid_step=float(step),
         min_weight=min_weight, fixed_weights=fixed, max_tier_share=max_share, min_tier_share=min_share,
         sensitivity_points=_integer(raw.get("sensitivity_points", 11), f"{where}.sensitivity_points", low=3),
@@ -228,6 +235,23 @@ def _check_feasible(cfg: TuningConfig, params: dict[str, Any], where: str) -> No
                 f"{where}.constraints.max_tier_share: tier {first} at most {cfg.max_tier_share[first]:g} is "
                 f"infeasible: the weighted method cuts {first} at the top {shares[0]:g} of customers (tier_shares "
                 f"{list(shares)}), ties can only add to it; lower tier_shares or use tier_cuts")
+
+
+def _horizon(raw: dict, run_horizon: Horizon | int | None, where: str) -> Horizon:
+    """The section's ``horizon_days`` (days) or ``horizon`` (calendar units or days), else the run's."""
+    if "horizon_days" in raw and "horizon" in raw:
+        raise ConfigError(f"{where}: give horizon or horizon_days, not both")
+    if "horizon" in raw:
+        problem = horizon_problem(raw["horizon"])
+        if problem is not None:
+            raise ConfigError(f"{where}.horizon: {problem}")
+        return parse_horizon(raw["horizon"])
+    days = raw.get("horizon_days", run_horizon)
+    if isinstance(days, Horizon):
+        return days
+    if not isinstance(days, int) or isinstance(days, bool) or days <= 0:
+        raise ConfigError(f"{where}.horizon_days must be a positive integer, got {days!r}")
+    return as_horizon(days)
 
 
 # ---------------------------------------------------------------------- helpers

@@ -15,7 +15,7 @@ from segment.tuning.search import DEFAULT, EQUAL, HINDSIGHT, REGRESSION, TUNED, 
 def caption(r: TuningResult) -> str:
     s = r.settings
     return (f"{r.data_source or 'data'}; folds {', '.join(s.fold_origins)}; judged {s.judged_origin}; "
-            f"horizon {s.horizon_days} days")
+            f"horizon {s.horizon.label}")
 
 
 def design_markdown(r: TuningResult) -> str:

@@ -17,9 +17,15 @@ groups' Wilson intervals). ``churn_lift`` reads it back; the lift is *clearly po
 its interval lies above zero.
 
 The follow-up list (``follow_up_list``) is the flagged customers cut to the team's capacity
-(``decision.follow_up``), most profit at risk first. Profit at risk = profit to date x the
-churn rate measured for the flagged group; that rate is one number for every flagged customer
-of a method, so the order is the order of profit to date (highest first; ties: customer id).
+(``decision.follow_up``), most profit at risk first. **Profit at risk** = the value the
+customer brought (profit to date) x how likely it is to stop: the churn rate measured out of
+time, at the validation origin, among the flagged top-tier customers flagged *for the same
+reason* (``stop_rates``: falling revenue, overdue for an order, or both). A reason group of
+fewer than ``min_group`` customers at the origin is too small to measure: its customers take
+the rate of all flagged customers instead (``likelihood_basis`` says which). Order: profit at
+risk, highest first; ties by profit to date, then customer id. Without measured rates (no
+``rates``) the list is ordered by profit to date, and with the ``warning_check`` table alone
+every flagged customer of a method takes the flagged group's rate.
 """
 
 from __future__ import annotations
@@ -32,6 +38,10 @@ import pandas as pd
 from segment.validation.metrics import wilson_interval
 
 NEEDED = ("growth_trend", "recency_days", "frequency", "first_order_date", "last_order_date")
+#: the reasons a customer is flagged (``warning_flags``' ``reason``), in the order tables list them
+REASONS = ("falling_revenue", "overdue_for_an_order", "falling_revenue+overdue_for_an_order")
+#: the smallest reason group whose churn rate is used as its customers' likelihood to stop
+MIN_GROUP = 30
 
 
 def typical_gap_days(features: pd.DataFrame) -> np.ndarray:
@@ -164,25 +174,69 @@ def churn_lift(check: pd.DataFrame, method: str | None = None) -> Lift | None:
                 float(n["churn_rate_after"]), lift, low, high)
 
 
-def follow_up_list(early: pd.DataFrame, follow_up: int, *, check: pd.DataFrame | None = None) -> pd.DataFrame:
+def stop_rates(assignments: pd.DataFrame, features: pd.DataFrame, outcomes: pd.DataFrame, *,
+               max_growth: float = -0.5, gap_multiple: float = 2.0, level: float = 0.95,
+               min_group: int = MIN_GROUP) -> pd.DataFrame:
+    """How likely a flagged top-tier customer is to stop, measured out of time at an origin:
+    one row per reason (``REASONS``) and one for all flagged customers (``reason`` "flagged"):
+    customers, churn_rate (NaN for an empty group), churn_ci_low/high (Wilson) and
+    ``used`` (the group is at least ``min_group`` customers, so ``follow_up_list`` uses its rate)."""
+    flags = warning_flags(assignments, features, max_growth=max_growth, gap_multiple=gap_multiple)
+    is_top = assignments["tier"].cat.codes.to_numpy() == 0
+    o = outcomes[is_top] if outcomes.index.equals(assignments.index) else outcomes.loc[flags.index]
+    churned, reason = o["churned"].to_numpy(dtype=float), flags["reason"].to_numpy()
+    groups = [*REASONS, "flagged"]
+    masks = [reason == r for r in REASONS] + [flags["flagged"].to_numpy()]
+    n = np.array([int(m.sum()) for m in masks])
+    x = np.array([float(churned[m].sum()) for m in masks])
+    low, high = wilson_interval(x, n, level)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(n > 0, x / np.maximum(n, 1), np.nan)
+    return pd.DataFrame({"reason": groups, "customers": n, "churn_rate": rate, "churn_ci_low": low,
+                         "churn_ci_high": high, "used": n >= min_group})
+
+
+def stop_likelihood(reasons: pd.Series, rates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(likelihood, basis) per flagged customer from its ``reason`` and a ``stop_rates`` table:
+    its reason group's churn rate when the group was measured on enough customers, else the
+    rate of all flagged customers (basis "flagged")."""
+    r = rates.set_index("reason")
+    use = r["used"].astype(bool) & r["churn_rate"].notna()
+    basis = np.where(reasons.map(use).fillna(False).astype(bool).to_numpy(), reasons.to_numpy(dtype=object), "flagged")
+    return pd.Series(basis).map(r["churn_rate"]).to_numpy(dtype=float), basis
+
+
+def follow_up_list(early: pd.DataFrame, follow_up: int, *, check: pd.DataFrame | None = None,
+                   rates: pd.DataFrame | None = None) -> pd.DataFrame:
     """Each method's flagged customers (an ``early_warning`` table, with its ``method``
     column when it has several) cut to ``follow_up``, most profit at risk first (module
-    docstring: by profit to date, highest first, ties by customer id). Adds ``follow_up_rank``
-    (1 = call first) and, with the ``warning_check`` table ``check``, ``profit_at_risk`` =
-    profit to date x the churn rate measured for the method's flagged group."""
+    docstring). Adds ``follow_up_rank`` (1 = call first) and, with ``rates`` (a ``stop_rates``
+    table, with a ``method`` column when ``early`` has one), ``stop_likelihood``,
+    ``likelihood_basis`` and ``profit_at_risk``; with only the ``warning_check`` table
+    ``check``, ``profit_at_risk`` = profit to date x the method's flagged churn rate."""
     if follow_up < 1:
         raise ValueError(f"follow_up must be at least 1, not {follow_up}")
     if early.empty:
         return early.assign(follow_up_rank=pd.Series(dtype="int64"))
     value = "profit" if "profit" in early.columns else "monetary_total"
     method = early["method"] if "method" in early.columns else pd.Series("", index=early.index)
+    extra: dict[str, np.ndarray] = {}
+    if rates is not None:
+        likelihood, basis = np.full(len(early), np.nan), np.empty(len(early), dtype=object)
+        for m in method.unique():
+            rows = (method == m).to_numpy()
+            table = rates[rates["method"] == m] if "method" in rates.columns else rates
+            likelihood[rows], basis[rows] = stop_likelihood(early.loc[rows, "reason"], table)
+        extra = {"stop_likelihood": likelihood, "likelihood_basis": basis,
+                 "profit_at_risk": early[value].to_numpy(dtype=float) * likelihood}
     first_seen = {m: i for i, m in enumerate(dict.fromkeys(method))}  # methods in the table's order
-    ordered = early.assign(_method=method.map(first_seen), _id=early["customer_id"].astype(str)).sort_values(
-        ["_method", value, "_id"], ascending=[True, False, True], kind="stable")
+    keys = ["_method", *(["profit_at_risk"] if extra else []), value, "_id"]
+    ordered = early.assign(**extra, _method=method.map(first_seen), _id=early["customer_id"].astype(str)).sort_values(
+        keys, ascending=[True, *([False] * (len(keys) - 2)), True], kind="stable", na_position="last")
     capped = ordered.groupby("_method", sort=False).head(follow_up)
     out = capped.assign(follow_up_rank=capped.groupby("_method", sort=False).cumcount() + 1)
     out = out.drop(columns=["_method", "_id"])
-    if check is not None:
+    if check is not None and rates is None:
         rate = (out["method"].map({m: _flagged_churn(check, m) for m in out["method"].unique()}).astype(float)
                 if "method" in out.columns else _flagged_churn(check, None))
         out["profit_at_risk"] = out[value].astype(float) * rate
