@@ -32,6 +32,8 @@ from inputs import lifetimes_env_info
 
 import io_cases  # issue 3: reading a user's CSV
 
+import explain_cases  # issue 18: explanations
+import explorer_cases  # issue 18: the weight explorer
 import governance_cases  # issue 17: the grade ledger
 import report_cases  # issue 6: report benchmarks
 import scaling_cases  # issue 8: scaling (30 M rows, k-means sample, Spark)
@@ -302,6 +304,13 @@ CASES: dict[str, Case] = {c.name: c for c in [
     Case("cdnow7m_ledger_movement", "publish_run of an RFM grading of the 2.36 M CDNOW x100 customers after a previous "
          "run: hash-checked read, stability step, movement reasons, matrix, drift, published.csv",
          governance_cases.ledger_movement, ("cdnow_x100",), (Target("seconds_max", 20),)),
+    Case("cdnow7m_explanations", "reasons (GradingMethod.explain) of every registered method for the 2.36 M-customer "
+         "CDNOW x100 feature table, one thread", explain_cases.cdnow7m_explanations, ("cdnow_x100",),
+         (Target("seconds_max", 30),)),
+    Case("cdnow_explorer_update", "one weight-explorer update on real CDNOW (configs/cdnow_1997q3.yaml, 23,570 "
+         "customers): re-grade, top-tier and key-account profit with paired intervals (200 replicates) against the "
+         "config's and default weights, tier sizes, fragment", explorer_cases.cdnow_explorer_update, (),
+         (Target("seconds_max", 1),)),
     Case("config_error_seconds", "`segment run` of a config with three mistakes, in a fresh process: start-up, "
          "imports and the whole config check until the exit-2 message", report_cases.config_error, (),
          (Target("seconds_max", 2),)),

@@ -21,7 +21,8 @@ def _result(features, assignments, as_of: str):
     config = SimpleNamespace(series="bench", as_of=as_of, previous_run=None, publish="rfm", lookback_months=None,
                              source="bench.yaml", stability={"margin": 0.05, "review_after": 2}, backtest_origins=())
     return SimpleNamespace(config=config, assignments={"rfm": assignments}, features=features,
-                           validation=SimpleNamespace(recommended=None), not_graded={}, stability_trade_off=None)
+                           validation=SimpleNamespace(recommended=None), not_graded={}, stability_trade_off=None,
+                           fitted={})
 
 
 def ledger_movement(inputs) -> dict:

@@ -76,6 +76,14 @@ for heading, shown in views.method_sections(result, source):
 display(Markdown(views.learned_rules(result)))
 
 # %% [markdown]
+# ## Why each customer is where it is
+# Examples from every tier of every method (its best, middle and last customer) with the
+# reason in the words the CRM export gives a sales rep (`published.csv`: `reason_<method>`).
+
+# %%
+display(*views.reason_examples(result))
+
+# %% [markdown]
 # ## Since the previous run
 # How customers moved between the tiers this run and the series' previous run published (read
 # from the run folder's ledger, never recomputed), and how far the tier shares and the

@@ -24,7 +24,8 @@ min_tier_size: int = 10  # tiers with fewer customers are suppressed (no small g
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import governance_views, leadership, leadership_tables, plots, stability_views, tables, views
+from segment.methods.reference import text
+from segment.reporting import capacity_views, governance_views, leadership, leadership_tables, plots, stability_views, tables, views
 
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
@@ -41,6 +42,7 @@ if opening:
 # ## The answer
 
 # %%
+display(Markdown(text(capacity_views.capacity_sentence(result))))
 display(Markdown(leadership.headline(result, min_tier_size)))
 
 # %%

@@ -25,7 +25,7 @@ config: str = "../configs/quick_cdnow_sample.yaml"  # config used when run_dir i
 # %%
 from IPython.display import Markdown, display
 
-from segment.reporting import plots, tables, views
+from segment.reporting import capacity_views, plots, tables, views
 
 views.use_report_style()
 result = views.load_or_run(run_dir, config)
@@ -73,6 +73,14 @@ display(plots.leaderboard_intervals(validation.leaderboard, title="Which grading
 
 # %%
 display(plots.capture_curves(validation.curves, title="Capture (gain) curves of outcome profit", source=source))
+
+# %% [markdown]
+# ## Key accounts: next-period profit covered by each grading's top customers
+# With the team's capacity (`decision.key_accounts`), against hindsight and a random choice.
+
+# %%
+display(capacity_views.capacity_figure(result))
+display(tables.styled(capacity_views.capacity_table_view(result), "capacity"))
 
 # %% [markdown]
 # ## Churn and profit by tier, with 95 % intervals

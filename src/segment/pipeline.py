@@ -183,6 +183,7 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
                                   origin_features=origin_features, current=current, current_features=features,
                                   horizon_days=cfg.window, backtest=backtest, not_graded=not_graded,
                                   follow_up=decision_settings(cfg.decision).follow_up,
+                                  key_accounts=decision_settings(cfg.decision).key_accounts,
                                   progress=progress)
     say(f"validated in {timings['validate']:.1f} s")
 

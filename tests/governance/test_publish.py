@@ -41,7 +41,7 @@ def fake_result(grades: dict[str, str], *, series: str | None = "shop", as_of: s
                              backtest_origins=())
     return SimpleNamespace(config=config, assignments={method: assignments}, features=features,
                            validation=SimpleNamespace(recommended=SimpleNamespace(method=method)), not_graded={},
-                           stability_trade_off=None)
+                           stability_trade_off=None, fitted={})
 
 
 def run(reports, name, result, *, finished="2026-12-02T03:00:00"):

@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from segment.methods.base import codes_from_thresholds, thresholds_from_shares
+from segment.methods.registry import describe
 from tests.methods.conftest import ALL_METHODS, DEGENERATE_PARAMS, degenerate_errors, make_feature_table
 
 # documented and tested in test_rfm: realistic frequencies tie, and RFM says so
@@ -206,3 +207,41 @@ def test_make_feature_table_has_the_architecture_columns():
     assert f["growth_trend"].between(-1, 1).all()
     assert (f["recent_revenue"] + f["prior_revenue"] <= f["monetary_total"] + 1e-6).all()
     pd.testing.assert_frame_equal(f, make_feature_table(50, random_state=1))
+
+
+#: what a reason must never show: a Python repr, an undefined number, a missing value
+NOT_A_REASON = re.compile(r"\w*Params\(|array\(|\{|\bnan\b|\binf\b|\bNone\b|\bNaN\b|np\.|<NA>|dtype", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("name", ALL_METHODS)
+def test_every_method_explains_every_customer_in_plain_words(name, make, features, other_features):
+    m = make(name).fit(features)
+    assigned = m.assign(features)
+    reasons = m.explain(features, assigned)
+    assert isinstance(reasons, pd.Series) and reasons.name == "reason"
+    assert reasons.index.equals(features.index)
+    assert pd.api.types.is_string_dtype(reasons.dtype) or reasons.dtype == object
+    assert reasons.map(lambda r: isinstance(r, str) and bool(r.strip())).all()
+    bad = reasons[reasons.str.contains(NOT_A_REASON)]
+    assert bad.empty, bad.head().tolist()
+    assert describe(name).explains, f"{name} does not say how it explains (class attribute explains)"
+    # recomputed when not given, the same; another date's table too; rows in another order line up
+    pd.testing.assert_series_equal(m.explain(features), reasons)
+    assert m.explain(other_features).index.equals(other_features.index)
+    shuffled = assigned.sample(frac=1.0, random_state=1)
+    pd.testing.assert_series_equal(m.explain(features, shuffled), reasons)
+    # each reason starts with the customer's tier
+    tiers = assigned["tier"].astype(str)
+    assert all(r.startswith(f"{t}:") or r.startswith(f"{t} (") for r, t in zip(reasons, tiers))
+    assert len(m.explain(features.iloc[:0])) == 0
+
+
+@pytest.mark.parametrize("name", ALL_METHODS)
+def test_explain_before_fit_and_on_a_foreign_assignment_are_errors(name, make, features):
+    from segment.methods.base import NotFittedError
+
+    with pytest.raises(NotFittedError, match="before fit"):
+        make(name).explain(features)
+    m = make(name).fit(features)
+    with pytest.raises(ValueError, match="same customers"):
+        m.explain(features, m.assign(features).iloc[:-1])

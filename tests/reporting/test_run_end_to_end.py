@@ -59,6 +59,8 @@ def test_manifest_fields(two_runs):
                               "stability": {"rules": {}, "held": 0, "review": 0}}
     published = pd.read_csv(first / "published.csv", keep_default_na=False)
     assert set(published["movement"]) == {"new"} and (published["raw_tier"] == published["tier"]).all()
+    reason = published[f"reason_{m['published']['method']}"]  # the sales rep's why, for every customer
+    assert (reason.str.len() > 0).all() and reason.str.startswith(tuple(published["tier"].unique())).all()
     # no previous run: no movement files; its rolling backtest (3 origins) measures the stability trade-off
     assert sorted(p.name for p in (first / "governance").iterdir()) == ["stability_tradeoff.csv"]
 

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from types import SimpleNamespace
 
 from segment.data.synthetic import generate_b2b
-from segment.grading import GradingSpec, MethodSpec
+from segment.grading import Grading, GradingSpec, MethodSpec
 from segment.methods.registry import METHODS
 from segment.pipeline import run_pipeline
 from segment.runner import Runner
+from segment.validation.settings import ValidationSettings
+from segment.validation.suite import validate_all, with_published
 
 AS_OF = "2022-09-30"
 FKW = {"lookback_months": None, "trend_window_days": 91, "gross_margin": None, "cost_per_order": 0.0}
@@ -60,3 +63,33 @@ def test_suite_on_the_quick_real_config():
     per = t["per_tier"]
     assert (per.groupby("method")["customers"].sum() == len(r.outcomes)).all()
     assert np.isfinite(t["model_fit"]["profit_aic"]).all()
+    capacity = t["capacity"].set_index("method")
+    assert list(capacity.index) == [*capacity.index[:-2], "hindsight", "random"]
+    assert set(capacity.index[:-2]) == set(methods) and (capacity["key_accounts"] == 2000).all()
+    served = t["capacity_curve"][t["capacity_curve"]["customers_served"] == 2000].set_index("method")
+    assert served["profit_covered"].to_dict() == pytest.approx(capacity["profit_covered"].to_dict())
+    diffs = t["capacity_differences"]
+    assert list(dict.fromkeys(diffs["reference"])) == ["recommended", "abc", "random"]  # nothing published yet
+    assert (diffs.loc[diffs["reference"] == "recommended", "reference_method"] == r.validation.recommended.method).all()
+    assert (diffs.loc[diffs["reference"] == "abc", "reference_method"] == "abc_revenue").all()
+
+
+def test_capacity_against_the_published_grading():
+    """``validate_all`` compares with the grading the previous run published, at the capacity given;
+    ``with_published`` adds that comparison afterwards, to the same table."""
+    r = run_pipeline("configs/quick_cdnow_sample.yaml")
+    graded = {"at_origin": Grading(r.origin, {}, r.origin_assignments, outcomes=r.outcomes),
+              "origin_features": r.origin_features, "current": Grading(r.config.as_of, {}, r.assignments),
+              "current_features": r.features, "horizon_days": r.config.horizon_days, "key_accounts": 300}
+    v = validate_all(ValidationSettings(n_boot=20), **graded, published="rfm")
+    first = validate_all(ValidationSettings(n_boot=20), **graded)
+    assert first.published is None and "published" not in set(first.capacity_differences["reference"])
+    later = with_published(first, "rfm")
+    assert later.published == "rfm"
+    pd.testing.assert_frame_equal(later.capacity_differences, v.capacity_differences)
+    assert (v.capacity["key_accounts"] == 300).all()
+    d = v.capacity_differences.set_index(["method", "reference"])
+    assert set(d.index.get_level_values("reference")) == {"recommended", "published", "abc", "random"}
+    assert d.loc[("rfm", "published"), ["difference", "low", "high"]].tolist() == [0.0, 0.0, 0.0]
+    covered = v.capacity.set_index("method")["profit_covered"]
+    assert d.loc[("kmeans", "published"), "difference"] == covered["kmeans"] - covered["rfm"]

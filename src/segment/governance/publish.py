@@ -59,6 +59,8 @@ Rules:
   continues from the run before that date, not from the earlier rerun, so it reproduces the
   earlier rerun's published file exactly (a rerun is not another period). A customer the rules held has its
   movement reason start "held in <tier> by the stability rules (graded <raw tier> this run)".
+- Last, ``reason_<method>``: why the customer is in its tier (the method's own tier), in the
+  words a sales rep reads (``GradingMethod.explain``), when the result has the fitted method.
 - Vectorised throughout: no per-customer Python loop (2.36 M customers).
 """
 
@@ -253,6 +255,14 @@ def _identical(previous: pd.DataFrame, table: pd.DataFrame) -> bool:
         np.array_equal(previous[c].to_numpy(), table[c].to_numpy()) for c in ("customer_id", "tier", "provisional"))
 
 
+def published_before(config: Any, reports_dir: str | Path, final: str | Path | None) -> str | None:
+    """The method the series' previous run published (the grading in use), None without one."""
+    if config.series is None:
+        return None
+    previous = find_previous(reports_dir, config.series, config.as_of, previous_run=config.previous_run, exclude=final)
+    return None if previous is None else previous.method
+
+
 def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, final: str | Path | None = None,
                 ) -> Publication:
     """Write the run's governance files into ``run_dir`` (module docstring); ``final`` is the
@@ -302,6 +312,10 @@ def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, fi
         files += write_table(drift_table(before, table), run_dir / GOVERNANCE_DIR / DRIFT, parquet=False, index=False)
         record = {"run": previous.name, "as_of": previous.as_of.isoformat(), "sha256": previous.sha256,
                   "method": previous.method, "identical": _identical(before, table), "comparable": comparable}
+    if method in result.fitted:  # why each customer is in its tier, for the sales rep (the CRM export)
+        reason = result.fitted[method].explain(result.features, assignments)
+        reason.index = reason.index.astype("str")
+        out[f"reason_{method}"] = reason.reindex(pd.Index(out["customer_id"])).array
     if result.stability_trade_off is not None:
         files += write_table(result.stability_trade_off, run_dir / GOVERNANCE_DIR / TRADE_OFF, parquet=False,
                              index=False)

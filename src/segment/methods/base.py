@@ -18,8 +18,12 @@ an earlier period (``training_horizon`` not None) is handed its training frame t
 (``set_training``) before ``fit``.
 
 Subclasses implement ``_fit(features)`` and ``_assign(features) -> (tier_codes, score)``
-where ``tier_codes`` is an integer array, 0 = best tier, and ``learned_rules()``: the fitted
-rules in the sentences a person uses (the analyst report's "Learned rules").
+where ``tier_codes`` is an integer array, 0 = best tier, ``learned_rules()``: the fitted
+rules in the sentences a person uses (the analyst report's "Learned rules"), and
+``_explain(features, codes, score)``: one plain sentence per customer saying why it is in its
+tier (``explain``; the CRM export's ``reason_<method>``), built by vectorised string operations
+(the helpers at the end of this module: each number is formatted once per distinct value, then
+per-tier template parts and per-customer values are joined by pyarrow, no per-customer loop).
 
 Rules shared by every method (checked here, so no method can forget them):
 
@@ -37,10 +41,12 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segment.methods.params import param
 
@@ -95,6 +101,8 @@ class GradingMethod:
     #: ``usual_practice_params``
     usual_practice: ClassVar[str] = ""
     usual_practice_params: ClassVar[dict[str, Any]] = {}
+    #: one plain sentence: what a customer's reason (``explain``) says (docs/METHODS.md shows it)
+    explains: ClassVar[str] = ""
 
     # ----------------------------------------------------------------- public API
     def get_params(self) -> dict[str, Any]:
@@ -146,6 +154,48 @@ class GradingMethod:
         self.fit(features)
         done = self.__dict__.pop("_assigned_at_fit", None)
         return self.assign(features) if done is None else self._frame(features, *done)
+
+    def explain(self, features: pd.DataFrame, assigned: pd.DataFrame | None = None) -> pd.Series:
+        """Why each customer is in its tier: one plain sentence per customer a sales rep can read
+        (index ``features.index``, string dtype, name ``reason``), e.g. ``B: revenue 812.40, below
+        A's cut 1,050.00 and at or above B's cut 310.20``. Call after ``fit``. ``assigned`` is the
+        table ``assign`` returned for these features (tier, score; other columns such as
+        ``provisional`` are ignored): given, it is not recomputed; its rows may be in another
+        order but must be the same customers (ValueError otherwise). Numbers follow
+        ``learned_rules``' style: money with a thousands separator and 2 decimals, no currency
+        symbol, days whole; no Python repr and no ``nan`` (an unknown value is said in words)."""
+        if not getattr(self, "fitted_", False):
+            raise NotFittedError(f"{type(self).__name__}.explain called before fit")
+        self._check_features(features)
+        assigned = self.assign(features) if assigned is None else self._aligned(features, assigned)
+        if len(features) == 0:
+            return pd.Series(pd.array([], dtype="str"), index=features.index.copy(), name="reason")
+        codes = assigned["tier"].cat.codes.to_numpy().astype(np.int64)
+        text = self._explain(features, codes, assigned["score"].to_numpy(dtype=float, na_value=np.nan))
+        if len(text) != len(features):
+            raise AssertionError(f"{type(self).__name__} explained {len(text)} customers of {len(features)}")
+        return pd.Series(pd.array(text, dtype="str"), index=features.index.copy(), name="reason")
+
+    def _aligned(self, features: pd.DataFrame, assigned: pd.DataFrame) -> pd.DataFrame:
+        """``assigned`` in the order of ``features`` (the same customers, tiers of this method)."""
+        if not isinstance(assigned, pd.DataFrame) or not {"tier", "score"} <= set(assigned.columns):
+            raise ValueError(f"{type(self).__name__}.explain: assigned must be the table assign returned "
+                             "(columns tier and score)")
+        if not isinstance(assigned["tier"].dtype, pd.CategoricalDtype) or \
+                list(assigned["tier"].cat.categories) != list(self.labels):
+            raise ValueError(f"{type(self).__name__}.explain: assigned's tiers are not this method's "
+                             f"({', '.join(map(str, self.labels))})")
+        if assigned.index.equals(features.index):
+            return assigned
+        if len(assigned) != len(features) or not assigned.index.is_unique or \
+                not assigned.index.isin(features.index).all():
+            raise ValueError(f"{type(self).__name__}.explain: assigned is not for the same customers as features")
+        return assigned.reindex(features.index)
+
+    def _explain(self, features: pd.DataFrame, codes: np.ndarray, score: np.ndarray) -> pa.Array:  # pragma: no cover
+        """One sentence per row of ``features`` (a pyarrow string array, in row order) from the
+        customer's tier code (0 = best) and score, vectorised (abstract)."""
+        raise NotImplementedError
 
     def training_horizon(self, horizon_days: int) -> int | None:
         """Days of the earlier period the method learns from when grading with a run horizon of
@@ -310,3 +360,260 @@ def threshold_rules(labels, thresholds, what: str, shown, shares=None) -> list[s
                                           else f" (up to the top {percent(shares[i])} of customers)")
         rules.append(f"{label}: {what} ≥ {shown(thr)}{held}")
     return [*rules, f"{labels[len(rules)]}: {what} below {shown(thresholds[-1])}"]
+
+
+# ------------------------------------------------------- the reasons in words (explain)
+#: said after a value equal to the cut it passed (the package's tie rule, ``codes_from_thresholds``)
+TIE_WORDS = " (equal to the cut, which counts as reaching it)"
+
+
+def number(value: float, decimals: int = 2) -> str:
+    """``value`` with a thousands separator and ``decimals`` decimals; never ``-0.00``."""
+    text = f"{value:,.{decimals}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+
+
+def signed_money(value: float) -> str:
+    """``+40.12`` / ``-12.00`` (a change in money)."""
+    text = money(abs(value))
+    return text if text == "0.00" else ("+" if value > 0 else "-") + text
+
+
+class Decimals:
+    """A number format: ``number(value, places)`` (thousands separator, ``places`` decimals, never
+    ``-0.00``; a missing value is ``unknown``). ``texts`` formats a whole column with it in
+    vectorised arithmetic instead of once per distinct value (money columns have about as many
+    distinct values as customers)."""
+
+    def __init__(self, places: int) -> None:
+        self.places = int(places)
+
+    def __call__(self, value: float) -> str:
+        return number(value, self.places) if np.isfinite(value) else "unknown"
+
+
+MONEY = Decimals(2)
+WHOLE = Decimals(0)
+#: the largest magnitude formatted in integer arithmetic (beyond it, once per distinct value)
+_EXACT_LIMIT = 2.0 ** 52
+
+
+def decimal_texts(values, places: int) -> pa.Array:
+    """``number(v, places)`` of every value, in vectorised arithmetic (digits in groups of three,
+    joined by pyarrow); null where a value is missing or infinite. The value is rounded to ``places``
+    decimals from its binary value times 10**places; where that product lies within 1e-6 of a half
+    (where it could round otherwise than Python's exact decimal rounding), Python formats it."""
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & (np.abs(v) * 10.0 ** places < _EXACT_LIMIT)
+    scaled = np.abs(np.where(ok, v, 0.0)) * 10.0 ** places
+    units = np.rint(scaled).astype(np.int64)
+    whole, fraction = np.divmod(units, 10 ** places)
+    groups = 1 + sum((whole >= 1000 ** k).astype(np.int64) for k in range(1, 7))
+    text = None
+    for k in range(int(groups.max(initial=1)) - 1, -1, -1):  # the highest group of three digits first
+        digits = pc.cast(pa.array((whole // 1000 ** k) % 1000), pa.string())
+        if text is None:
+            text = digits
+            continue
+        more = pc.binary_join_element_wise(text, pc.utf8_lpad(digits, 3, "0"), ",")
+        text = pc.if_else(pa.array(groups > k + 1), more, pc.if_else(pa.array(groups == k + 1), digits, text))
+    if places:
+        text = joined(text, ".", pc.utf8_lpad(pc.cast(pa.array(fraction), pa.string()), places, "0"))
+    text = pc.if_else(pa.array((v < 0) & (units > 0)), joined("-", text), text)
+    text = pc.if_else(pa.array(ok), text, pa.nulls(len(v), pa.string()))
+    near_half = ok & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    big = np.isfinite(v) & ~ok
+    redo = np.flatnonzero(near_half | big)
+    if len(redo):
+        fixed = np.full(len(v), -1, dtype=np.int64)
+        fixed[redo] = np.arange(len(redo))
+        exact = pa.array([number(float(x), places) for x in v[redo]] + [None], type=pa.string())
+        text = pc.if_else(pa.array(fixed >= 0), exact.take(pa.array(np.where(fixed >= 0, fixed, len(redo)))), text)
+    return text
+
+
+def texts(values, show: Callable[[float], str]) -> pa.Array:
+    """``show(value)`` for every value, as a pyarrow string array in row order. A ``Decimals``
+    format is applied in vectorised arithmetic (``decimal_texts``); any other ``show`` runs once per
+    *distinct* value (days and counts have few), NaN included (``show`` is then given NaN and must
+    say it in words); -0.0 counts as 0.0."""
+    if isinstance(show, Decimals):
+        return pc.fill_null(decimal_texts(values, show.places), "unknown")
+    v = np.asarray(values, dtype=float) + 0.0
+    codes, uniques = pd.factorize(v)
+    words = [show(float(u)) for u in uniques]
+    if (codes < 0).any():
+        words.append(show(float("nan")))
+        codes = np.where(codes < 0, len(uniques), codes)
+    return pa.array(words, type=pa.string()).take(pa.array(codes.astype(np.int64)))
+
+
+def by_code(words: Sequence[str], codes) -> pa.Array:
+    """``words[code]`` per row: the per-tier (or per-cell) parts of a template."""
+    return pa.array(list(words), type=pa.string()).take(pa.array(np.asarray(codes, dtype=np.int64)))
+
+
+def joined(*parts) -> pa.Array:
+    """Per row, the parts one after the other; a part is a string (the same for every row) or a
+    string array; a null counts as empty. At least one part must be an array."""
+    return pc.binary_join_element_wise(*parts, "", null_handling="replace", null_replacement="")
+
+
+def chosen(choice: np.ndarray, make: Callable[[int, np.ndarray], pa.Array]) -> pa.Array:
+    """Per row, the text of the option it chose: ``make(k, rows)`` gives the text of the rows
+    (positions, ascending) whose ``choice`` is k, so each option's text is built only for its rows."""
+    choice = np.asarray(choice, dtype=np.int64)
+    where = np.empty(len(choice), dtype=np.int64)
+    pieces, start = [], 0
+    for k in np.unique(choice):
+        rows = np.flatnonzero(choice == k)
+        pieces.append(make(int(k), rows))
+        where[rows] = start + np.arange(len(rows))
+        start += len(rows)
+    if not pieces:
+        return pa.array([], type=pa.string())
+    return pa.concat_arrays([p.combine_chunks() if isinstance(p, pa.ChunkedArray) else p for p in pieces]).take(
+        pa.array(where))
+
+
+def subset(text: pa.Array, rows: np.ndarray) -> pa.Array:
+    return text.take(pa.array(np.asarray(rows, dtype=np.int64)))
+
+
+def cut_tails(labels: Sequence[str], thresholds, shown: Callable[[float], str],
+              cut_names: Sequence[str] | None = None) -> list[str]:
+    """Per tier of a grading by value thresholds (best first, ``codes_from_thresholds``): ``,
+    below <better tier>'s cut <t> and at or above <its> cut <t>`` (the top tier only "at or
+    above", the last only "below"). A cut nobody can reach (infinite) is left out."""
+    thr = np.asarray(thresholds, dtype=float)
+    names = list(cut_names) if cut_names is not None else [f"{labels[i]}'s cut" for i in range(len(thr))]
+    tails = []
+    for i in range(len(thr) + 1):
+        parts = []
+        if i > 0 and np.isfinite(thr[i - 1]):
+            parts.append(f"below {names[i - 1]} {shown(thr[i - 1])}")
+        if i < len(thr) and np.isfinite(thr[i]):
+            parts.append(f"at or above {names[i]} {shown(thr[i])}")
+        tails.append(", " + " and ".join(parts) if parts else "")
+    return tails
+
+
+def at_a_cut(values: np.ndarray, codes: np.ndarray, thresholds) -> np.ndarray:
+    """Whether each value equals the cut of its own tier (the tie rule put it in the better tier)."""
+    thr = np.append(np.asarray(thresholds, dtype=float), np.nan)  # the last tier has no cut of its own
+    return np.asarray(values, dtype=float) == thr[np.minimum(codes, len(thr) - 1)]
+
+
+def threshold_reasons(labels: Sequence[str], thresholds, codes: np.ndarray, values: np.ndarray, what: str,
+                      shown: Callable[[float], str], cut_names: Sequence[str] | None = None) -> pa.Array:
+    """``<tier>: <what> <value>, below <better tier>'s cut <t> and at or above <tier>'s cut <t>``
+    per customer of a grading by value thresholds (``cut_tails``). A value equal to its tier's
+    cut says that the tie went to the better tier (``TIE_WORDS``)."""
+    v = np.asarray(values, dtype=float)
+    return joined(by_code([f"{label}: {what} " for label in labels], codes), texts(v, shown),
+                  by_code(cut_tails(labels, thresholds, shown, cut_names), codes),
+                  by_code(["", TIE_WORDS], at_a_cut(v, codes, thresholds)))
+
+
+def _days_ago(days: float) -> str:
+    if days == 0:
+        return "today"
+    return f"{number(days, 0)} day{'' if abs(days) == 1 else 's'} ago"
+
+
+def _count(value: float, noun: str) -> str:
+    shown = number(value, 0) if float(value).is_integer() else number(value, 1)
+    return f"{shown} {noun}{'' if value == 1 else 's'}"
+
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+def _days_late(days: float) -> str:
+    if days == 0:
+        return "pays on time"
+    if days < 0.5:
+        return "pays less than a day late on average"
+    months = f" (about {number(days / DAYS_PER_MONTH, 0)} months)" if days >= 60 else ""
+    return f"pays {number(days, 0)} day{'' if round(days) == 1 else 's'}{months} late on average"
+
+
+#: a customer's value in the words a sales rep uses, per feature column (others: name and value)
+_PHRASES: dict[str, Callable[[float], str]] = {
+    "recency_days": lambda v: f"last order {_days_ago(v)}",
+    "tenure_days": lambda v: f"first order {_days_ago(v)}",
+    "frequency": lambda v: _count(v, "order"),
+    "quantity_total": lambda v: _count(v, "unit"),
+    "mean_days_late": _days_late,
+    "late_payment_share": lambda v: "pays every invoice on time" if v == 0 else f"pays {percent(v)} of invoices late",
+    "overdue_amount": lambda v: "nothing overdue" if v == 0 else f"{money(v)} overdue",
+    "growth_trend": lambda v: f"growth trend {'+' if v > 0 else ''}{number(v)}",
+}
+#: a missing value, per feature column (credit columns are missing when no invoice is due yet)
+_UNKNOWN: dict[str, str] = {"mean_days_late": "no invoice due yet", "late_payment_share": "no invoice due yet"}
+
+
+def feature_phrase(column: str, value: float) -> str:
+    """A customer's value of ``column`` as a sales rep says it: ``last order 35 days ago``, ``2
+    orders``, ``revenue 1,200.00``, ``pays 180 days late on average``, ``pays on time``; a missing
+    value in words (``no invoice due yet``, ``revenue unknown``)."""
+    if not np.isfinite(value):
+        return _UNKNOWN.get(column, f"{feature_name(column)} unknown")
+    phrase = _PHRASES.get(column)
+    if phrase:
+        return phrase(value)
+    return f"{feature_name(column)} {value_format(column)(value)}"
+
+
+def value_format(column: str) -> Decimals:
+    """How ``column``'s values are shown in a sentence: money with 2 decimals, days and counts whole,
+    anything else with 2 decimals."""
+    if column in MONEY_FEATURES:
+        return MONEY
+    return WHOLE if column.endswith("_days") or column in ("frequency", "quantity_total") else Decimals(2)
+
+
+def signed_money_texts(values) -> pa.Array:
+    """``signed_money`` of every value, vectorised."""
+    v = np.asarray(values, dtype=float)
+    shown = texts(np.abs(v), MONEY)
+    sign = pc.if_else(pa.array(v > 0), "+", "-")
+    return pc.if_else(pc.equal(shown, "0.00"), shown, joined(sign, shown))
+
+
+def _named_values(column: str, v: np.ndarray) -> pa.Array:
+    """``<plain name> <value>`` (``value_format``), ``<plain name> unknown`` when missing."""
+    name = feature_name(column)
+    return pc.fill_null(joined(f"{name} ", decimal_texts(v, value_format(column).places)), f"{name} unknown")
+
+
+def _overdue(v: np.ndarray) -> pa.Array:
+    text = pc.if_else(pa.array(v == 0), "nothing overdue", joined(decimal_texts(v, 2), " overdue"))
+    return pc.fill_null(text, _UNKNOWN.get("overdue_amount", "overdue amount unknown"))
+
+
+def _growth(v: np.ndarray) -> pa.Array:
+    shown = decimal_texts(v, 2)
+    plus = pc.if_else(pc.and_(pa.array(v > 0), pc.not_equal(shown, "0.00")), "+", "")
+    return pc.fill_null(joined("growth trend ", plus, shown), "growth trend unknown")
+
+
+#: columns with (nearly) as many distinct values as customers: their phrases in vectorised arithmetic
+_VECTOR_PHRASES: dict[str, Callable[[np.ndarray], pa.Array]] = {"overdue_amount": _overdue, "growth_trend": _growth}
+
+
+def feature_phrases(features: pd.DataFrame, column: str) -> pa.Array:
+    """``feature_phrase`` of every customer's value of ``column`` (a text column: ``<name> <value>``).
+    Vectorised: money and other plain ``<name> <value>`` columns in arithmetic (``decimal_texts``),
+    the worded ones (days, orders, days late) once per distinct value."""
+    col = features[column]
+    if pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col):
+        v = col.to_numpy(dtype=float, na_value=np.nan)
+        if column in _VECTOR_PHRASES:
+            return _VECTOR_PHRASES[column](v)
+        if column not in _PHRASES and (column in MONEY_FEATURES or not np.all(np.mod(v[np.isfinite(v)], 1) == 0)):
+            return _named_values(column, v)
+        return texts(v, lambda x: feature_phrase(column, x))
+    codes, uniques = pd.factorize(col.astype("string"))
+    words = [f"{feature_name(column)} {u}" for u in uniques] + [f"{feature_name(column)} unknown"]
+    return by_code(words, np.where(codes < 0, len(uniques), codes))

@@ -20,6 +20,10 @@ purchase history (a windowed frequency with all-history dates is refused).
 
 Tiers: A = top ``tier_shares[0]`` of customers by expected value, B up to
 ``tier_shares[1]``, C the rest; thresholds learned in fit, equal values share a tier.
+``explain``: expected revenue against the tier's cuts, then its two parts and the chance the
+customer is still buying: ``A: expected revenue in the next 365 days 812.40, at or above A's cut
+500.00; expects 1.3 purchases in that time, about 62.50 each; 64 % likely still active``.
+
 Degenerate input: one customer (or fewer than three buyers with positive spend) is a
 clear error (the spend model cannot be fitted); all-equal customers get one tier.
 """
@@ -31,9 +35,12 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segment.errors import CannotGrade
-from segment.methods.base import (GradingMethod, check_labels, check_shares, codes_from_thresholds, money, percent,
+from segment.methods.base import (MONEY, WHOLE, Decimals, GradingMethod, check_labels, check_shares,
+                                  codes_from_thresholds, joined, money, percent, texts, threshold_reasons,
                                   threshold_rules, thresholds_from_shares)
 from segment.methods.params import param
 
@@ -56,6 +63,8 @@ class BGNBDGrading(GradingMethod):
     simplicity: ClassVar[int] = 9
     promises: ClassVar[frozenset[str]] = frozenset({"row_order"})
     degenerate_errors: ClassVar[dict[str, str]] = {"one_customer": "at least three customers"}
+    explains: ClassVar[str] = ("the expected revenue in the horizon against the tier's cuts, the expected number of "
+                               "purchases and spend per purchase, and the probability the customer is still active")
 
     def _check_params(self) -> None:
         check_shares(self.tier_shares)
@@ -112,6 +121,15 @@ class BGNBDGrading(GradingMethod):
         v = self.expected_value(features)["expected_value"].to_numpy()
         return codes_from_thresholds(v, self.thresholds_), v
 
+    def _explain(self, features: pd.DataFrame, codes, score):
+        ev = self.expected_value(features)
+        what = f"expected revenue in the next {self.horizon_days:,} days"
+        n = ev["expected_purchases"].to_numpy()
+        purchases = pc.if_else(pa.array(n < 0.05), "almost no purchase", joined(texts(n, Decimals(1)), " purchases"))
+        return joined(threshold_reasons(self.tier_labels, self.thresholds_, codes, score, what, MONEY), "; expects ",
+                      purchases, " in that time, about ", texts(ev["expected_spend"].to_numpy(), MONEY), " each; ",
+                      texts(100 * ev["prob_alive"].to_numpy(), WHOLE), " % likely still active")
+
     def learned_rules(self) -> list[str]:
         p, gg, unit = self.bgnbd_, self.gamma_gamma_, self.time_unit_days
         mean_spend = ("undefined (q ≤ 1: the spend distribution has no finite mean)" if gg.q <= 1
@@ -124,3 +142,4 @@ class BGNBDGrading(GradingMethod):
                 f"mean across customers {mean_spend}",
                 *threshold_rules(self.tier_labels, self.thresholds_, f"expected revenue in the next {self.horizon_days:,} days",
                                  money, self.tier_shares)]
+

@@ -31,6 +31,11 @@ given), ``money_unit_`` (per feature: the divisor, 1 for non-money), ``mean_``/`
 ``profiles_`` (per tier: customers, share, and the mean of every clustering feature and
 the value column, over the calibration table) for the report.
 
+``explain`` gives the profile of the customer's cluster (the calibration table's means, in words):
+``B: cluster 2 of 4 by mean profit, best first; its customers on average: last order 60 days ago,
+2.7 orders, revenue 420.00, profit 100.00``. The same sentence for every customer of a cluster:
+k-means places a customer by all its features at once, so no single value is "the" reason.
+
 A Gaussian mixture was considered and left out: tiers need hard, ordered groups, not
 soft memberships; frequency is a count with large spikes (most customers buy once), on
 which full-covariance components collapse onto the spike (singular covariances); and it
@@ -47,7 +52,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import MONEY_FEATURES, GradingMethod, feature_name, feature_value, percent
+from segment.methods.base import (MONEY_FEATURES, GradingMethod, by_code, feature_name, feature_phrase, feature_value,
+                                  percent)
 from segment.methods.params import param
 
 
@@ -86,6 +92,8 @@ class ClusterGrading(GradingMethod):
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("cluster_profiles",)
     test_params: ClassVar[dict] = {"n_clusters": 4, "random_state": 0}
+    explains: ClassVar[str] = ("the profile of the customer's cluster: its rank and the average last order, orders, "
+                               "revenue and profit of its customers")
 
     def required_features_for_params(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.features, self.value_column, "tenure_days")))
@@ -186,6 +194,21 @@ class ClusterGrading(GradingMethod):
         from sklearn.metrics import pairwise_distances_argmin
 
         return pairwise_distances_argmin(self._matrix(features), self.centers_), None
+
+    def cluster_profiles_in_words(self) -> list[str]:
+        """One sentence per tier (cluster), best first: its rank and its calibration means."""
+        head = f"by mean {feature_name(self.value_column)}, best first"
+        out = []
+        for i, (tier, p) in enumerate(self.profiles_.iterrows()):
+            if not p["customers"]:
+                out.append(f"{tier}: cluster {i + 1} of {self.k_} {head}; it held no customer of the calibration table")
+                continue
+            means = ", ".join(feature_phrase(c, float(p[c])) for c in self.profiles_.columns[2:])
+            out.append(f"{tier}: cluster {i + 1} of {self.k_} {head}; its customers on average: {means}")
+        return out
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        return by_code(self.cluster_profiles_in_words(), codes)
 
     def learned_rules(self) -> list[str]:
         how = (f"k = {self.k_} clusters, the best mean silhouette ({self.silhouettes_[self.k_]:.3f}) of k in "

@@ -24,6 +24,12 @@ Attractiveness ranks before position because the matrix selects where *future* v
 is: a customer with high potential and a weak position deserves more effort than a
 secure customer with little potential.
 
+``explain`` says, per axis, the customer's value against its split and the column that
+contributes most to it (weight × normalised value, ``segment.methods.normalise``), e.g.
+``development: attractiveness 0.620, high (at or above its split 0.500), most from revenue 812.40,
+contributing 0.40 (weight 0.50); position 0.310, low (below its split 0.500), most from 2 orders,
+contributing 0.20 (weight 0.33)``.
+
 ``axis_values(features)`` gives each customer's two axis values (the matrix plot) and
 ``score`` is their sum. Degenerate input: one customer or all-equal values are all
 ``key`` (every customer is at both splits). Missing values count as the calibration
@@ -39,7 +45,8 @@ import numpy as np
 import pandas as pd
 
 from segment.methods import normalise
-from segment.methods.base import GradingMethod, check_columns, check_labels, feature_name, percent
+from segment.methods.base import (Decimals, GradingMethod, by_code, check_columns, check_labels, feature_name, feature_phrases,
+                                  joined, number, percent, texts)
 from segment.methods.params import param
 
 AXES = ("attractiveness", "position")
@@ -66,6 +73,8 @@ class KAISMMatrix(normalise.NormalisedColumns, GradingMethod):
     simplicity: ClassVar[int] = 7
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("two_axis_matrix",)
+    explains: ClassVar[str] = ("per axis (attractiveness, position), the customer's value against its split and the "
+                               "indicator that contributes most to it (weight × normalised value), in words")
 
     def indicator_columns(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys([*self.attractiveness, *self.position]))
@@ -93,15 +102,37 @@ class KAISMMatrix(normalise.NormalisedColumns, GradingMethod):
     def axis_values(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer: the attractiveness and position axis values (in [0, 1] for the
         rank and minmax normalisations)."""
-        norm = self.normalised(features)
+        return self._axis_values(self.normalised(features))
+
+    def _axis_values(self, norm: pd.DataFrame) -> pd.DataFrame:
         out = {}
         for name, axis in self._axes().items():
             total = float(sum(axis.values()))
-            value = np.zeros(len(features))
+            value = np.zeros(len(norm))
             for c, w in axis.items():
                 value += float(w) / total * norm[c].to_numpy()
             out[name] = value
-        return pd.DataFrame(out, index=features.index)
+        return pd.DataFrame(out, index=norm.index)
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        """Per axis: value, high or low against the split, its largest contribution (module docstring)."""
+        norm = self.normalised(features)
+        axes = self._axis_values(norm)
+        phrases = {c: feature_phrases(features, c) for c in self.indicator_columns()}
+        # high or low as the tier says (codes: key, development, maintenance, opportunity)
+        high = {"attractiveness": codes < 2, "position": codes % 2 == 0}
+        parts: list = [by_code([f"{label}: " for label in self.tier_labels], codes)]
+        for i, (name, axis) in enumerate(self._axes().items()):
+            cols = list(axis)
+            w = np.array([float(axis[c]) for c in cols]) / float(sum(axis.values()))
+            c = norm[cols].to_numpy() * w
+            split = number(self.split_[name], 3)
+            parts += ["; " if i else "", f"{name} ", texts(axes[name].to_numpy(), Decimals(3)),
+                      by_code([f", low (below its split {split}), most from ",
+                               f", high (at or above its split {split}), most from "], high[name]),
+                      normalise.contribution_phrase(normalise.ranked_columns(c, w)[:, 0], c, w,
+                                                    [phrases[col] for col in cols], lead=", contributing ")]
+        return joined(*parts)
 
     def _assign(self, features: pd.DataFrame):
         axes = self.axis_values(features)

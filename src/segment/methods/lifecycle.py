@@ -17,6 +17,11 @@ better). Nothing is learned from the data (the thresholds are the analyst's); ``
 checks the parameters and the values. The provisional flag is the grading stage's (``tenure_days <
 provisional_days``).
 
+``explain`` says the rule that fired with the customer's values: ``new: first order 40 days ago
+(less than 182 days ago), last order 10 days ago``; ``active: last order 35 days ago (at most 90
+days ago), first order 400 days ago (not new: 182 days ago or more)``; lapsing and lost likewise
+with their recency rule.
+
 Degenerate input: the rules are per customer, so one customer or all-equal values get
 the tier their own recency and tenure give. Missing values are a ValueError.
 """
@@ -28,8 +33,9 @@ from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
-from segment.methods.base import GradingMethod, check_labels, column_values
+from segment.methods.base import GradingMethod, by_code, check_labels, column_values, feature_phrases, joined
 from segment.methods.params import param
 
 
@@ -47,6 +53,7 @@ class LifecycleStatus(GradingMethod):
     description: ClassVar[str] = "sorts customers into new, active, lapsing and lost by when they last bought"
     simplicity: ClassVar[int] = 2
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
+    explains: ClassVar[str] = "the rule that put the customer in its stage, with its first and last order dates in days"
 
     def _check_params(self) -> None:
         check_labels(self, 4, "active, new, lapsing, lost")
@@ -69,6 +76,18 @@ class LifecycleStatus(GradingMethod):
             [ten < self.effective_new_days, rec <= self.active_days, rec <= self.lapsing_days], [1, 0, 2], default=3
         )
         return codes, -rec
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        """The rule that fired (codes: active, new, lapsing, lost), with the customer's days."""
+        new, active, lapsing = self.effective_new_days, self.active_days, self.lapsing_days
+        rec, ten = feature_phrases(features, "recency_days"), feature_phrases(features, "tenure_days")
+        recency_rule = [f" (at most {active:,} days ago)", "",
+                        f" (more than {active:,} and at most {lapsing:,} days ago)", f" (more than {lapsing:,} days ago)"]
+        is_new = codes == 1
+        first, second = pc.if_else(is_new, ten, rec), pc.if_else(is_new, rec, ten)
+        return joined(by_code([f"{label}: " for label in self.tier_labels], codes), first,
+                      by_code(["", f" (less than {new:,} days ago)"], is_new), by_code(recency_rule, codes), ", ",
+                      second, by_code([f" (not new: {new:,} days ago or more)", ""], is_new))
 
     def learned_rules(self) -> list[str]:
         active, new, lapsing, lost = self.tier_labels

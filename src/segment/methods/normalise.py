@@ -20,6 +20,14 @@ median — neither rewarded nor punished; methods count them in ``n_missing_``. 
 indicator that is constant in the calibration data maps every customer to the same
 value (it cannot separate anyone). A column that is entirely missing is a ValueError.
 
+Explaining a score (the weighted score and KAISM): an indicator's contribution is weight ×
+normalised value (weights relative to their sum), and ``contribution_phrase`` names the largest in
+a customer's words (``feature_phrase``: lower-is-better columns are said as what they are, "pays
+180 days late on average", "pays on time", "last order 35 days ago"); ``shortfall`` is what the
+customer misses on an indicator: weight × (1 − normalised value) for ``rank`` and ``minmax``
+(against the best value), the negative part of the contribution for ``robust_z`` (unbounded: there
+is no best value, only the median's 0).
+
 ``NormalisedColumns`` gives a method (with ``normalisation`` and ``lower_is_better``
 parameters) this state, learned in ``fit``, and ``normalised(features)``.
 """
@@ -28,8 +36,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from segment.methods.base import check_columns
+from segment.methods.base import Decimals, check_columns, chosen, joined, number, subset, texts
 
 LOWER_IS_BETTER: tuple[str, ...] = ("recency_days", "mean_days_late", "late_payment_share", "overdue_amount")
 METHODS = ("rank", "minmax", "robust_z")
@@ -97,6 +106,49 @@ def summary(state: dict) -> dict:
     ref = state["values"]
     return {"method": "rank", "n": state["n"], "distinct": len(ref), "min": float(ref[0]), "max": float(ref[-1]),
             "missing_as": state["missing_as"]}
+
+
+def shortfall(contributions: np.ndarray, weights: np.ndarray, method: str) -> np.ndarray:
+    """Per customer and indicator, the score it misses there (module docstring)."""
+    if method == "robust_z":
+        return np.maximum(-contributions, 0.0)
+    return np.asarray(weights, dtype=float) - contributions  # weight × (1 − normalised)
+
+
+def contribution_phrase(choice: np.ndarray, contributions: np.ndarray, weights, phrases: list[pa.Array],
+                        lead: str = " contributes ") -> pa.Array:
+    """Per customer, ``<phrase of the chosen indicator><lead><its contribution> (weight <w>)``:
+    ``choice`` is the column of ``contributions`` (and of ``phrases``/``weights``) to name."""
+    def make(j: int, rows: np.ndarray) -> pa.Array:
+        c = contributions[rows, j]
+        return joined(subset(phrases[j], rows), lead, texts(c, Decimals(2)), f" (weight {number(float(weights[j]))})")
+
+    return chosen(choice, make)
+
+
+def held_back(contributions: np.ndarray, weights, method: str, phrases: list[pa.Array],
+              lead: str = "; held back most by: ") -> pa.Array:
+    """Per customer, ``<lead><phrase of the indicator it misses most on>, which lowers the score by
+    <shortfall>``; empty when it misses less than 0.005 anywhere (a rounded 0.00)."""
+    short = shortfall(contributions, weights, method)
+    worst = np.argmax(short, axis=1)  # ties: the first indicator
+    lost = short[np.arange(len(worst)), worst]
+    choice = np.where(lost >= 0.005, worst, -1)
+
+    def make(j: int, rows: np.ndarray) -> pa.Array:
+        if j < 0:
+            return pa.nulls(len(rows), pa.string())
+        return joined(lead, subset(phrases[j], rows), ", which lowers the score by ", texts(lost[rows], Decimals(2)))
+
+    return chosen(choice, make)
+
+
+def ranked_columns(contributions: np.ndarray, weights) -> np.ndarray:
+    """Per customer, the indicators with a positive weight by contribution, largest first (ties:
+    in the order of the weights); one column per such indicator."""
+    w = np.asarray(weights, dtype=float)
+    keyed = np.where(w > 0, contributions, -np.inf)
+    return np.argsort(-keyed, axis=1, kind="stable")[:, : int((w > 0).sum())]
 
 
 class NormalisedColumns:

@@ -29,6 +29,12 @@ share of the positive total in A, B, C on the calibration table), ``top20_share_
 80/20 check: the share of the positive total made by the top 20 % of customers — all
 customers counted, ceil(0.2·n) of them), ``n_loss_`` and ``loss_total_``.
 
+Explaining (``explain``): the customer's value against its class's cuts, e.g. ``B: revenue
+812.40, below A's cut 1,050.00 and at or above B's cut 310.20``; A only "at or above A's cut",
+C "below <the last cut> and at or above break-even 0.00", loss "below break-even 0.00". A
+value equal to a cut is in the better class, and the sentence says so. A cut nobody reaches
+(no positive value at all) is not mentioned.
+
 Degenerate input: one customer with a positive value is A; all-equal positive values
 are all A; if no customer has a positive value, nobody is A or B (a RuntimeWarning says
 so) — zeros are C and losses ``loss``. Missing values are a ValueError.
@@ -44,8 +50,8 @@ from typing import ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import (GradingMethod, check_labels, check_shares, codes_from_thresholds, column_values,
-                                  feature_name, money, percent)
+from segment.methods.base import (MONEY, GradingMethod, check_labels, check_shares, codes_from_thresholds, column_values,
+                                  feature_name, money, percent, threshold_reasons)
 from segment.methods.params import param
 
 BASIS_COLUMNS = {"revenue": "monetary_total", "profit": "profit"}
@@ -78,6 +84,11 @@ class ParetoABC(GradingMethod):
     def description(self) -> str:  # type: ignore[override]
         return ("ranks customers by what they spent so far" if self.basis == "revenue"
                 else "ranks customers by the profit they brought so far")
+
+    @property
+    def explains(self) -> str:  # type: ignore[override]
+        return (f"the customer's {self.basis} against the cuts of its class: below the better class's cut and at or "
+                "above its own; a value equal to a cut is in the better class")
 
     @property
     def monotone_in(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -135,6 +146,12 @@ class ParetoABC(GradingMethod):
     def _assign(self, features: pd.DataFrame):
         v = column_values(features, self.value_column, type(self).__name__)
         return self._codes(v), v
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        """The value against the cuts (module docstring); C's lower cut is break-even (0.00)."""
+        cuts = [*self.thresholds_, 0.0]  # the same classes as _codes: v < 0 is below every cut
+        names = [f"{label}'s cut" for label in self.tier_labels[:len(self.cut_shares)]] + ["break-even"]
+        return threshold_reasons(self.tier_labels, cuts, codes, score, feature_name(self.value_column), MONEY, names)
 
     def learned_rules(self) -> list[str]:
         what = feature_name(self.value_column)

@@ -17,7 +17,9 @@ pyramid); ``key_customer_share_`` and ``key_value_share_`` show whether the key 
 Cuts are learned in ``fit`` as value thresholds (``thresholds_``; see
 ``base.thresholds_from_shares``) and applied by value: equal values share a level (a tie
 at a boundary goes up, so a level can hold more than its share), and another date's
-table is graded with these thresholds. Degenerate input: one customer, or all-equal
+table is graded with these thresholds. ``explain`` says the customer's value against its
+level's cuts (``important: profit 9,120.00, at or above important's cut 8,000.00``; a value equal
+to a cut is in the better level, and the sentence says so). Degenerate input: one customer, or all-equal
 values, puts everyone in ``important``. Missing values are a ValueError.
 """
 
@@ -37,8 +39,10 @@ from segment.methods.base import (
     feature_name,
     feature_value,
     percent,
+    threshold_reasons,
     threshold_rules,
     thresholds_from_shares,
+    value_format,
 )
 from segment.methods.params import param
 
@@ -58,6 +62,9 @@ class CustomerPyramid(GradingMethod):
     simplicity: ClassVar[int] = 3
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("tier_pyramids",)
+    explains: ClassVar[str] = ("the customer's value (profit by default) against the cuts of its level: below the "
+                               "better level's cut and at or above its own; a value equal to a cut is in the better "
+                               "level")
 
     @property
     def monotone_in(self) -> tuple[str, ...]:  # type: ignore[override]
@@ -84,6 +91,10 @@ class CustomerPyramid(GradingMethod):
     def _assign(self, features: pd.DataFrame):
         v = column_values(features, self.value_column, type(self).__name__)
         return codes_from_thresholds(v, self.thresholds_), v
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        return threshold_reasons(self.tier_labels, self.thresholds_, codes, score, feature_name(self.value_column),
+                                 value_format(self.value_column))
 
     def learned_rules(self) -> list[str]:
         what = feature_name(self.value_column)

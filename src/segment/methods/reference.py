@@ -159,6 +159,8 @@ def method_section(info: registry.MethodInfo) -> list[str]:
     lines.append(f"- promises: {text(promise_words(info.promises)) or 'none'}")
     monotone = ", ".join(code(c) for c in info.monotone_in)
     lines.append(f"- monotone in: {monotone or 'none declared'}")
+    if info.explains:
+        lines.append(f"- explains each customer's tier by: {text(info.explains)}")
     if info.needs_history:
         lines.append("- needs history before the grading date (it is trained on an earlier window)")
     if info.defaults:

@@ -72,6 +72,8 @@ class MethodInfo:
     #: the grading most businesses use today, in leadership's words, when this name is it
     #: (its class's ``usual_practice``, given its ``usual_practice_params``); empty otherwise
     usual_practice: str = ""
+    #: what a customer's reason (``GradingMethod.explain``) says, in one plain sentence (its class's ``explains``)
+    explains: str = ""
 
 
 def describe(name: str) -> MethodInfo:
@@ -86,6 +88,7 @@ def describe(name: str) -> MethodInfo:
         report_sections=tuple(cls.report_sections),
         usual_practice=cls.usual_practice if all(
             getattr(method, k) == v for k, v in cls.usual_practice_params.items()) else "",
+        explains=method.explains,
     )
 
 

@@ -32,7 +32,14 @@ Loyal (recent and valuable); B = At risk (valuable but not recent: win back),
 Potential loyalists, Need attention, New or promising; C = About to sleep,
 Hibernating, Lost.
 
-``assign``'s ``score`` is r + f + m (3..3·n_bins). ``scores(features)`` gives the
+``assign``'s ``score`` is r + f + m (3..3·n_bins).
+
+Explaining (``explain``): the tier and segment, the cell and each score's edges in days, orders
+and money, e.g. ``A (Champions), R4 F2 M5: last order 35 days ago (R4: 31–90 days), 2 orders
+(F2: 2), revenue 1,200.00 (M5: above 800.00)``. A score's range follows the scoring rule (a value
+equal to an edge gets the lower score): for whole-number columns (days, orders) with whole edges it
+is a whole range ``31–90``, otherwise ``above 50.00, up to 120.00``; the top and bottom scores are
+open on one side (``under 31 days``, ``above 800.00``, ``at most 1``). ``scores(features)`` gives the
 per-customer r, f, m, fm, segment and the combined score for reports.
 
 Degenerate input: all-equal values (or one customer) get score 1 on every dimension
@@ -49,7 +56,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from segment.methods.base import GradingMethod, check_labels, column_values, feature_name, feature_value
+from segment.methods.base import (GradingMethod, by_code, check_labels, column_values, feature_name, feature_phrases,
+                                  feature_value, joined)
 from segment.methods.params import param
 
 
@@ -74,6 +82,8 @@ DEFAULT_TIER_MAP: dict[str, str] = {
     "About to sleep": "C", "Hibernating": "C", "Lost": "C",
 }
 RULE_KEYS = ("r", "f", "m", "fm")
+#: columns counted in whole numbers (with ``*_days``): a score's range is then a whole range, ``2–3``
+WHOLE_COLUMNS = ("frequency", "quantity_total")
 
 
 def rule_records(rules: Any) -> list[dict[str, Any]]:
@@ -163,6 +173,8 @@ class RFMGrading(GradingMethod):
     simplicity: ClassVar[int] = 5
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("score_grid", "segments", "score_ranges")
+    explains: ClassVar[str] = ("the customer's segment and R, F, M cell, with its last order, orders and revenue "
+                               "and the range in days, orders and money each score stands for")
 
     def _check_params(self) -> None:
         if int(self.n_bins) != self.n_bins or self.n_bins < 2:
@@ -239,6 +251,47 @@ class RFMGrading(GradingMethod):
         tier_of_segment = np.array([label_code[self.tier_map[name]] for name in self.segments_])
         codes = tier_of_segment[s["segment"].cat.codes.to_numpy()]
         return codes, s["rfm_score"].to_numpy(dtype=float)
+
+    def score_range(self, dim: str, score: int) -> str:
+        """The values that get ``score`` on ``dim`` in words (module docstring, "Explaining")."""
+        column, e = self.columns[dim], self.edges_[dim]
+        shown = lambda v: feature_value(column, v)  # noqa: E731
+        whole = (column.endswith("_days") or column in WHOLE_COLUMNS) and bool(np.all(np.mod(e, 1) == 0))
+        lo = e[score - 2] if score >= 2 else None  # the oriented value is above lo (exclusive) ...
+        hi = e[score - 1] if score <= len(e) else None  # ... and at most hi
+        if dim == "r":  # scored on −recency: recency is at least −hi and under −lo
+            least, under = (None if hi is None else -hi), (None if lo is None else -lo)
+            unit = " days" if column.endswith("_days") else ""
+            if whole and least is not None and under is not None:
+                return shown(least) + ("" if under - 1 == least else f"–{shown(under - 1)}") + unit
+            if whole and under is None:
+                return f"{shown(least)}{unit} or more"
+            parts = ([] if least is None else [f"at least {shown(least)}"]) + \
+                    ([] if under is None else [f"under {shown(under)}"])
+            return ", ".join(parts) + unit
+        if whole and lo is not None:
+            first = lo + 1  # the whole numbers above lo
+            if hi is None:
+                return f"{shown(first)} or more"
+            return shown(hi) if first == hi else f"{shown(first)}–{shown(hi)}"
+        if whole:  # the lowest score
+            return f"at most {shown(hi)}"
+        parts = ([] if lo is None else [f"above {shown(lo)}"]) + ([] if hi is None else [f"up to {shown(hi)}"])
+        return ", ".join(parts)
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        """Tier (segment), cell, and each value with its score's range (module docstring)."""
+        s = self.scores(features)
+        parts: list = [by_code([f"{label} (" for label in self.labels], codes),
+                       by_code([f"{name}), " for name in self.segments_], s["segment"].cat.codes.to_numpy())]
+        tail: list = [": "]
+        for i, (dim, column) in enumerate(self.columns.items()):
+            top = len(self.edges_[dim]) + 1
+            sc = s[dim].to_numpy()
+            parts += [" " if i else "", by_code([""] + [f"{dim.upper()}{k}" for k in range(1, top + 1)], sc)]
+            ranges = [""] + [f" ({dim.upper()}{k}: {self.score_range(dim, k)})" for k in range(1, top + 1)]
+            tail += [", " if i else "", feature_phrases(features, column), by_code(ranges, sc)]
+        return joined(*parts, *tail)
 
     def learned_rules(self) -> list[str]:
         """Per dimension, its score from the learned edges (the first case that holds), then each

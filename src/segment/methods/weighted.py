@@ -30,6 +30,13 @@ Why is Q above P? ``contributions(features)`` gives, per customer and weighted
 indicator, weight / Σ weights × normalised value (the row sums are the score), and
 ``normalised(features)`` the normalised value of every column.
 
+Explaining (``explain``): the score against the tier's cuts, the two largest contributions
+and what holds the customer back most (``segment.methods.normalise``, "Explaining a score"), e.g.
+``B: score 0.450, below A's cut 0.550; revenue 10,000,000.00 contributes 0.30 (weight 0.40), pays
+180 days late on average 0.15 (weight 0.60); held back most by: pays 180 days late on average,
+which lowers the score by 0.45``. An indicator of several columns is named with each of its
+columns' values: ``credit status (pays on time, pays every invoice on time, nothing overdue)``.
+
 Degenerate input: one customer or all-equal values put everyone in A (every indicator
 is constant). An indicator column with no value at all is a ValueError.
 """
@@ -45,11 +52,15 @@ import pandas as pd
 from segment.methods import normalise
 from segment.methods.params import param
 from segment.methods.base import (
+    Decimals,
     GradingMethod,
     check_labels,
     check_shares,
     codes_from_thresholds,
     feature_name,
+    feature_phrases,
+    joined,
+    threshold_reasons,
     threshold_rules,
     thresholds_from_shares,
 )
@@ -98,6 +109,9 @@ class WeightedScore(normalise.NormalisedColumns, GradingMethod):
     monotone_in: ClassVar[tuple[str, ...]] = ("profit", "monetary_total")
     test_params: ClassVar[dict] = {
         "weights": {"monetary_total": 0.2, "profit": 0.4, "growth_trend": 0.1, "credit_status": 0.3}}
+    explains: ClassVar[str] = ("the score against the tier's cuts, the two indicators that contribute most (weight × "
+                               "normalised value) and the one that holds the customer back most, in words (\"pays 180 "
+                               "days late on average\")")
 
     def indicator_columns(self) -> tuple[str, ...]:
         """The feature columns the weights name (a weight on a column the data lacks is an error)."""
@@ -166,6 +180,28 @@ class WeightedScore(normalise.NormalisedColumns, GradingMethod):
     def _assign(self, features: pd.DataFrame):
         s = self.score(features).to_numpy()
         return codes_from_thresholds(s, self.thresholds_), s
+
+    def indicator_phrases(self, features: pd.DataFrame, name: str):
+        """Each customer's value of a weighted name in words (an indicator of several columns: its
+        name, then each column's value in brackets)."""
+        cols = self.columns_of(name)
+        if cols == (name,):
+            return feature_phrases(features, name)
+        inner = [part for i, c in enumerate(cols) for part in ([", "] if i else []) + [feature_phrases(features, c)]]
+        return joined(f"{feature_name(name)} (", *inner, ")")
+
+    def _explain(self, features: pd.DataFrame, codes, score):
+        """Score against the cuts, the two largest contributions, the largest shortfall (module docstring)."""
+        contributions = self.contributions(features)
+        c = contributions.to_numpy()
+        w = np.array([self.weights_[name] for name in contributions.columns])
+        phrases = [self.indicator_phrases(features, name) for name in contributions.columns]
+        ranked = normalise.ranked_columns(c, w)
+        parts = [threshold_reasons(self.tier_labels, self.thresholds_, codes, score, "score", Decimals(3)),
+                 "; ", normalise.contribution_phrase(ranked[:, 0], c, w, phrases)]
+        if ranked.shape[1] > 1:
+            parts += [", ", normalise.contribution_phrase(ranked[:, 1], c, w, phrases, lead=" ")]
+        return joined(*parts, normalise.held_back(c, w, self.normalisation, phrases))
 
     @property
     def uses_default_weights(self) -> bool:

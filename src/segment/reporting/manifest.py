@@ -65,7 +65,16 @@ FILE_NOTES = {
     "validation/migration_summary": "per method and pair of origins, the shares of customers who kept, rose or fell a tier",
     "validation/early_warning": "top-tier customers with falling activity at the grading date (for follow-up)",
     "validation/follow_up": "the follow-up list: the recommended method's flagged top-tier customers, capped at the "
-                            "follow-up capacity, most profit at risk first",
+                            "follow-up capacity, most profit at risk (profit to date x the measured likelihood of "
+                            "stopping for the customer's reason) first",
+    "validation/warning_reasons": "per method and reason for the flag: flagged top-tier customers at the validation "
+                                  "origin and their churn rate after it (the follow-up list's likelihood of stopping)",
+    "validation/capacity": "profit of the next period covered by each grading's top key accounts "
+                           "(decision.key_accounts), with hindsight, random and 95 % intervals",
+    "validation/capacity_differences": "each grading's covered profit minus the recommended, published, "
+                                       "ABC-by-revenue grading and random, with paired intervals",
+    "validation/capacity_curve": "profit covered against customers served, 0 to 100 %, per grading with hindsight "
+                                 "and random",
     "tuning/tuned_weights": "the tuned weights as a config fragment to paste into a run config",
     "published": "the published grading (what goes to the CRM): each customer's tier, provisional flag and "
                  "indicators, the previous run's tier, the movement and its reason",

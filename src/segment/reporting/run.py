@@ -58,9 +58,10 @@ from typing import Any, Callable
 
 from segment.config import RunConfig
 from segment.export import atomic_write
-from segment.governance.publish import publish_run
+from segment.governance.publish import published_before, publish_run
 from segment.paths import REPORTS_DIR
 from segment.pipeline import run_pipeline
+from segment.validation.suite import with_published
 from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
 from segment.reporting.execute import (NotebookFailed, execute_notebook, load_notebook_tools, record_run_dir,
                                        recorded_run_dir, to_html)
@@ -202,9 +203,11 @@ class Reporter:
                 result = run_pipeline(config, progress=lambda m: self._say(f"{config.output_name}: {m}"),
                                       cache=self.cache, on_loaded=lambda loaded: so_far.update(input_record(loaded)))
             (run.tmp / "artifacts").mkdir()
+            self._finish_series(config.series)  # the run before this one must be in the ledger first
+            result.validation = with_published(result.validation, published_before(config, self.reports_dir,
+                                                                                    run.target))
             result.save(run.tmp / "artifacts" / "result.pkl")
             files = write_tables(result, run.tmp)
-            self._finish_series(config.series)  # the run before this one must be in the ledger first
             publication = publish_run(result, run.tmp, reports_dir=self.reports_dir, final=run.target)
             files += publication.files
             pending = _Pending(config, run, {**manifest(result, started, None, names), **publication.fields}, names,

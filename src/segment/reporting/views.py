@@ -265,3 +265,18 @@ def data_banner(result: PipelineResult) -> str:
     from segment.reporting.leadership import data_banner as banner
 
     return banner(result)
+
+
+def reason_examples(result: PipelineResult, per_tier: int = 3) -> list[Any]:
+    """Per graded method, a few customers of each tier (the tier's top, middle and bottom) with
+    the reason a sales rep reads for their grade (``segment.explain.method_examples``)."""
+    from segment.explain import method_examples
+
+    out: list[Any] = []
+    for name, method in result.fitted.items():
+        ex = method_examples(name, method, result.features, result.assignments[name], per_tier)
+        shown = pd.DataFrame({"tier": ex["tier"].astype(str), "place in tier": [
+            f"{r:,} of {n:,}" for r, n in zip(ex["rank_in_tier"], ex["customers_in_tier"])],
+            "customer": ex["customer_id"].astype(str), "why": ex["reason"]})
+        out.append(styled(shown, f"reasons_{name}", caption=f"{display_name(name)}: why customers are in their tier"))
+    return out

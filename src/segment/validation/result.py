@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from segment.validation.capacity import CapacityInputs
 from segment.validation.leaderboard import HEADLINE, method_rows
 
 #: the leaderboard row of the perfect-hindsight ceiling
@@ -148,11 +149,27 @@ class ValidationResult:
     #: the recommended method's early-warning list cut to the follow-up capacity, most profit at
     #: risk first (``warning.follow_up_list``; None in a run made before it existed)
     follow_up: pd.DataFrame | None = None
+    #: churn after the origin per reason for the flag, per method (``warning.stop_rates``); None in older runs
+    warning_reasons: pd.DataFrame | None = None
+    #: profit covered by each grading's top ``decision.key_accounts`` customers, with hindsight and
+    #: random (``capacity.capacity_table``); its paired differences to the recommended, published,
+    #: ABC-by-revenue gradings and random; and profit covered against the customers served (None in
+    #: a run made before they existed)
+    capacity: pd.DataFrame | None = None
+    capacity_differences: pd.DataFrame | None = None
+    capacity_curve: pd.DataFrame | None = None
+    #: the method the previous run of the series published (the grading in use), the reference
+    #: "published" of ``capacity_differences``; None on a series' first run
+    published: str | None = None
+    #: the capacity tables' paired replicates (``capacity.CapacityInputs``; not a table): what
+    #: ``suite.with_published`` makes the differences to the grading in use from
+    capacity_inputs: CapacityInputs | None = None
 
     #: the tables, in the order they are written (``<run>/validation/<name>.csv``)
     TABLES = ("per_tier", "leaderboard", "metric_intervals", "model_effects", "model_fit", "agreement",
               "disagreements", "warning_check", "backtest", "backtest_stability", "migration_paths",
-              "migration_summary", "early_warning", "follow_up")
+              "migration_summary", "early_warning", "follow_up", "warning_reasons", "capacity", "capacity_differences",
+              "capacity_curve")
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """name -> table, for every table this run has (the backtest's only with origins)."""
