@@ -54,7 +54,7 @@ from segment.methods.base import codes_from_thresholds, feature_name, money, per
 from segment.methods.weighted import DEFAULT_WEIGHTS, DEFAULT_WEIGHTS_SEEN_TO
 from segment.tuning.evaluate import candidate_score, method_for, origin_data, tier_codes
 from segment.tuning.fragment import fragment_dict
-from segment.validation.leaderboard import bootstrap_sums, poisson_weights
+from segment.validation.leaderboard import bootstrap_sums, replicate_weights
 from segment.validation.capacity import capacity_table, served
 from segment.validation.metrics import Ranking, id_permutation, order_from
 
@@ -260,7 +260,8 @@ class Explorer:
         self._total = self._profit.sum()
         self._by_id = id_permutation(outcomes.index)
         keep = self.n_boot * n * 4 <= KEEP_WEIGHTS_MB * 2**20
-        self._replicates = _replicate_weights(n, self.n_boot, self.random_state) if keep and self.n_boot else None
+        self._replicates = (list(replicate_weights(n, n_boot=self.n_boot, random_state=self.random_state,
+                                                     block_rows=BLOCK_ROWS)) if keep and self.n_boot else None)
         self.references: dict[str, _Graded] = {}
         for name, w in references.items():
             missing = [k for k in w if k not in self._columns]
@@ -478,12 +479,8 @@ class Explorer:
 
     def _replicate_sums(self, columns: np.ndarray) -> np.ndarray:
         """(n_boot x m) Poisson-weighted column sums, with the leaderboard's replicates."""
-        if self._replicates is None:
-            return bootstrap_sums(columns, n_boot=self.n_boot, random_state=self.random_state, block_rows=BLOCK_ROWS)
-        out = np.zeros((self.n_boot, columns.shape[1]))
-        for start, w in zip(range(0, len(columns), BLOCK_ROWS), self._replicates):
-            out += w @ np.ascontiguousarray(columns[start:start + BLOCK_ROWS], dtype=np.float32)
-        return out
+        return bootstrap_sums(columns, n_boot=self.n_boot, random_state=self.random_state, block_rows=BLOCK_ROWS,
+                              weights=self._replicates)
 
     def _tier_sizes(self, codes: np.ndarray) -> pd.DataFrame:
         k, n = len(self.labels), len(codes)
@@ -513,13 +510,6 @@ def _available(probe: Any, features: pd.DataFrame, name: str) -> bool:
     table and has at least one value."""
     cols = probe.columns_of(name)
     return all(c in features.columns and features[c].notna().any() for c in cols)
-
-
-def _replicate_weights(n: int, n_boot: int, random_state: int) -> list[np.ndarray]:
-    """The Poisson(1) replicate weights of ``n`` customers, per block of ``BLOCK_ROWS``, drawn in
-    the order ``validation.leaderboard.bootstrap_sums`` draws them."""
-    rng = np.random.default_rng(random_state)
-    return [poisson_weights(rng, (n_boot, min(BLOCK_ROWS, n - start))) for start in range(0, n, BLOCK_ROWS)]
 
 
 def _tuned_weights(cfg: Any, runner: Any, run_dir: str | Path | None,

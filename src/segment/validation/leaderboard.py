@@ -25,6 +25,7 @@ the same rule against a chosen reference method (tuning: each weight set minus t
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import pandas as pd
@@ -69,17 +70,28 @@ def poisson_weights(rng: np.random.Generator, shape: tuple[int, int]) -> np.ndar
     return w.astype(np.float32)
 
 
-def bootstrap_sums(columns: np.ndarray, *, n_boot: int, random_state: int, block_rows: int = 65_536) -> np.ndarray:
+def replicate_weights(n: int, *, n_boot: int, random_state: int, block_rows: int = 65_536) -> Iterator[np.ndarray]:
+    """The Poisson(1) replicate weights of ``n`` rows, one (n_boot x block) array per block of
+    ``block_rows``, in the order ``bootstrap_sums`` draws them (a caller that judges many
+    columns on the same rows may keep them: the same seed gives the same arrays)."""
+    rng = np.random.default_rng(random_state)
+    for start in range(0, n, block_rows):
+        yield poisson_weights(rng, (n_boot, min(block_rows, n - start)))
+
+
+def bootstrap_sums(columns: np.ndarray, *, n_boot: int, random_state: int, block_rows: int = 65_536,
+                   weights: Iterable[np.ndarray] | None = None) -> np.ndarray:
     """(n_boot x m) weighted column sums of ``columns`` (n x m) under Poisson(1) weights
     per row (customer). Rows are taken in blocks of ``block_rows`` with the weights of all
     replicates drawn per block: a (n_boot x block) @ (block x m) product, a shape BLAS
-    handles at full speed (very wide, flat products hit slow paths in OpenBLAS)."""
+    handles at full speed (very wide, flat products hit slow paths in OpenBLAS). ``weights``:
+    the blocks ``replicate_weights`` gives for these rows, kept by the caller (else drawn)."""
     n = columns.shape[0]
-    rng = np.random.default_rng(random_state)
+    blocks = weights if weights is not None else replicate_weights(n, n_boot=n_boot, random_state=random_state,
+                                                                   block_rows=block_rows)
     out = np.zeros((n_boot, columns.shape[1]))
-    for start in range(0, n, block_rows):
-        block = np.ascontiguousarray(columns[start:start + block_rows], dtype=np.float32)
-        out += poisson_weights(rng, (n_boot, len(block))) @ block
+    for start, w in zip(range(0, n, block_rows), blocks):
+        out += w @ np.ascontiguousarray(columns[start:start + block_rows], dtype=np.float32)
     return out
 
 
