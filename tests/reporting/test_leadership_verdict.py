@@ -138,7 +138,7 @@ def test_the_early_warning_with_its_measured_lift_reliable_or_not():
             "against 20 % of the others: +40.0 percentage points (95 % interval +21.0 to +55.2)") in reliable
     assert "Call these first: the analyst report lists them; start with the 12 with the most profit at risk" in reliable
     assert "as many as the team can follow up in a period (300)" in reliable
-    assert "the most profit at risk means the highest profit to date" in reliable
+    assert "how often customers flagged for the same reason stopped buying" in reliable
     r.validation.follow_up = r.validation.early_warning.head(3)
     r.config.decision = {"follow_up": 3}
     capped = visible_text(to_html(leadership.early_warning_text(r, "rfm", 2)))

@@ -311,8 +311,9 @@ def early_warning_text(result: PipelineResult, method: str, min_tier_size: int =
     else:
         where = f"the analyst report lists them; start with the {listed}"
     return (f"{flagged} The flag works: {measured}. **Call these first:** {where} with the most profit at risk, "
-            f"as many as the team can follow up in a period ({cap:,}). Every flagged customer carries the same "
-            "measured risk, so the most profit at risk means the highest profit to date: the list is in that order.")
+            f"as many as the team can follow up in a period ({cap:,}). Profit at risk is the customer's profit to "
+            "date times how often customers flagged for the same reason stopped buying after the test date: the "
+            "list is in that order.")
 
 
 def weights_used(result: PipelineResult) -> list[str]:
