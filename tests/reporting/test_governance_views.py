@@ -80,6 +80,20 @@ def test_leadership_counts_money_and_small_cells(tmp_path):
         assert word not in page
 
 
+def test_a_change_of_published_grading_is_said_on_the_leadership_page(tmp_path):
+    same = visible_text(to_html(gv.since_last_run(gv.read_ledger(run_folder(tmp_path / "a", previous=previous())),
+                                                  "USD", 10)))
+    assert "The grading changed" not in same  # rfm then, rfm now
+    ledger = gv.read_ledger(run_folder(tmp_path / "b", previous=previous(method="abc_revenue")))
+    assert ledger.comparable  # the same labels: still compared, customer by customer
+    page = visible_text(to_html(gv.since_last_run(ledger, "USD", 10)))
+    assert ("The grading changed: the last run published the ABC by revenue (Pareto 80/20), this run the RFM score "
+            "(recency, frequency, spend), so part of these moves comes from the change of rule") in page
+    assert "Upgrades: 40 customers moved up a tier" in page  # the moves are still shown
+    hostile = gv.read_ledger(run_folder(tmp_path / "c", previous=previous(method=SCRIPT)))
+    assert markup_from_payloads(to_html(gv.since_last_run(hostile, "USD", 10))) == []  # a name from a file is text
+
+
 def test_a_movement_without_customers_says_no_customer(tmp_path):
     summary = [("up", 0, 0.0), ("down", 25, 1.0), ("same", 200, 2.0)]  # new and lost absent: 0
     ledger = gv.read_ledger(run_folder(tmp_path, previous=previous(), summary=summary))

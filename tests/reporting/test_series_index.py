@@ -126,3 +126,16 @@ def test_the_page_is_escaped_titled_offline_and_links_relative(tmp_path):
 def test_an_empty_or_missing_reports_folder(tmp_path):
     assert indexed_runs(tmp_path / "none") == {}
     assert "No successful run yet." in write_series_index(tmp_path / "empty").read_text(encoding="utf-8")
+
+
+def test_the_movement_says_when_the_run_before_published_another_method(tmp_path):
+    reports = tmp_path / "reports"
+    make_run(reports, "q1", as_of="1997-03-31", method="abc_revenue", previous=None)
+    q2 = make_run(reports, "q2", as_of="1997-06-30", method="rfm", previous=previous("q1", method="abc_revenue"))
+    summary(q2)
+    q3 = make_run(reports, "q3", as_of="1997-09-30", method="rfm", previous=previous("q2", method="rfm"))
+    summary(q3)
+    moves = [r.movement for r in indexed_runs(reports)["cdnow-quarterly"]]
+    assert moves == ["1 up, 2 down, 4 new, 5 lost",
+                     f"1 up, 2 down, 4 new, 5 lost (the run before published {display_name('abc_revenue')})",
+                     "first run of the series"]

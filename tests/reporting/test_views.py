@@ -294,3 +294,36 @@ def test_log_axes_are_numbered_plainly_in_the_report_style():
         labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
         plt.close(fig)
     assert "1,000" in labels and "0.1" in labels and not [t for t in labels if "$" in t]
+
+
+
+@pytest.mark.filterwarnings("ignore:RFM. .* got only:UserWarning")  # the small table ties; said in the notes
+def test_reason_tables_read_from_the_left_and_show_every_reason_as_text():
+    import re
+    from html.parser import HTMLParser
+
+    from segment.reporting.views import reason_examples
+
+    tables = reason_examples(graded(["abc_revenue", "rfm"]))
+    assert len(tables) == 2
+    for table in tables:
+        page, cells = table.to_html(), {}
+
+        class Cells(HTMLParser):
+            def handle_starttag(self, tag, attrs):
+                self.at = dict(attrs).get("id") if tag == "td" else None
+
+            def handle_data(self, data):
+                if getattr(self, "at", None):
+                    cells[self.at] = cells.get(self.at, "") + data
+
+        Cells(convert_charrefs=True).feed(page)
+        assert list(table.data.columns) == ["tier", "place in tier", "customer", "why"]
+        why = {k: v.strip() for k, v in cells.items() if k.endswith("_col3")}
+        assert sorted(why.values()) == sorted(table.data["why"])  # every reason, as text
+        rules = dict(re.findall(r"([^{}]+)\{([^}]*)\}", page.split("</style>")[0].split(">", 1)[1]))
+        left = {sel.strip() for sels, props in rules.items() if "text-align: left" in props for sel in sels.split(",")}
+        assert {f"#{k}" for k in why} <= left  # each reason cell reads from the left ...
+        assert any(s.endswith("th.col3") for s in left)  # ... under a left-aligned header
+        assert not any(s.endswith(("_col0", "_col1", "_col2")) for s in left)  # the others as before
+        assert any("caption" in s for s in left)  # the caption keeps its style

@@ -13,6 +13,9 @@ Rules:
   before the ledger, or a manifest not written yet) says it records no ledger.
 - ``previous`` null: one sentence, "no earlier run of this series" (nothing else is shown).
 - ``previous.identical`` true: "identical to <run>".
+- A previous run that published another method under the same labels is compared; the
+  leadership page says the grading changed, so that moves from the change of rule are not read
+  as moves of customers (``method_changed``); the analyst report names both methods.
 - ``previous.comparable`` false (the previous run published a different grading whose tiers
   are not this run's): no tier moves, "the previous run published a different grading"; the
   analyst report still shows the drift table when the run wrote one. A missing
@@ -211,7 +214,19 @@ def since_last_run(ledger: RunLedger | None, unit: str | None, min_tier_size: in
              f"**Lost customers:** {figure('lost', 'graded last time are no longer graded', then, 'every customer graded last time is still graded')}.",
              f"**Unchanged:** {figure('same', 'kept their tier', now, 'no customer kept their tier')}."]
     return (f"Since the last run, {_previous_named(prev)}:\n\n" + "\n".join(f"- {line}" for line in lines)
-            + "\n\nAn A grade is not for life: the analyst report has every move, tier by tier.")
+            + "\n\n" + (f"{changed} " if (changed := method_changed(ledger)) else "")
+            + "An A grade is not for life: the analyst report has every move, tier by tier.")
+
+
+def method_changed(ledger: RunLedger) -> str | None:
+    """One sentence (Markdown) when the previous run published another grading under the same
+    tier labels: part of the moves is the change of rule, not of the customers. None otherwise."""
+    before = ledger.previous.get("method") if ledger.previous else None
+    if not isinstance(before, str) or ledger.method is None or before == ledger.method:
+        return None
+    return (f"**The grading changed:** the last run published the {_plain_method(before)}, this run the "
+            f"{_plain_method(ledger.method)}, so part of these moves comes from the change of rule, not from what "
+            "the customers did.")
 
 
 def matrix_view(matrix: pd.DataFrame, unit: str | None) -> pd.DataFrame:

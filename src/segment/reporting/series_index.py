@@ -13,7 +13,8 @@ Rules:
 - Per run: the run (a link to its ``index.html``) and links to each report page it made,
   the grading date, the published method (plain name), the headline, the movement since the
   run before and the status. Movement: "identical to <run>" when the manifest says so; else
-  the up / down / new / lost counts of ``governance/movement_summary.csv``; "not comparable"
+  the up / down / new / lost counts of ``governance/movement_summary.csv``, with "(the run before
+  published <method>)" when that run published another method under the same labels; "not comparable"
   when the previous run published tiers of other labels; "first run of the series" without a
   previous run; "no series" for a run outside any; "not recorded" when the file is missing or
   unreadable (an index never fails on one run's files).
@@ -93,7 +94,11 @@ def movement_text(run_dir: Path, manifest: dict[str, Any]) -> str:
     counts = _counts(run_dir)
     if counts is None:
         return "not recorded"
-    return ", ".join(f"{counts.get(m, 0):,} {m}" for m in COUNTED)
+    moves = ", ".join(f"{counts.get(m, 0):,} {m}" for m in COUNTED)
+    before, now = _text(previous.get("method")), (manifest.get("published") or {}).get("method")
+    if before and isinstance(now, str) and before != now:  # same labels, another rule: say so
+        moves += f" (the run before published {display_name(before)})"
+    return moves
 
 
 def _run(run_dir: Path) -> IndexedRun | None:

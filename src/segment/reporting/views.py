@@ -278,5 +278,7 @@ def reason_examples(result: PipelineResult, per_tier: int = 3) -> list[Any]:
         shown = pd.DataFrame({"tier": ex["tier"].astype(str), "place in tier": [
             f"{r:,} of {n:,}" for r, n in zip(ex["rank_in_tier"], ex["customers_in_tier"])],
             "customer": ex["customer_id"].astype(str), "why": ex["reason"]})
-        out.append(styled(shown, f"reasons_{name}", caption=f"{display_name(name)}: why customers are in their tier"))
+        table = styled(shown, f"reasons_{name}", caption=f"{display_name(name)}: why customers are in their tier")
+        out.append(table.set_properties(subset=["why"], **{"text-align": "left"}).set_table_styles(
+            [{"selector": "th.col3", "props": [("text-align", "left")]}], overwrite=False))  # text reads from the left
     return out
