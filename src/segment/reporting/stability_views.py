@@ -32,7 +32,7 @@ from segment.reporting.tables import bullets, styled
 
 TRADE_OFF_FILE = Path("governance") / "stability_tradeoff.csv"
 #: the trade-off columns shown, with their plain headers
-SHOWN = {"rule_set": "rules", "method": "grading", "flip_flop_rate": "customers who flip-flopped",
+SHOWN = {"method": "grading", "rule_set": "rules", "flip_flop_rate": "customers who flip-flopped",
          "mean_top_tier_capture": "top-tier share of next-period profit", "mean_top_tier_share": "customers in the top tier",
          "held_share": "grades changed by the rules", "review_customers": "flagged for review"}
 NUMBERS = ("flip_flop_rate", "mean_top_tier_capture", "mean_top_tier_share", "held_share")
@@ -87,8 +87,12 @@ def _trade_off(run_dir: Path) -> pd.DataFrame | None:
 
 
 def trade_off_view(table: pd.DataFrame) -> pd.DataFrame:
-    """The trade-off table with plain headers, shares in per cent (one decimal), method names plain."""
+    """The trade-off table with plain headers, shares in per cent (one decimal), method names
+    plain; one grading's rows together (gradings and rules in the file's order), since a rule is
+    judged against the same grading without rules."""
     pct = lambda v: "n/a" if pd.isna(v) else f"{100 * float(v):.1f} %"  # noqa: E731
+    first_seen = {m: i for i, m in enumerate(dict.fromkeys(table["method"]))}
+    table = table.iloc[table["method"].map(first_seen).to_numpy().argsort(kind="stable")].reset_index(drop=True)
     out = pd.DataFrame({SHOWN[c]: table[c] for c in SHOWN})
     out[SHOWN["method"]] = [display_name(m) if m in METHODS else str(m) for m in table["method"]]
     for c in NUMBERS:
@@ -116,10 +120,15 @@ def stable_grades(run_dir: str | Path | None) -> tuple[Any, ...]:
         out.append(Markdown("What each rule buys and costs is measured by a run with a rolling backtest (three or more "
                             "`backtest_origins`, e.g. configs/cdnow_backtest.yaml) and in docs/GOVERNANCE.md."))
         return tuple(out)
-    out += [styled(trade_off_view(table), "stability_tradeoff",
+    text_columns = [SHOWN["method"], SHOWN["rule_set"]]
+    shown = styled(trade_off_view(table), "stability_tradeoff",
                    caption="What each stability rule buys (fewer flip-flops) and costs (top-tier profit capture, out of "
-                           "time), at every quarter end of the data"),
+                           "time), at every quarter end of the data")
+    out += [shown.set_properties(subset=text_columns, **{"text-align": "left"}).set_table_styles(
+                [{"selector": "th.col0, th.col1", "props": [("text-align", "left")]}], overwrite=False),
             Markdown(bullets([
+                "Read a rule against the same grading's row without rules (none): the top-tier share depends on how "
+                "many customers the top tier holds, so it is not compared across gradings.",
                 "Flip-flop: a customer whose tier went X → Y → X (A→B→A, B→A→B, …) in three consecutive quarters; the "
                 "share is of the customers graded in three consecutive quarters.",
                 "Top-tier share of next-period profit: the best tier's share of the profit its customers made in the "
