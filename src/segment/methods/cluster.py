@@ -144,7 +144,7 @@ class ClusterGrading(GradingMethod):
         distinct = len(np.unique(zs, axis=0))
 
         self.silhouettes_: dict[int, float] = {}
-        from sklearn.metrics import pairwise_distances_argmin, silhouette_score
+        from sklearn.metrics import pairwise_distances, pairwise_distances_argmin, silhouette_score
 
         fitted: dict = {}
         if self.n_clusters is not None:
@@ -162,10 +162,11 @@ class ClusterGrading(GradingMethod):
                                   f"using k={k}", UserWarning, stacklevel=3)
             else:
                 sil = rng.choice(len(zs), size=min(len(zs), self.silhouette_sample), replace=False)
+                distances = pairwise_distances(zs[sil])  # one sample for every k: its distances once
                 for kk in ks:
                     fitted[kk] = self._kmeans(zs, kk)
                     labels = fitted[kk].labels_[sil]
-                    self.silhouettes_[kk] = (float(silhouette_score(zs[sil], labels))
+                    self.silhouettes_[kk] = (float(silhouette_score(distances, labels, metric="precomputed"))
                                              if len(np.unique(labels)) > 1 else -1.0)
                 k = max(ks, key=lambda kk: (self.silhouettes_[kk], -kk))
         km = fitted[k] if k in fitted else self._kmeans(zs, k)
