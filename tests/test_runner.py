@@ -107,3 +107,14 @@ def test_backtest_outcomes_where_the_whole_calendar_window_is_in_the_data(horizo
     last = graded[judged[-1]].outcomes
     assert last.attrs["outcome_window"][1] == {"1997-09-30": "1998-03-31", "1997-12-31": "1998-06-30"}[judged[-1]]
     assert last["orders_outcome"].tolist() == [2, 2, 2]  # 1997-12-31 + 2Q: 1998-02-10 and the last day, 1998-06-30
+
+
+def test_profit_before_is_the_horizon_window_ending_at_the_date_by_the_runs_profit_rule():
+    """2Q before 1998-03-31 is (1997-09-30, 1998-03-31]; profit = 25 % of revenue − 2 per order."""
+    log = tx([("a", "1997-09-30", 100.0), ("a", "1997-10-01", 40.0), ("a", "1998-03-31", 20.0),
+              ("a", "1998-04-01", 500.0), ("b", "1998-01-05", 8.0)])
+    loaded = SimpleNamespace(transactions=log, customers=None, first_day="1997-09-30", data_end="1998-06-30")
+    r = Runner(loaded, GradingSpec({"abc_revenue": MethodSpec("abc_revenue")}, horizon_days=Horizon(2, "Q"),
+                                   feature_kwargs={"gross_margin": 0.25, "cost_per_order": 2.0, "trend_window_days": 91}))
+    got = r.profit_before("1998-03-31")(pd.Series(["b", "a", "c"]))
+    assert got.to_dict() == pytest.approx({"b": 0.25 * 8 - 2, "a": 0.25 * 60 - 2 * 2, "c": 0.0})

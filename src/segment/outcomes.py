@@ -138,6 +138,23 @@ def finish_outcomes(raw: pd.DataFrame, transactions: Any, *, as_of: Any, horizon
     return df
 
 
+def profit_before(transactions: Any, customer_ids: Any, *, as_of: Any, horizon_days: Horizon | int,
+                  gross_margin: float | None = None, cost_per_order: float = 0.0) -> pd.Series:
+    """Each of ``customer_ids``' profit in the window of the horizon H that ends at ``as_of``:
+    orders in (H.start(as_of), as_of] (``segment.horizon``), by the ``profit_outcome`` rule.
+    Every id gets a value: a customer without an order in that window (or unknown to the data)
+    made 0, and a customer first seen inside it counts too (unlike ``build_outcomes``, whose
+    population is the customers graded at the window's start). Only the given customers' rows
+    are read: a follow-up list of a few hundred costs a filtered scan, not a GROUP BY of all."""
+    window = as_horizon(horizon_days)
+    ids = pd.Index(pd.Series(customer_ids, dtype=object).astype(str).unique())
+    t = as_table(transactions)
+    t = t.filter(t.customer_id.cast("string").isin(list(ids)))
+    raw = _finish_frame(execute(outcome_expr(t, as_of=window.start(as_of), horizon_days=window,
+                                             gross_margin=gross_margin, cost_per_order=cost_per_order)), ())
+    return raw["profit_outcome"].astype(float).reindex(ids, fill_value=0.0).rename("profit_before")
+
+
 def build_features_and_outcomes(
     transactions: Any,
     *,

@@ -184,7 +184,7 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
                                   horizon_days=cfg.window, backtest=backtest, not_graded=not_graded,
                                   follow_up=decision_settings(cfg.decision).follow_up,
                                   key_accounts=decision_settings(cfg.decision).key_accounts,
-                                  progress=progress)
+                                  profit_before=runner.profit_before(str(cfg.as_of)), progress=progress)
     say(f"validated in {timings['validate']:.1f} s")
 
     trade_off = None

@@ -36,7 +36,7 @@ from segment.features import build_features
 from segment.grading import FitOutcome, Grading, GradingSpec
 from segment.horizon import Horizon, as_horizon
 from segment.methods.base import GradingMethod
-from segment.outcomes import build_features_and_outcomes, build_outcomes, training_frame
+from segment.outcomes import build_features_and_outcomes, build_outcomes, profit_before, training_frame
 from segment.workcache import frame_fingerprint
 
 #: fits on fewer customers than this run on one thread
@@ -108,6 +108,14 @@ class Runner:
         profit = {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}  # the profit rule's settings
         return build_outcomes(self.loaded.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
                               data_end=self.loaded.data_end, **profit)
+
+    def profit_before(self, as_of: str) -> Callable[[Any], pd.Series]:
+        """``ids -> their profit in the horizon-length window ending at as_of`` (by the run's
+        profit rule; ``segment.outcomes.profit_before``), for the follow-up list."""
+        fkw = self.spec.feature_kwargs
+        profit = {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}
+        return lambda ids: profit_before(self.loaded.transactions, ids, as_of=as_of,
+                                         horizon_days=self.spec.horizon_days, **profit)
 
     def training(self, as_of: str) -> grading.Training:
         """``h -> (features at as_of − h, profit in (as_of − h, as_of])``, for methods that learn

@@ -190,3 +190,39 @@ def test_the_weights_are_on_the_page_with_where_they_come_from():
                                          "1997-09-30"))
     assert own == ["The weighted score weighs profit 0.50, revenue 0.50 (the weights in the config)."]
     assert leadership.weights_used(SimpleNamespace(fitted={})) == []
+
+
+def test_the_follow_up_sentence_says_what_the_listed_customers_made_before():
+    """With a reliable flag and the follow-up list: the sum of the list's ``profit_before`` over
+    the horizon-length window before the grading date, in the page's money; a list under
+    ``min_tier_size`` gets no sum; currency text is escaped."""
+    import pandas as pd
+
+    r = fake_result({"rfm": 0.6}, sizes=SIZES)
+    r.validation.early_warning = r.validation.early_warning.iloc[[0] * 12]
+    amounts = np.array([1000.25, 2500.0, -120.5, 0.0, 333.0, 4000.0, 10.0, 20.0, 30.0, 40.0, 50.0, 4062.25])
+    r.validation.follow_up = pd.DataFrame({"method": "rfm", "customer_id": [f"c{i:02d}" for i in range(12)],
+                                           "profit_before": amounts})
+    r.config.decision = {"follow_up": 12}
+    said = visible_text(to_html(leadership.early_warning_text(r, "rfm", 10)))
+    assert round(amounts.sum()) == 11925  # by hand: 1000.25 + 2500 - 120.5 + 333 + 4000 + 150 + 4062.25
+    assert "The 12 customers on it made 11,925 USD of profit in the 90 days before 2024-06-30." in said
+    headline = leadership.headline(r, 10)
+    assert "11,925" not in headline  # the headline's short version has no list
+    # a small list is not described by its own figures
+    r.validation.follow_up = r.validation.follow_up.head(4)
+    said = visible_text(to_html(leadership.early_warning_text(r, "rfm", 10)))
+    assert "It holds fewer than 10 customers, so what they made in the 90 days before 2024-06-30 is not shown" in said
+    assert "3,380" not in said and "customers on it" not in said  # 1000.25 + 2500 - 120.5 + 0
+    # another method's rows, or a list saved before the column: no sentence
+    full = pd.DataFrame({"method": "rfm", "profit_before": amounts})
+    assert leadership.made_before_sentence(r, "abc_revenue", full, 10) == ""
+    assert leadership.made_before_sentence(r, "rfm", full, 10).startswith(" The 12 customers on it made")
+    r.validation.follow_up = pd.DataFrame({"method": "rfm", "customer_id": ["c00"] * 12})
+    assert "customers on it" not in leadership.early_warning_text(r, "rfm", 10)
+    # the currency is the config's text: escaped, shown as written
+    r.config.currency = "<b>US$</b> *x*"
+    r.validation.follow_up = pd.DataFrame({"method": "rfm", "customer_id": [f"c{i:02d}" for i in range(12)],
+                                           "profit_before": amounts})
+    html = to_html(leadership.early_warning_text(r, "rfm", 10))
+    assert "<b>US$" not in html and "11,925 <b>US$</b> *x* of profit" in visible_text(html)

@@ -220,3 +220,48 @@ def test_the_follow_up_list_ranks_by_profit_x_the_measured_likelihood_of_the_cus
     assert out["likelihood_basis"].tolist() == ["flagged", "overdue_for_an_order", "falling_revenue"]
     assert out["profit_at_risk"].tolist() == pytest.approx([3.6, 3.0, 2.0])
     assert out["follow_up_rank"].tolist() == [1, 2, 3]
+
+
+def _hand_made_orders() -> pd.DataFrame:
+    """Three customers' orders around the grading date 2024-06-30 (window of 91 days: after 2024-03-31).
+    x: 100 (2024-01-15, before the window), 40 (2024-04-10) and 60 (2024-06-30, the grading date);
+    y: 80 (2024-03-31, on the window's start: outside) and 20 (2024-05-01); z: 50 (2023-12-01) only."""
+    rows = [("x", "2024-01-15", 100.0), ("x", "2024-04-10", 40.0), ("x", "2024-06-30", 60.0),
+            ("y", "2024-03-31", 80.0), ("y", "2024-05-01", 20.0), ("z", "2023-12-01", 50.0),
+            ("x", "2024-07-02", 999.0)]  # after the grading date: never counted
+    return pd.DataFrame({"customer_id": [r[0] for r in rows], "order_ts": pd.to_datetime([r[1] for r in rows]),
+                         "amount": [r[2] for r in rows]})
+
+
+def test_the_follow_up_list_carries_what_its_customers_made_in_the_window_before():
+    """``profit_before`` (segment.outcomes): profit in (H.start(as_of), as_of] by the run's rule, for
+    the listed customers only; a customer first seen inside the window counts, one unknown to the
+    data made 0; the list gets it as its last column. Against a hand computation."""
+    from segment.horizon import as_horizon
+    from segment.outcomes import profit_before
+    from segment.validation.warning import follow_up_list
+
+    orders, as_of, rule = _hand_made_orders(), "2024-06-30", {"gross_margin": 0.25, "cost_per_order": 2.0}
+    assert str(as_horizon(91).start(as_of)) == "2024-03-31"
+    got = profit_before(orders, ["y", "x", "z", "nobody"], as_of=as_of, horizon_days=91, **rule)
+    # 25 % of the window's revenue minus 2.00 per order in it; y's 80 on 2024-03-31 is outside, x's 999 after
+    assert got.to_dict() == pytest.approx({"y": 0.25 * 20 - 2, "x": 0.25 * 100 - 2 * 2, "z": 0.0, "nobody": 0.0})
+    new = pd.concat([orders, pd.DataFrame({"customer_id": ["w"], "order_ts": pd.to_datetime(["2024-05-02"]),
+                                           "amount": [12.0]})], ignore_index=True)
+    assert profit_before(new, ["w"], as_of=as_of, horizon_days=91, **rule).to_dict() == {"w": 0.25 * 12 - 2}
+    calls = []
+
+    def measured(ids):
+        calls.append(sorted(ids))
+        return profit_before(orders, ids, as_of=as_of, horizon_days=91, **rule)
+
+    early = pd.DataFrame({"customer_id": ["y", "x", "z"], "profit": [30.0, 20.0, 10.0]})
+    out = follow_up_list(early, 2, profit_before=measured)
+    assert calls == [["x", "y"]]  # the cap first: only the listed customers are measured
+    assert list(out.columns)[-1] == "profit_before"
+    assert out.set_index("customer_id")["profit_before"].to_dict() == pytest.approx({"y": 3.0, "x": 21.0})
+    with pytest.raises(KeyError, match="not given for 1 listed customers, e.g. 'z'"):
+        follow_up_list(early, 3, profit_before=lambda ids: got.drop("z"))  # never a silent 0
+    empty = follow_up_list(early.iloc[0:0], 3, profit_before=measured)
+    assert empty.empty and "profit_before" in empty.columns
+    assert "profit_before" not in follow_up_list(early, 3)  # not measured: no column

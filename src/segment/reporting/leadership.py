@@ -33,7 +33,7 @@ from segment.methods.registry import METHODS, by_simplicity, describe, display_n
 from segment.pipeline import PipelineResult
 from segment.validation.leaderboard import not_graded_of
 from segment.validation.result import Recommendation
-from segment.validation.warning import churn_lift
+from segment.validation.warning import PROFIT_BEFORE, churn_lift
 
 def method_names() -> dict[str, str]:
     """Registry name -> plain name, from each method's own description (``registry.describe``)."""
@@ -306,14 +306,36 @@ def early_warning_text(result: PipelineResult, method: str, min_tier_size: int =
     if short:
         return (f"{flagged} The flag works ({measured}): call them, most profit at risk first, up to {cap:,} "
                 "a period.")
-    if getattr(result.validation, "follow_up", None) is not None:
+    follow_up = getattr(result.validation, "follow_up", None)
+    if follow_up is not None:
         where = f"the follow-up list that comes with this report holds the {listed} of them"
     else:
         where = f"the analyst report lists them; start with the {listed}"
+    before = "" if follow_up is None else made_before_sentence(result, method, follow_up, min_tier_size)
     return (f"{flagged} The flag works: {measured}. **Call these first:** {where} with the most profit at risk, "
-            f"as many as the team can follow up in a period ({cap:,}). Profit at risk is the customer's profit to "
-            "date times how often customers flagged for the same reason stopped buying after the test date: the "
-            "list is in that order.")
+            f"as many as the team can follow up in a period ({cap:,}).{before} Profit at risk is the customer's "
+            "profit to date times how often customers flagged for the same reason stopped buying after the test "
+            "date: the list is in that order.")
+
+
+def made_before_sentence(result: PipelineResult, method: str, follow_up: pd.DataFrame, min_tier_size: int) -> str:
+    """What the follow-up list's customers made before the grading date, as a sentence with a
+    leading space (Markdown), e.g. " The 300 customers on it made 12,345 USD of profit in the 2
+    quarters before 1997-12-31.": the sum of the list's ``profit_before`` (the horizon-length
+    window before the grading date, ``segment.validation.warning``). Empty for a list saved
+    without the column or without this method's rows; a list of fewer than ``min_tier_size``
+    customers gets no sum (no small group is described by its own figures)."""
+    rows = follow_up[follow_up["method"] == method] if "method" in follow_up.columns else follow_up
+    if PROFIT_BEFORE not in rows.columns or rows.empty:
+        return ""
+    window = f"the {horizon_of(result.config).label} before {text(str(result.config.as_of))}"
+    if len(rows) < min_tier_size:
+        return (f" It holds fewer than {min_tier_size:,} customers, so what they made in {window} is not shown "
+                "(no small group is described by its own figures).")
+    total = float(rows[PROFIT_BEFORE].to_numpy(dtype=float).sum())
+    if not np.isfinite(total):  # a list saved with unknown amounts: no sum rather than a wrong one
+        return ""
+    return f" The {len(rows):,} customers on it made **{text(money(total, currency(result)))}** of profit in {window}."
 
 
 def weights_used(result: PipelineResult) -> list[str]:

@@ -66,7 +66,8 @@ FILE_NOTES = {
     "validation/early_warning": "top-tier customers with falling activity at the grading date (for follow-up)",
     "validation/follow_up": "the follow-up list: the recommended method's flagged top-tier customers, capped at the "
                             "follow-up capacity, most profit at risk (profit to date x the measured likelihood of "
-                            "stopping for the customer's reason) first",
+                            "stopping for the customer's reason) first, with profit_before: each customer's profit "
+                            "in the horizon-length window before the grading date",
     "validation/warning_reasons": "per method and reason for the flag: flagged top-tier customers at the validation "
                                   "origin and their churn rate after it (the follow-up list's likelihood of stopping)",
     "validation/capacity": "profit of the next period covered by each grading's top key accounts "

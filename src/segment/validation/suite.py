@@ -86,7 +86,8 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
                  current: Grading, current_features: pd.DataFrame, horizon_days: int,
                  backtest: Iterable[Grading] | None = None, not_graded: dict[str, str] | None = None,
                  follow_up: int = DecisionSettings.follow_up, key_accounts: int = DecisionSettings.key_accounts,
-                 published: str | None = None, progress: Callable[[str], None] | None = None) -> ValidationResult:
+                 published: str | None = None, profit_before: Callable[[pd.Series], pd.Series] | None = None,
+                 progress: Callable[[str], None] | None = None) -> ValidationResult:
     """Validation at the validation origin (``at_origin``, with its outcomes, graded on
     ``origin_features``), the rolling backtest and migration over ``backtest`` (gradings in
     date order; None: no backtest), and the early-warning list at the grading date
@@ -97,9 +98,11 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
     figures and ``note`` = "not graded: <reason>" (the ``note`` column exists only then, so a
     run where every method grades keeps its table as it was). ``follow_up``: the team's capacity
     (``decision.follow_up``); the recommended method's early-warning list cut to it, most profit
-    at risk first, is the ``follow_up`` table. ``key_accounts`` (``decision.key_accounts``): the
-    profit covered by each grading's top that-many customers ("capacity", "capacity_curve") and its
-    paired differences ("capacity_differences") to the recommended grading, to ``published`` (the
+    at risk first, is the ``follow_up`` table; with ``profit_before`` (customer ids -> their profit
+    in the horizon-length window before ``current``'s date, by the run's profit rule:
+    ``Runner.profit_before``) its last column is what each listed customer made then.
+    ``key_accounts`` (``decision.key_accounts``): the profit covered by each grading's top
+    that-many customers ("capacity", "capacity_curve") and its paired differences ("capacity_differences") to the recommended grading, to ``published`` (the
     method the previous run of the series published, from the ledger; None on a first run), to ABC
     by revenue (when graded) and to random. ``progress(message)`` is called before each step."""
     v = settings
@@ -132,7 +135,7 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
     chosen = (ew_all[ew_all["method"] == recommended.method] if recommended is not None and not ew_all.empty
               else ew_all.iloc[0:0])
     tables["follow_up"] = follow_up_list(chosen, int(follow_up), check=tables["warning_check"],
-                                         rates=tables["warning_reasons"])
+                                         rates=tables["warning_reasons"], profit_before=profit_before)
     validation = ValidationResult(**tables, curves=result["curves"], notes=notes, recommended=recommended,
                                   capacity_inputs=result["capacity"])
     return with_published(validation, published)

@@ -26,11 +26,20 @@ the rate of all flagged customers instead (``likelihood_basis`` says which). Ord
 risk, highest first; ties by profit to date, then customer id. Without measured rates (no
 ``rates``) the list is ordered by profit to date, and with the ``warning_check`` table alone
 every flagged customer of a method takes the flagged group's rate.
+
+**What the listed customers made before the grading date** (the list's last column,
+``profit_before``): each listed customer's profit in the window before ``as_of`` as long as
+the outcome horizon H, (H.start(as_of), as_of], by the run's profit rule
+(``segment.outcomes.profit_before``; the feature table cannot give it: it has revenue windows of
+the trend's length only, and no orders per window for the cost per order). The caller passes the
+measurement as a function of the listed ids, so only those customers' orders are read. Every
+listed customer must get a value (a missing one is a ``KeyError``: a silent 0 would understate
+what the list made).
 """
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Callable, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -42,6 +51,9 @@ NEEDED = ("growth_trend", "recency_days", "frequency", "first_order_date", "last
 REASONS = ("falling_revenue", "overdue_for_an_order", "falling_revenue+overdue_for_an_order")
 #: the smallest reason group whose churn rate is used as its customers' likelihood to stop
 MIN_GROUP = 30
+#: the follow-up list's column of what a customer made in the horizon-length window before the
+#: grading date (module docstring)
+PROFIT_BEFORE = "profit_before"
 
 
 def typical_gap_days(features: pd.DataFrame) -> np.ndarray:
@@ -206,18 +218,37 @@ def stop_likelihood(reasons: pd.Series, rates: pd.DataFrame) -> tuple[np.ndarray
     return pd.Series(basis).map(r["churn_rate"]).to_numpy(dtype=float), basis
 
 
+def made_before(customer_ids: pd.Series, profit_before: Callable[[pd.Series], pd.Series] | None) -> dict[str, np.ndarray]:
+    """{``profit_before``: values} of ``customer_ids`` (module docstring) from the measurement
+    ``profit_before`` (ids -> Series indexed by customer id); {} without one. KeyError naming a
+    customer it does not cover."""
+    if profit_before is None:
+        return {}
+    ids = pd.Index(customer_ids.astype(str))
+    got = profit_before(customer_ids)
+    got = pd.Series(got.to_numpy(dtype=float), index=got.index.astype(str))
+    missing = ids.difference(got.index)
+    if len(missing):
+        raise KeyError(f"{PROFIT_BEFORE} is not given for {len(missing):,} listed customers, e.g. {missing[0]!r}")
+    return {PROFIT_BEFORE: got.reindex(ids).to_numpy(dtype=float)}
+
+
 def follow_up_list(early: pd.DataFrame, follow_up: int, *, check: pd.DataFrame | None = None,
-                   rates: pd.DataFrame | None = None) -> pd.DataFrame:
+                   rates: pd.DataFrame | None = None,
+                   profit_before: Callable[[pd.Series], pd.Series] | None = None) -> pd.DataFrame:
     """Each method's flagged customers (an ``early_warning`` table, with its ``method``
     column when it has several) cut to ``follow_up``, most profit at risk first (module
     docstring). Adds ``follow_up_rank`` (1 = call first) and, with ``rates`` (a ``stop_rates``
     table, with a ``method`` column when ``early`` has one), ``stop_likelihood``,
     ``likelihood_basis`` and ``profit_at_risk``; with only the ``warning_check`` table
-    ``check``, ``profit_at_risk`` = profit to date x the method's flagged churn rate."""
+    ``check``, ``profit_at_risk`` = profit to date x the method's flagged churn rate. Last, with
+    ``profit_before`` (ids -> profit in the horizon-length window before the grading date), what
+    each listed customer made then (``made_before``)."""
     if follow_up < 1:
         raise ValueError(f"follow_up must be at least 1, not {follow_up}")
     if early.empty:
-        return early.assign(follow_up_rank=pd.Series(dtype="int64"))
+        extra_column = {PROFIT_BEFORE: pd.Series(dtype="float64")} if profit_before is not None else {}
+        return early.assign(follow_up_rank=pd.Series(dtype="int64"), **extra_column)
     value = "profit" if "profit" in early.columns else "monetary_total"
     method = early["method"] if "method" in early.columns else pd.Series("", index=early.index)
     extra: dict[str, np.ndarray] = {}
@@ -240,7 +271,8 @@ def follow_up_list(early: pd.DataFrame, follow_up: int, *, check: pd.DataFrame |
         rate = (out["method"].map({m: _flagged_churn(check, m) for m in out["method"].unique()}).astype(float)
                 if "method" in out.columns else _flagged_churn(check, None))
         out["profit_at_risk"] = out[value].astype(float) * rate
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    return out.assign(**made_before(out["customer_id"], profit_before))
 
 
 def _flagged_churn(check: pd.DataFrame, method: str | None) -> float:
