@@ -90,8 +90,7 @@ display(*tables.table(validation.per_tier, "per_tier_churn"))
 display(*tables.table(validation.per_tier, "per_tier_money"))
 
 # %%
-for method in result.origin_assignments:
-    display(plots.tier_outcomes(validation.per_tier, method=method, source=source))
+display(views.tier_outcomes_by_method(result, source))
 
 # %% [markdown]
 # ## Statistical models

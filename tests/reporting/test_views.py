@@ -327,3 +327,25 @@ def test_reason_tables_read_from_the_left_and_show_every_reason_as_text():
         assert any(s.endswith("th.col3") for s in left)  # ... under a left-aligned header
         assert not any(s.endswith(("_col0", "_col1", "_col2")) for s in left)  # the others as before
         assert any("caption" in s for s in left)  # the caption keeps its style
+
+
+def test_tier_outcomes_of_every_method_are_one_figure_of_small_multiples():
+    from segment.reporting import plots
+
+    rows = []
+    for method, tiers in (("rfm", ["A", "B", "C"]), ("pyramid", ["important", "small"]), ("x$y$", ["A", "empty"])):
+        for i, tier in enumerate(tiers):
+            rows.append({"method": method, "tier": tier, "customers": 0 if tier == "empty" else 10 + i,
+                         "churn_rate": 0.2 * (i + 1), "churn_ci_low": 0.1 * (i + 1), "churn_ci_high": 0.3 * (i + 1),
+                         "profit_per_customer": (p := 100.0 / (i + 1) * (10 if method == "pyramid" else 1)),
+                         "profit_per_customer_ci_low": 0.8 * p, "profit_per_customer_ci_high": 1.2 * p})
+    fig = plots.tier_outcomes_grid(pd.DataFrame(rows), ["pyramid", "rfm", "x$y$"], source="s",
+                                   labels={"rfm": "RFM score"}, window="the 2 quarters after 1997-09-30")
+    axes = np.array(fig.axes).reshape(3, 2)
+    assert [a.get_title(loc="left") for a in axes[:, 0]] == ["pyramid", "RFM score", r"x\$y\$"]  # "$" drawn as it is
+    assert [[t.get_text() for t in a.get_xticklabels()] for a in axes[:, 0]] == [["important", "small"], ["A", "B", "C"],
+                                                                                   ["A"]]  # an empty tier is not drawn
+    churn = {a.get_ylim() for a in axes[:, 0]}
+    assert len(churn) == 1  # churn on one scale for every grading ...
+    assert axes[0, 1].get_ylim() != axes[1, 1].get_ylim()  # ... profit per customer on each one's own
+    assert "the 2 quarters after 1997-09-30" in fig._suptitle.get_text()

@@ -157,18 +157,8 @@ def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str, label: st
     "the 182 days after 1997-09-30"; ``unit``: the money's currency, shown in the axis label);
     tiers with fewer than ``min_tier_size`` customers are not drawn (small-cell suppression; 1:
     every non-empty tier)."""
-    t = per_tier[(per_tier["method"] == method) & (per_tier["customers"] >= max(1, min_tier_size))]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
-    x = np.arange(len(t))
-    ticks = [_literal(v) for v in t["tier"]]
-    axes[0].bar(x, t["churn_rate"] * 100, yerr=_errors(t["churn_rate"] * 100, t["churn_ci_low"] * 100,
-                                                       t["churn_ci_high"] * 100), capsize=3)
-    axes[0].set(xticks=x, xticklabels=ticks, xlabel="tier", ylabel="customers who stopped buying (%)",
-                title="Stopped buying")
-    axes[1].bar(x, t["profit_per_customer"], yerr=_errors(t["profit_per_customer"], t["profit_per_customer_ci_low"],
-                                                          t["profit_per_customer_ci_high"]), capsize=3)
-    axes[1].set(xticks=x, xticklabels=ticks, xlabel="tier",
-                ylabel=f"profit per customer{f' ({unit})' if unit else ''}", title="Profit per customer")
+    _tier_outcome_panels(axes, _shown_tiers(per_tier, method, min_tier_size), unit)
     fig.suptitle(_literal(f"{label or method}: how its tiers did in {window} (95 % intervals)"))
     if min_tier_size > 1:
         source = f"{source}; tiers with fewer than {min_tier_size:,} customers are not shown"
@@ -176,6 +166,53 @@ def tier_outcomes(per_tier: pd.DataFrame, *, method: str, source: str, label: st
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     plt.close(fig)
     return fig
+
+
+def tier_outcomes_grid(per_tier: pd.DataFrame, methods: list[str], *, source: str,
+                       labels: dict[str, str] | None = None, window: str = "the outcome window",
+                       unit: str | None = None):
+    """``tier_outcomes`` of every method in ``methods`` as one figure of small multiples (a row
+    per method, in that order; churn on one scale for all, so the methods compare at a glance;
+    profit per customer on each method's own scale).
+    Every non-empty tier is drawn (the analyst
+    report; the leadership page draws one method with small tiers left out)."""
+    height = 2.3 * len(methods) + 0.8
+    fig, axes = plt.subplots(len(methods), 2, figsize=(10, height), squeeze=False)
+    for ax in axes[1:, 0]:  # churn: one scale; profit per customer: each grading's own (a big tier would flatten the rest)
+        ax.sharey(axes[0, 0])
+    for row, method in zip(axes, methods):
+        _tier_outcome_panels(row, _shown_tiers(per_tier, method, 1), unit, compact=True)
+        row[0].set_title(_literal((labels or {}).get(method, method)), loc="left", fontsize=10)
+    for ax in axes[-1]:
+        ax.set_xlabel("tier")
+    fig.suptitle(_literal(f"How each grading's tiers did in {window} (95 % intervals): customers who stopped "
+                          "buying, left; profit per customer, right"), fontsize=11)
+    _source(fig, source)
+    fig.tight_layout(rect=(0, 0.3 / height, 1, 1 - 0.45 / height))  # room for the title and the source line
+    plt.close(fig)
+    return fig
+
+
+def _shown_tiers(per_tier: pd.DataFrame, method: str, min_tier_size: int) -> pd.DataFrame:
+    return per_tier[(per_tier["method"] == method) & (per_tier["customers"] >= max(1, min_tier_size))]
+
+
+def _tier_outcome_panels(axes, t: pd.DataFrame, unit: str | None, compact: bool = False) -> None:
+    """Churn (left) and profit per customer (right) by tier of one method, with their intervals."""
+    x = np.arange(len(t))
+    ticks = [_literal(v) for v in t["tier"]]
+    axes[0].bar(x, t["churn_rate"] * 100, yerr=_errors(t["churn_rate"] * 100, t["churn_ci_low"] * 100,
+                                                       t["churn_ci_high"] * 100), capsize=3)
+    axes[1].bar(x, t["profit_per_customer"], yerr=_errors(t["profit_per_customer"], t["profit_per_customer_ci_low"],
+                                                          t["profit_per_customer_ci_high"]), capsize=3)
+    money = f"profit per customer{f' ({unit})' if unit else ''}"
+    if compact:  # a row of small multiples: the figure's title names the panels
+        axes[0].set(xticks=x, xticklabels=ticks, ylabel="stopped buying (%)")
+        axes[1].set(xticks=x, xticklabels=ticks, ylabel=money)
+        return
+    axes[0].set(xticks=x, xticklabels=ticks, xlabel="tier", ylabel="customers who stopped buying (%)",
+                title="Stopped buying")
+    axes[1].set(xticks=x, xticklabels=ticks, xlabel="tier", ylabel=money, title="Profit per customer")
 
 
 def _literal(value) -> str:

@@ -267,6 +267,15 @@ def data_banner(result: PipelineResult) -> str:
     return banner(result)
 
 
+def tier_outcomes_by_method(result: PipelineResult, source: str):
+    """Churn and profit per customer by tier of every method judged at the validation origin,
+    as one figure of small multiples (``plots.tier_outcomes_grid``), methods by plain name."""
+    methods = list(result.origin_assignments)
+    return plots.tier_outcomes_grid(result.validation.per_tier, methods, source=source,
+                                    labels={m: display_name(m) for m in methods},
+                                    window=f"the {result.config.window.label} after {result.origin}")
+
+
 def reason_examples(result: PipelineResult, per_tier: int = 3) -> list[Any]:
     """Per graded method, a few customers of each tier (the tier's top, middle and bottom) with
     the reason a sales rep reads for their grade (``segment.explain.method_examples``)."""
