@@ -305,3 +305,71 @@ def test_supervised_what_if_on_a_realistic_table_matches_predicting_every_custom
                                    atol=1e-9)
     untried = [c for k, c in enumerate(m.columns_) if k not in tried]
     assert (effects[untried] == 0).all().all()
+
+
+# ------------------------------------------------------------------ speed without changing a word
+def test_decimal_texts_writes_what_number_writes():
+    """The byte-matrix formatter against Python's formatting: signs, -0, rounding up to a new group
+    of three digits, values next to a half (Python formats those), huge and undefined values."""
+    from segment.methods.base import decimal_texts
+
+    r = np.random.default_rng(3)
+    values = np.concatenate([
+        r.lognormal(3, 4, 3000) * r.choice([-1, 1], 3000), r.normal(0, 1, 3000), np.round(r.uniform(-1e4, 1e4, 3000), 2),
+        10.0 ** r.uniform(-3, 17, 3000) * r.choice([-1, 1], 3000),
+        [0.0, -0.0, 0.004, -0.004, 0.005, -0.005, 0.125, 2.5, -2.5, 999.995, 999.9999, 999_999.996, 1e15, -1e15, 1e17,
+         2.0 ** 52 / 100, np.nan, np.inf, -np.inf]])
+    for places in (0, 1, 2, 3, 5):
+        expected = [number(v, places) if np.isfinite(v) else None for v in values]
+        assert decimal_texts(values, places).to_pylist() == expected, places
+    assert decimal_texts(np.array([]), 2).to_pylist() == []
+
+
+def test_repeated_rows_groups_equal_rows_only_when_it_can_pay(monkeypatch):
+    from segment.methods import base
+
+    f = table({"monetary_total": [5.0, 0.0, 5.0, -0.0, 5.0, 7.0, 5.0, 5.0, 5.0, 5.0]})
+    codes, score = np.zeros(10, dtype=np.int64), f["monetary_total"].to_numpy()
+    assert base.repeated_rows(f, codes, score) is None  # a small table: row by row
+    monkeypatch.setattr(base, "REPEATS_MIN_ROWS", 1)
+    group, first = base.repeated_rows(f, codes, score)
+    assert group.tolist() == [0, 1, 0, 2, 0, 3, 0, 0, 0, 0] and first.tolist() == [0, 1, 3, 5]  # -0.0 is not 0.0
+    group, _ = base.repeated_rows(f, np.array([0, 0, 1, 0, 0, 0, 0, 0, 0, 0]), score)  # another tier: another group
+    assert group.tolist() == [0, 1, 2, 3, 0, 4, 0, 0, 0, 0]
+    distinct = table({"monetary_total": np.arange(10.0)})
+    assert base.repeated_rows(distinct, np.zeros(10, dtype=np.int64), np.arange(10.0)) is None  # nothing repeats
+
+
+@pytest.mark.parametrize("name", ["abc_revenue", "abc_profit", "pyramid", "rfm", "weighted", "kaism", "lifecycle",
+                                  "supervised", "bgnbd"])
+def test_reasons_per_distinct_row_are_the_reasons_row_by_row(name, make, features, monkeypatch):
+    """A table whose rows repeat (each customer three times, under new ids, shuffled) is explained
+    once per distinct row; every reason is the one explaining each row gives."""
+    from segment.methods import base
+
+    m = make(name).fit(features)
+    assert type(m).explain_distinct_rows
+    r = np.random.default_rng(0)
+    rows = r.permutation(np.repeat(np.arange(len(features)), 3))
+    big = features.iloc[rows].copy()
+    big.index = pd.Index([f"r{i:05d}" for i in range(len(big))], name=features.index.name)
+    assigned = m.assign(big)
+    row_by_row = m.explain(big, assigned)
+    monkeypatch.setattr(base, "REPEATS_MIN_ROWS", 1)
+    assert base.repeated_rows(big, assigned["tier"].cat.codes.to_numpy(), assigned["score"].to_numpy()) is not None
+    once = m.explain(big, assigned)
+    assert once.dtype == row_by_row.dtype and once.index.equals(row_by_row.index)
+    assert once.tolist() == row_by_row.tolist()
+
+
+def test_supervised_effects_per_tree_path_are_exactly_the_predictions_of_every_customer(make, features):
+    """Customers grouped by the trees' paths are predicted once per group: to the last bit the
+    same as predicting every customer with the typical value."""
+    m = make("supervised").fit(features)
+    big = features.iloc[np.arange(len(features)).repeat(2)]
+    big = big.set_axis(pd.Index([f"d{i}" for i in range(len(big))], name=features.index.name))
+    effects = m.input_effects(big)
+    for k in m.explained_inputs():
+        typical = big.assign(**{m.columns_[k]: m.reference_values_[k]})
+        direct = m.predict_profit(big).to_numpy() - m.predict_profit(typical).to_numpy()
+        np.testing.assert_array_equal(effects[m.columns_[k]].to_numpy(), direct)

@@ -23,7 +23,9 @@ rules in the sentences a person uses (the analyst report's "Learned rules"), and
 ``_explain(features, codes, score)``: one plain sentence per customer saying why it is in its
 tier (``explain``; the CRM export's ``reason_<method>``), built by vectorised string operations
 (the helpers at the end of this module: each number is formatted once per distinct value, then
-per-tier template parts and per-customer values are joined by pyarrow, no per-customer loop).
+per-tier template parts and per-customer values are joined by pyarrow, no per-customer loop; a
+method with ``explain_distinct_rows`` explains a large table whose rows often repeat once per
+distinct row, ``repeated_rows``: a reason depends on the customer's row, tier and score alone).
 
 Rules shared by every method (checked here, so no method can forget them):
 
@@ -101,6 +103,9 @@ class GradingMethod:
     #: ``usual_practice_params``
     usual_practice: ClassVar[str] = ""
     usual_practice_params: ClassVar[dict[str, Any]] = {}
+    #: whether ``explain`` builds the reasons once per distinct row of a large table whose rows often
+    #: repeat (``repeated_rows``); worth it where a reason costs more than finding the repeats
+    explain_distinct_rows: ClassVar[bool] = False
     #: one plain sentence: what a customer's reason (``explain``) says (docs/METHODS.md shows it)
     explains: ClassVar[str] = ""
 
@@ -171,7 +176,13 @@ class GradingMethod:
         if len(features) == 0:
             return pd.Series(pd.array([], dtype="str"), index=features.index.copy(), name="reason")
         codes = assigned["tier"].cat.codes.to_numpy().astype(np.int64)
-        text = self._explain(features, codes, assigned["score"].to_numpy(dtype=float, na_value=np.nan))
+        score = assigned["score"].to_numpy(dtype=float, na_value=np.nan)
+        repeats = repeated_rows(features, codes, score) if self.explain_distinct_rows else None
+        if repeats is None:
+            text = self._explain(features, codes, score)
+        else:  # a reason depends on the customer's row, tier and score alone: one per distinct row
+            group, first = repeats
+            text = repeated(self._explain(features.iloc[first], codes[first], score[first]), group)
         if len(text) != len(features):
             raise AssertionError(f"{type(self).__name__} explained {len(text)} customers of {len(features)}")
         return pd.Series(pd.array(text, dtype="str"), index=features.index.copy(), name="reason")
@@ -244,6 +255,69 @@ class GradingMethod:
         symbol (the report adds it), days are whole numbers; no Python repr and no ``nan``: an
         undefined value is said in words. Call after ``fit``."""
         raise NotImplementedError
+
+
+#: ``repeated_rows``: tables of fewer customers are explained row by row
+REPEATS_MIN_ROWS = 100_000
+#: ``repeated_rows``: rows of the sample that decides whether looking for repeats can pay
+REPEATS_SAMPLE_ROWS = 50_000
+
+
+def repeated_rows(features: pd.DataFrame, codes: np.ndarray, score: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of a large table grouped by equal values (to the bit) in every feature column, tier
+    code and score: (per row its group, numbered in order of first appearance; the position of each
+    group's first row). None when the table has fewer than ``REPEATS_MIN_ROWS`` rows, when a sample
+    of it (``REPEATS_SAMPLE_ROWS`` rows spread over the table) has almost no repeated row (under
+    0.5 %), or when more than 70 % of the rows are distinct: then grouping costs more than it saves.
+    Whether the rows are grouped changes no reason, only how long they take."""
+    n = len(features)
+    if n < REPEATS_MIN_ROWS:
+        return None
+    sample = np.unique(np.arange(REPEATS_SAMPLE_ROWS, dtype=np.int64) * 2_654_435_761 % n)  # spread, no seed
+    columns = [features.iloc[sample, k] for k in range(features.shape[1])]
+    _, first = group_rows([_exact(c) for c in columns] + [_exact(codes[sample]), _exact(score[sample])], len(sample))
+    if len(first) > 0.995 * len(sample):
+        return None
+    columns = [features.iloc[:, k] for k in range(features.shape[1])]
+    group, first = group_rows([_exact(c) for c in columns] + [_exact(codes), _exact(score)], n)
+    return None if len(first) > 0.7 * n else (group, first)
+
+
+def repeated(text: pa.Array, group: np.ndarray) -> pa.Array:
+    """``text[group]``: each group's text on each of its rows (decoded as a dictionary: pyarrow's take
+    is several times slower for a long output; large strings beyond 2 GB)."""
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    total = int(pc.binary_length(text).to_numpy(zero_copy_only=False)[group].sum())
+    as_type = pa.string() if total < 2 ** 31 - 1 else pa.large_string()
+    return pa.DictionaryArray.from_arrays(pa.array(np.asarray(group, dtype=np.int32)), text).cast(as_type)
+
+
+def _exact(values) -> np.ndarray:
+    """Per row a non-negative integer, equal for two rows only if their values are the same: numbers
+    and dates to the bit (-0.0 is not 0.0), anything else as ``pd.factorize`` finds them equal."""
+    a = values.to_numpy() if isinstance(values, pd.Series) and isinstance(values.dtype, np.dtype) else values
+    if isinstance(a, np.ndarray) and a.dtype.kind in "biufmM":
+        bits = a.astype(np.float64 if a.dtype.kind == "f" else a.dtype, copy=False)
+        bits = bits.view(np.int64) if bits.dtype.itemsize == 8 else bits.astype(np.int64)
+        return pd.factorize(bits)[0]
+    return pd.factorize(pd.Series(values) if isinstance(values, np.ndarray) else values)[0] + 1
+
+
+def group_rows(columns: list[np.ndarray], n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``n`` rows grouped by equal values in every column (non-negative integers): per row its
+    group (0, 1, ... in order of first appearance), and the position of each group's first row."""
+    key, size = np.zeros(n, dtype=np.int64), 1
+    for column in columns:
+        radix = int(column.max(initial=0)) + 1
+        if size * radix >= 2 ** 62:  # the combined key would overflow: number the groups so far 0, 1, ...
+            key = pd.factorize(key)[0].astype(np.int64)
+            size = int(key.max(initial=-1)) + 1
+        key = key * radix + column.astype(np.int64)
+        size *= radix
+    group = pd.factorize(key)[0]
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)  # a new group's first row
+    return group, first
 
 
 def column_values(features: pd.DataFrame, column: str, what: str) -> np.ndarray:
@@ -398,37 +472,73 @@ WHOLE = Decimals(0)
 _EXACT_LIMIT = 2.0 ** 52
 
 
+#: the digits of 0..999 as three ASCII bytes each ("000".."999"): a group of three digits per lookup
+_TRIPLES = np.frombuffer("".join(f"{i:03d}" for i in range(1000)).encode(), dtype=np.uint8).reshape(1000, 3)
+_THOUSANDS = 1000 ** np.arange(7, dtype=np.int64)
+
+
 def decimal_texts(values, places: int) -> pa.Array:
-    """``number(v, places)`` of every value, in vectorised arithmetic (digits in groups of three,
-    joined by pyarrow); null where a value is missing or infinite. The value is rounded to ``places``
-    decimals from its binary value times 10**places; where that product lies within 1e-6 of a half
-    (where it could round otherwise than Python's exact decimal rounding), Python formats it."""
+    """``number(v, places)`` of every value, in vectorised arithmetic; null where a value is missing
+    or infinite. The value is rounded to ``places`` decimals from its binary value times
+    10**places; where that product lies within 1e-6 of a half (where it could round otherwise than
+    Python's exact decimal rounding), Python formats it, once per distinct such value.
+
+    The text is written as bytes: every value right-aligned in one row of a byte matrix (digits
+    three at a time from a table, the commas and the decimal point at fixed columns, the sign just
+    before the first digit), then each row's used tail is cut out into one pyarrow string buffer."""
     v = np.asarray(values, dtype=float)
+    n = len(v)
     ok = np.isfinite(v) & (np.abs(v) * 10.0 ** places < _EXACT_LIMIT)
     scaled = np.abs(np.where(ok, v, 0.0)) * 10.0 ** places
     units = np.rint(scaled).astype(np.int64)
     whole, fraction = np.divmod(units, 10 ** places)
-    groups = 1 + sum((whole >= 1000 ** k).astype(np.int64) for k in range(1, 7))
-    text = None
-    for k in range(int(groups.max(initial=1)) - 1, -1, -1):  # the highest group of three digits first
-        digits = pc.cast(pa.array((whole // 1000 ** k) % 1000), pa.string())
-        if text is None:
-            text = digits
-            continue
-        more = pc.binary_join_element_wise(text, pc.utf8_lpad(digits, 3, "0"), ",")
-        text = pc.if_else(pa.array(groups > k + 1), more, pc.if_else(pa.array(groups == k + 1), digits, text))
-    if places:
-        text = joined(text, ".", pc.utf8_lpad(pc.cast(pa.array(fraction), pa.string()), places, "0"))
-    text = pc.if_else(pa.array((v < 0) & (units > 0)), joined("-", text), text)
-    text = pc.if_else(pa.array(ok), text, pa.nulls(len(v), pa.string()))
+    groups = 1 + np.searchsorted(_THOUSANDS[1:], whole, side="right")  # groups of three digits
+    n_groups = int(groups.max(initial=1))
+    top = whole // _THOUSANDS[groups - 1]  # the first group of digits (1 to 3 of them, no leading zero)
+    negative = (v < 0) & (units > 0)
+    point = places + 1 if places else 0  # the decimals and their point
+    length = np.where(ok, negative + 4 * (groups - 1) + 1 + (top >= 10) + (top >= 100) + point, 0)
+    width = 4 * n_groups - 1 + point + 1
+    chars = np.zeros((n, width), dtype=np.uint8)
+    end = width  # columns are filled from the right
+    if 0 < places <= 3:
+        chars[:, end - places:end] = np.take(_TRIPLES, fraction, axis=0)[:, 3 - places:]
+        end -= places + 1
+        chars[:, end] = ord(".")
+    elif places:
+        rest = fraction
+        for _ in range(places):
+            rest, digit = np.divmod(rest, 10)
+            end -= 1
+            chars[:, end] = digit + 48
+        end -= 1
+        chars[:, end] = ord(".")
+    rest = whole
+    for g in range(n_groups):
+        if g:
+            end -= 1
+            chars[:, end] = ord(",")
+        rest, three = np.divmod(rest, 1000)
+        chars[:, end - 3:end] = np.take(_TRIPLES, three, axis=0)
+        end -= 3
+    signed = np.flatnonzero(negative)
+    chars[signed, width - length[signed]] = ord("-")
+    column = np.uint8 if width < 256 else np.int64  # a byte compares fastest
+    first = (width - length).astype(column)
+    data = chars[np.arange(width, dtype=column)[None, :] >= first[:, None]]  # each row's text, row after row
+    offsets = np.zeros(n + 1, dtype=np.int32)
+    np.cumsum(length, out=offsets[1:])
+    valid = None if ok.all() else pa.py_buffer(np.packbits(ok, bitorder="little"))
+    text = pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data), valid, int(n - ok.sum()))
     near_half = ok & (np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
     big = np.isfinite(v) & ~ok
     redo = np.flatnonzero(near_half | big)
     if len(redo):
-        fixed = np.full(len(v), -1, dtype=np.int64)
-        fixed[redo] = np.arange(len(redo))
-        exact = pa.array([number(float(x), places) for x in v[redo]] + [None], type=pa.string())
-        text = pc.if_else(pa.array(fixed >= 0), exact.take(pa.array(np.where(fixed >= 0, fixed, len(redo)))), text)
+        distinct, which = np.unique(v[redo], return_inverse=True)
+        exact = pa.array([number(float(x), places) for x in distinct] + [None], type=pa.string())
+        pick = np.full(n, len(distinct), dtype=np.int64)
+        pick[redo] = which.reshape(-1)
+        text = pc.if_else(pa.array(pick < len(distinct)), exact.take(pa.array(pick)), text)
     return text
 
 

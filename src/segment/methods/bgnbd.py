@@ -61,6 +61,7 @@ class BGNBDGrading(GradingMethod):
     description: ClassVar[str] = ("estimates from each customer's buying rhythm how much they are likely to buy next, "
                                   "so recent, regular buyers rank above customers who have probably stopped")
     simplicity: ClassVar[int] = 9
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order"})
     degenerate_errors: ClassVar[dict[str, str]] = {"one_customer": "at least three customers"}
     explains: ClassVar[str] = ("the expected revenue in the horizon against the tier's cuts, the expected number of "

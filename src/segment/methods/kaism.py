@@ -71,6 +71,7 @@ class KAISMMatrix(normalise.NormalisedColumns, GradingMethod):
     display_name: ClassVar[str] = "key-account matrix (KAISM)"
     description: ClassVar[str] = "places customers on attractiveness against relationship strength"
     simplicity: ClassVar[int] = 7
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("two_axis_matrix",)
     explains: ClassVar[str] = ("per axis (attractiveness, position), the customer's value against its split and the "

@@ -52,6 +52,7 @@ class LifecycleStatus(GradingMethod):
     display_name: ClassVar[str] = "customer lifecycle status"
     description: ClassVar[str] = "sorts customers into new, active, lapsing and lost by when they last bought"
     simplicity: ClassVar[int] = 2
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     explains: ClassVar[str] = "the rule that put the customer in its stage, with its first and last order dates in days"
 

@@ -70,6 +70,7 @@ class ParetoABC(GradingMethod):
                                               "best first")
 
     simplicity: ClassVar[int] = 1
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     #: by revenue (abc_revenue), this is the grading most businesses use today: leadership compares with it
     usual_practice: ClassVar[str] = "revenue-based ABC grading"

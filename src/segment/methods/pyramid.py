@@ -60,6 +60,7 @@ class CustomerPyramid(GradingMethod):
     description: ClassVar[str] = ("ranks customers by the profit they brought so far, with a small top level "
                                   "of the most important ones")
     simplicity: ClassVar[int] = 3
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("tier_pyramids",)
     explains: ClassVar[str] = ("the customer's value (profit by default) against the cuts of its level: below the "

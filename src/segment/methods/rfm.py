@@ -171,6 +171,7 @@ class RFMGrading(GradingMethod):
     display_name: ClassVar[str] = "RFM score (recency, frequency, spend)"
     description: ClassVar[str] = "scores customers on how recently, how often and how much they bought"
     simplicity: ClassVar[int] = 5
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     report_sections: ClassVar[tuple[str, ...]] = ("score_grid", "segments", "score_ranges")
     explains: ClassVar[str] = ("the customer's segment and R, F, M cell, with its last order, orders and revenue "

@@ -41,7 +41,8 @@ typical customer's"). The changes are one input at a time, so they need not add 
 difference from a typical customer. The what-if is run for the ``EXPLAINED_INPUTS`` (3) inputs
 with the largest share of the trees' split gain (those ``learned_rules`` lists first): each costs
 one prediction of the customers it can change (a customer whose value lies between the same split
-thresholds as the typical value cannot change and is not predicted again).
+thresholds as the typical value cannot change and is not predicted again, and customers whose other
+inputs lie between the same thresholds as each other share one prediction: ``input_effects``).
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ import pyarrow as pa
 
 from segment.errors import CannotGrade
 from segment.methods.base import (MONEY, GradingMethod, check_labels, check_shares, chosen, codes_from_thresholds,
-                                  feature_name, feature_phrase, feature_phrases, joined, money, percent,
+                                  feature_name, feature_phrase, feature_phrases, group_rows, joined, money, percent,
                                   signed_money_texts, subset, threshold_reasons, threshold_rules,
                                   thresholds_from_shares)
 from segment.methods.params import param
@@ -92,6 +93,7 @@ class SupervisedProfitRanker(GradingMethod):
     description: ClassVar[str] = ("predicts each customer's next-period profit from how similar customers "
                                   "behaved before")
     simplicity: ClassVar[int] = 10
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     test_params: ClassVar[dict] = {"max_iter": 30, "random_state": 0}
     explains: ClassVar[str] = ("the predicted profit against the tier's cuts, and which of its three most important "
                                "inputs raises and which lowers it most: the change in the prediction when that one "
@@ -178,15 +180,19 @@ class SupervisedProfitRanker(GradingMethod):
 
     def _design(self, features: pd.DataFrame) -> np.ndarray:
         x = np.empty((len(features), len(self.columns_)))
-        for j, c in enumerate(self.columns_):
-            if c in self.categories_:
-                values = features[c].astype("string").to_numpy(dtype=object, na_value=None)
-                codes = pd.Index(self.categories_[c]).get_indexer(values).astype(float)
-                codes[codes < 0] = np.nan  # unseen or missing category
-                x[:, j] = codes
-            else:
-                x[:, j] = features[c].to_numpy(dtype=float, na_value=np.nan)
+        for j in range(len(self.columns_)):
+            x[:, j] = self._design_column(features, j)
         return x
+
+    def _design_column(self, features: pd.DataFrame, j: int) -> np.ndarray:
+        """Model input ``j`` of every customer (a category as its code, NaN when unseen or missing)."""
+        c = self.columns_[j]
+        if c in self.categories_:
+            values = features[c].astype("string").to_numpy(dtype=object, na_value=None)
+            codes = pd.Index(self.categories_[c]).get_indexer(values).astype(float)
+            codes[codes < 0] = np.nan  # unseen or missing category
+            return codes
+        return features[c].to_numpy(dtype=float, na_value=np.nan)
 
     def _fit(self, features: pd.DataFrame) -> None:
         if not hasattr(self, "_train"):
@@ -268,21 +274,50 @@ class SupervisedProfitRanker(GradingMethod):
         Only what can change is predicted again: an input the trees never split on changes nothing
         (0), and neither does it for a customer whose value falls between the same split thresholds
         as the typical value (every split on it sends both the same way, so the trees' paths are
-        the same); the other customers are predicted with the typical value, one input at a time."""
+        the same); the other customers are predicted with the typical value, one input at a time,
+        and of those only one per *path*: customers whose every other input lies between the same
+        split thresholds (``_path_codes``) take the same path through every tree once that input is
+        typical, so they get the same prediction, to the last bit (a tree adds its leaf's value, row
+        by row, in the same order)."""
         base = self.predict_profit(features).to_numpy() if predicted is None else np.asarray(predicted, dtype=float)
         tried = self.explained_inputs()
-        thresholds = {j: t for j, t in self._split_thresholds().items() if j in tried}
+        split = self._split_thresholds()
+        thresholds = {j: t for j, t in split.items() if j in tried}
         effect = np.zeros((len(features), len(self.columns_)))
-        for start in range(0, len(features), PREDICT_BLOCK_ROWS):
-            x = self._design(features.iloc[start:start + PREDICT_BLOCK_ROWS])
-            for j, thr in thresholds.items():
-                ref = self.reference_values_[j]
-                changed = np.flatnonzero(_other_side(x[:, j], ref, thr))
-                if len(changed):
-                    moved = x[changed]
-                    moved[:, j] = ref
-                    effect[start + changed, j] = base[start + changed] - self.model_.predict(moved)
+        paths = self._path_codes(features, split) if thresholds else []
+        for j, thr in thresholds.items():
+            ref = self.reference_values_[j]
+            changed = np.flatnonzero(_other_side(self._design_column(features, j), ref, thr))
+            if not len(changed):
+                continue
+            path, first = group_rows([p[changed] for k, p in enumerate(paths) if k != j], len(changed))
+            pred = np.empty(len(first))
+            for start in range(0, len(first), PREDICT_BLOCK_ROWS):
+                moved = self._design(features.iloc[changed[first[start:start + PREDICT_BLOCK_ROWS]]])
+                moved[:, j] = ref
+                pred[start:start + len(moved)] = self.model_.predict(moved)
+            effect[changed, j] = base[changed] - pred[path]
         return pd.DataFrame(effect, index=features.index, columns=self.columns_)
+
+    def _path_codes(self, features: pd.DataFrame, split: dict[int, np.ndarray | None]) -> list[np.ndarray]:
+        """Per model input, a small integer per customer that is equal for two customers only if every
+        split of the trees on that input sends both the same way: 0 for every customer when the trees
+        never split on it; else the number of its split thresholds below the value (``_other_side``'s
+        rule; 0 when missing, the thresholds counted from 1), or, where the thresholds are unknown (a
+        categorical input), the distinct value itself."""
+        codes = []
+        for j in range(len(self.columns_)):
+            if j not in split:
+                codes.append(np.zeros(len(features), dtype=np.uint8))
+                continue
+            x = self._design_column(features, j)
+            if split[j] is None:
+                code = pd.factorize(x)[0] + 1  # NaN is -1 in factorize: 0 here
+            else:
+                missing = np.isnan(x)
+                code = np.where(missing, 0, np.searchsorted(split[j], np.where(missing, 0.0, x), side="left") + 1)
+            codes.append(code.astype(np.min_scalar_type(int(code.max(initial=0)))))
+        return codes
 
     def explained_inputs(self) -> list[int]:
         """The inputs ``input_effects`` tries: the ``EXPLAINED_INPUTS`` with the largest share of the

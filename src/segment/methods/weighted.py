@@ -105,6 +105,7 @@ class WeightedScore(normalise.NormalisedColumns, GradingMethod):
     display_name: ClassVar[str] = "weighted score of several indicators"
     description: ClassVar[str] = "combines several indicators (spend, profit, growth, ...) with set weights"
     simplicity: ClassVar[int] = 6
+    explain_distinct_rows: ClassVar[bool] = True  # reasons once per distinct row (base.repeated_rows)
     promises: ClassVar[frozenset[str]] = frozenset({"row_order", "money_scale"})
     monotone_in: ClassVar[tuple[str, ...]] = ("profit", "monetary_total")
     test_params: ClassVar[dict] = {
