@@ -307,6 +307,24 @@ def test_supervised_what_if_on_a_realistic_table_matches_predicting_every_custom
     assert (effects[untried] == 0).all().all()
 
 
+def test_a_value_the_decimals_round_up_to_the_cut_above_says_it_is_below_before_rounding():
+    """Profit -0.0025 is shown as 0.00 (never -0.00) but lies below break-even 0.00: the reason says
+    so, instead of "0.00, below break-even 0.00" alone; 9.996 shown as 10.00 below A's cut 10.00 too."""
+    from segment.methods.base import ROUNDED_WORDS
+
+    thresholds = np.array([10.0, 0.0])
+    v = np.array([9.996, 9.994, 0.0, -0.0025, -0.01])
+    codes = codes_from_thresholds(v, thresholds)
+    assert codes.tolist() == [1, 1, 1, 2, 2]
+    out = threshold_reasons(("A", "B", "loss"), thresholds, codes, v, "profit", number,
+                            cut_names=("A's cut", "break-even")).to_pylist()
+    assert out == ["B: profit 10.00, below A's cut 10.00 and at or above break-even 0.00" + ROUNDED_WORDS,
+                   "B: profit 9.99, below A's cut 10.00 and at or above break-even 0.00",
+                   "B: profit 0.00, below A's cut 10.00 and at or above break-even 0.00" + TIE_WORDS,
+                   "loss: profit 0.00, below break-even 0.00" + ROUNDED_WORDS,
+                   "loss: profit -0.01, below break-even 0.00"]
+
+
 # ------------------------------------------------------------------ speed without changing a word
 def test_decimal_texts_writes_what_number_writes():
     """The byte-matrix formatter against Python's formatting: signs, -0, rounding up to a new group

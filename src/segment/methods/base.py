@@ -439,6 +439,9 @@ def threshold_rules(labels, thresholds, what: str, shown, shares=None) -> list[s
 # ------------------------------------------------------- the reasons in words (explain)
 #: said after a value equal to the cut it passed (the package's tie rule, ``codes_from_thresholds``)
 TIE_WORDS = " (equal to the cut, which counts as reaching it)"
+#: a value below the better tier's cut that the shown decimals round up to it ("profit 0.00, below
+#: break-even 0.00" of a customer at -0.0025)
+ROUNDED_WORDS = " (below the cut before rounding)"
 
 
 def number(value: float, decimals: int = 2) -> str:
@@ -620,9 +623,23 @@ def threshold_reasons(labels: Sequence[str], thresholds, codes: np.ndarray, valu
     per customer of a grading by value thresholds (``cut_tails``). A value equal to its tier's
     cut says that the tie went to the better tier (``TIE_WORDS``)."""
     v = np.asarray(values, dtype=float)
-    return joined(by_code([f"{label}: {what} " for label in labels], codes), texts(v, shown),
+    shown_values = texts(v, shown)
+    return joined(by_code([f"{label}: {what} " for label in labels], codes), shown_values,
                   by_code(cut_tails(labels, thresholds, shown, cut_names), codes),
-                  by_code(["", TIE_WORDS], at_a_cut(v, codes, thresholds)))
+                  by_code(["", TIE_WORDS], at_a_cut(v, codes, thresholds)),
+                  by_code(["", ROUNDED_WORDS], rounded_to_the_cut_above(shown_values, v, codes, thresholds, shown)))
+
+
+def rounded_to_the_cut_above(shown_values: pa.Array, values: np.ndarray, codes: np.ndarray, thresholds,
+                             shown: Callable[[float], str]) -> np.ndarray:
+    """Whether each value lies below the better tier's cut while it is shown as that cut's text
+    (its tier is not the top one; the shown decimals round it up to the cut)."""
+    thr = np.asarray(thresholds, dtype=float)
+    codes = np.asarray(codes)
+    above = np.concatenate([[np.nan], thr])[np.clip(codes, 0, len(thr))]  # the better tier's cut (none for the top)
+    cut_text = by_code(["", *(shown(t) if np.isfinite(t) else "" for t in thr)], np.clip(codes, 0, len(thr)))
+    same_text = pc.fill_null(pc.equal(shown_values, cut_text), False).to_numpy(zero_copy_only=False)
+    return (np.asarray(values, dtype=float) < above) & same_text
 
 
 def _days_ago(days: float) -> str:
