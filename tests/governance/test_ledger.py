@@ -8,10 +8,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from segment.errors import UserError
 from segment.governance.ledger import (GovernanceError, entry_of, find_previous, published_table, read_published,
-                                       series_runs, write_published)
+                                       rows_in, same_ids, series_runs, sort_order, strictly_increasing,
+                                       write_published)
 from segment.hashing import file_sha256
 from tests.governance.conftest import make_run
 
@@ -71,6 +74,38 @@ def test_published_csv_reads_back_exactly(tmp_path, n):
     make_run(tmp_path / "reports", "r-20261202T030000", table=table)
     back = read_published(entry_of(tmp_path / "reports" / "r-20261202T030000"))
     pd.testing.assert_frame_equal(back, table)
+
+
+def test_an_id_with_a_line_break_reads_back_exactly(tmp_path):
+    # a quoted line break: the file has more line feeds than rows, so it is not cut into blocks at any of them
+    ids = IDS + ["line\nbreak", "cr\r\nlf"] + [f"{i:07d}" for i in range(100_500)]
+    table = published_table(*grading(ids))
+    make_run(tmp_path, "r-20261202T030000", table=table)
+    back = read_published(entry_of(tmp_path / "r-20261202T030000"))
+    pd.testing.assert_frame_equal(back, table)
+    assert back["customer_id"].isin(["line\nbreak", "cr\r\nlf"]).sum() == 2
+
+
+def test_an_empty_cell_outside_the_indicators_is_refused(tmp_path):
+    table = published_table(*grading()).assign(stay=pd.array([1] * len(IDS), dtype="Int64"))
+    table.loc[3, "stay"] = pd.NA
+    folder = make_run(tmp_path, "r-20261202T030000", table=table)
+    with pytest.raises(GovernanceError, match="cannot be read as a published grading: column 'stay' has empty cells"):
+        read_published(entry_of(folder))
+
+
+TEXT_IDS = st.lists(st.text(alphabet="ab,\"\n中0", max_size=4), unique=True, max_size=30)
+
+
+@settings(max_examples=60, deadline=None)
+@given(ids=TEXT_IDS, among=TEXT_IDS, dtype=st.sampled_from(["str", "object"]))
+def test_the_id_helpers_agree_with_pandas(ids, among, dtype):
+    a, b = pd.Index(ids, dtype=dtype), pd.Index(among, dtype=dtype)
+    assert rows_in(a, b).tolist() == pd.Index(among, dtype=object).get_indexer(pd.Index(ids, dtype=object)).tolist()
+    assert strictly_increasing(a) == (a.is_monotonic_increasing and a.is_unique)
+    assert sort_order(a).tolist() == np.argsort(np.array(ids, dtype=object), kind="stable").tolist()
+    assert same_ids(a, b) == (ids == among)
+    assert same_ids(a, pd.Index(ids, dtype="object")) and rows_in(a, a).tolist() == list(range(len(ids)))
 
 
 @pytest.fixture

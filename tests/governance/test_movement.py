@@ -73,6 +73,19 @@ def test_input_order_does_not_matter():
     assert rows(moves) == EXPECTED
 
 
+def test_copies_of_customers_get_the_same_rows_as_the_originals():
+    # reasons are built once per distinct combination of values: copies (other ids, same values) share them
+    def copies(table, k):
+        return pd.concat([table.assign(customer_id=table["customer_id"] + f"-{i}") for i in range(k)],
+                         ignore_index=True)
+
+    moves = movement(copies(PREVIOUS, 3), copies(CURRENT, 3), TIERS)
+    assert len(moves) == 18
+    for r in rows(moves):
+        name, copy = r[0].split("-")
+        assert r[1:] == next(e for e in EXPECTED if e[0] == name)[1:]
+
+
 def test_plain_names_can_be_overridden():
     moves = movement(PREVIOUS, CURRENT, TIERS, names={"monetary_total": "revenue in the last 12 months"})
     assert moves["movement_reason"].iloc[0].startswith("revenue in the last 12 months 120.00 → 6,000.00")

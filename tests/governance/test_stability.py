@@ -78,6 +78,30 @@ def test_positions_are_shares_of_the_ordering_with_ties_averaged_and_missing_sco
     assert q == pytest.approx(np.array([0.5, 2.0, 2.0, 3.5, 4.5]) / 5)
 
 
+def _positions_by_sorting(codes, score):
+    """The definition by a full sort: rows in (tier, higher score) order, equal pairs averaged."""
+    n = len(codes)
+    s = np.where(np.isnan(score), 0.0, score)
+    order = np.lexsort((-s, codes))
+    c, v = codes[order], s[order]
+    group = np.cumsum(np.r_[True, (c[1:] != c[:-1]) | (v[1:] != v[:-1])]) - 1
+    mean_place = np.bincount(group, weights=np.arange(n)) / np.bincount(group)
+    q = np.empty(n)
+    q[order] = (mean_place[group] + 0.5) / n
+    return q
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_positions_match_a_full_sort_with_ties_missing_scores_and_minus_zero(seed):
+    r = np.random.default_rng(seed)
+    n = int(r.integers(1, 5000))
+    codes = r.integers(0, 1 + seed % 5, n)
+    score = [r.normal(size=n), np.round(r.normal(size=n), 1), r.integers(-2, 3, n).astype(float)][seed % 3]
+    score[r.random(n) < 0.1] = np.nan
+    score[r.random(n) < 0.05] = -0.0
+    assert np.array_equal(positions(codes, score), _positions_by_sorting(codes, score))  # exactly, not approx
+
+
 def test_margin_keeps_last_quarters_tier_within_the_margin_of_its_cut():
     h = history(RAW, scores=SCORES)
     # bands: A [0, .2], B [.2, .6], C [.6, 1]; positions .1 .3 .5 .7 .9; margin .15 holds one place across a cut

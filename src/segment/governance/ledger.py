@@ -35,6 +35,7 @@ Rules:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -42,11 +43,14 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from segment.dates import to_date
 from segment.errors import GovernanceError, Problem  # GovernanceError: re-exported here
 from segment.export import FORMULA_PREFIXES, atomic_write, write_csv
-from segment.hashing import file_sha256
+from segment.hashing import CHUNK_BYTES, file_sha256
 
 PUBLISHED_FILE = "published.csv"
 MANIFEST_FILE = "manifest.json"
@@ -86,6 +90,64 @@ class LedgerEntry:
         return self.run_dir / self.file
 
 
+# --- customer ids ------------------------------------------------------------------------
+# Millions of text ids: a pandas hash table on them costs a second or more each time, so the
+# checks and alignments below work on their Arrow strings, and pandas is the fallback for
+# ids of other types (object columns, numbers).
+
+def _arrow_text(ids) -> pa.Array | None:
+    """``ids`` (Series, Index or array) as one Arrow string array without copying; None when
+    they are not text stored by Arrow, or have missing values."""
+    dtype = getattr(ids, "dtype", None)
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    arr = pa.array(ids.array if isinstance(ids, (pd.Series, pd.Index)) else ids)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.chunk(0) if arr.num_chunks == 1 else arr.combine_chunks()
+    return arr if arr.null_count == 0 else None
+
+
+def strictly_increasing(ids) -> bool:
+    """Whether ``ids`` are sorted with no id twice (so: unique) -- what a published table's are."""
+    arr = _arrow_text(ids)
+    if arr is None:
+        index = pd.Index(ids)
+        return bool(index.is_monotonic_increasing and index.is_unique)
+    return len(arr) < 2 or bool(pc.all(pc.greater(arr[1:], arr[:-1])).as_py())
+
+
+def is_unique(ids) -> bool:
+    """Whether no id is listed twice (a sorted check first: published ids are sorted)."""
+    return strictly_increasing(ids) or pd.Index(ids).is_unique
+
+
+def same_ids(a, b) -> bool:
+    """Whether two text columns (ids, tier labels) hold the same values in the same order."""
+    x, y = _arrow_text(a), _arrow_text(b)
+    if x is None or y is None:
+        return len(a) == len(b) and bool(np.array_equal(np.asarray(a, dtype=object), np.asarray(b, dtype=object)))
+    return x.equals(y)
+
+
+def sort_order(ids) -> np.ndarray:
+    """The rows of ``ids`` in sorted order (stable; text by code point, as Python compares it)."""
+    arr = _arrow_text(ids)
+    if arr is None:
+        return np.argsort(np.asarray(ids, dtype=object), kind="stable")
+    return pc.sort_indices(arr).to_numpy().astype(np.int64, copy=False)
+
+
+def rows_in(ids, among) -> np.ndarray:
+    """For each of ``ids``, its row in ``among`` (unique ids), -1 where it is not there:
+    ``pd.Index(among).get_indexer(ids)``."""
+    a, b = _arrow_text(ids), _arrow_text(among)
+    if a is None or b is None:
+        return pd.Index(among).get_indexer(pd.Index(ids)).astype(np.int64, copy=False)
+    if a.equals(b):  # the same customers in the same order: the usual case of consecutive runs
+        return np.arange(len(a), dtype=np.int64)
+    return pc.index_in(a, value_set=b).fill_null(-1).to_numpy().astype(np.int64, copy=False)
+
+
 # --- publishing -------------------------------------------------------------------------
 
 def _ambiguous(s: pd.Series) -> pd.Series | None:
@@ -107,12 +169,12 @@ def published_table(assignments: pd.DataFrame, features: pd.DataFrame) -> pd.Dat
     missing = [c for c in REQUIRED if c not in a.columns]
     if missing:
         raise ValueError(f"assignments lack the column(s) {', '.join(missing)}")
-    out = pd.DataFrame({"customer_id": a["customer_id"].astype("str").to_numpy(),
-                        "tier": a["tier"].astype("str").to_numpy()})
+    out = pd.DataFrame({"customer_id": a["customer_id"].astype("str").array, "tier": a["tier"].astype("str").array})
     if a["customer_id"].isna().any() or a["tier"].isna().any():
         bad = a.loc[a["customer_id"].isna() | a["tier"].isna()].iloc[0]
         raise ValueError(f"assignments: customer {bad['customer_id']!r} has no id or no tier")
-    if not pd.Index(out["customer_id"]).is_unique:
+    ordered = strictly_increasing(out["customer_id"])
+    if not ordered and not pd.Index(out["customer_id"]).is_unique:
         raise ValueError(f"assignments: customer_id {out['customer_id'][out['customer_id'].duplicated()].iloc[0]!r} "
                          "appears more than once")
     provisional = a["provisional"]
@@ -121,22 +183,23 @@ def published_table(assignments: pd.DataFrame, features: pd.DataFrame) -> pd.Dat
     out["provisional"] = provisional.astype("bool").to_numpy()
     present = [c for c in INDICATORS if c in features.columns]
     if present:
-        if not features.index.is_unique:
+        if not is_unique(features.index):
             raise ValueError(f"features: customer_id {features.index[features.index.duplicated()][0]!r} appears twice")
-        index, ids = features.index.astype("str"), pd.Index(out["customer_id"])
-        where = np.arange(len(ids)) if index.equals(ids) else index.get_indexer(ids)  # usually the same order
+        where = rows_in(out["customer_id"], features.index.astype("str"))  # usually the same order
         if (where < 0).any():
             raise ValueError(f"features lack customer {out['customer_id'][where < 0].iloc[0]!r} of the grading")
+        same = len(where) == len(features) and np.array_equal(where, np.arange(len(where)))
         for c in present:
-            out[c] = features[c].iloc[where].astype(DTYPES[c]).array
+            col = features[c] if same else features[c].iloc[where]
+            out[c] = col.astype(DTYPES[c]).array
     for col in ("customer_id", "tier"):
         bad = _ambiguous(out[col])
         if bad is not None:
             raise GovernanceError([Problem(PUBLISHED_FILE, col, f"{out[col][bad].iloc[0]!r} starts with an "
                                            "apostrophe and a formula character, which the CSV's formula protection "
                                            "makes ambiguous; such a value cannot be published")])
-    if not out["customer_id"].is_monotonic_increasing:
-        out = out.sort_values("customer_id", kind="stable", ignore_index=True)
+    if not ordered:
+        out = out.take(sort_order(out["customer_id"])).reset_index(drop=True)
     return out
 
 
@@ -257,13 +320,47 @@ def restore_text(s: pd.Series) -> pd.Series:
     return s if risky is None else s.where(~risky, s.str.slice(1))
 
 
+#: the Arrow type each ``DTYPES`` column is parsed as, and the pandas type it then becomes
+_ARROW_TYPES = {"str": pa.string(), "bool": pa.bool_(), "float64": pa.float64(), "Int64": pa.int64()}
+_PANDAS_TYPES = {pa.string(): pd.StringDtype("pyarrow", na_value=np.nan), pa.int64(): pd.Int64Dtype()}
+
+
+def _fingerprint(path: Path) -> tuple[str, int]:
+    """The file's SHA-256 (as ``segment.hashing.file_sha256``) and its number of line feeds, in one read."""
+    digest, line_feeds = hashlib.sha256(), 0
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(CHUNK_BYTES), b""):
+            digest.update(block)
+            line_feeds += block.count(b"\n")
+    return digest.hexdigest(), line_feeds
+
+
+def _read_columns(path: Path, columns: list[str], *, one_line_per_row: bool) -> pd.DataFrame:
+    """``columns`` of a published.csv with their ``DTYPES``, as ``pd.read_csv(path,
+    encoding="utf-8-sig", usecols=columns, dtype=..., keep_default_na=False, na_values={indicator:
+    [""]})`` reads them (text never missing, an empty indicator missing, any other empty cell an
+    error), parsed by Arrow: only these columns, on all cores (ValueError for a bad cell).
+    ``one_line_per_row``: no cell holds a line break (the file has a line feed per row and the
+    header), so the file may be cut into blocks at any line feed."""
+    convert = pacsv.ConvertOptions(
+        column_types={c: _ARROW_TYPES[DTYPES[c]] for c in columns}, include_columns=columns,
+        strings_can_be_null=False, null_values=[""], true_values=["True", "TRUE", "true"],
+        false_values=["False", "FALSE", "false"])
+    table = pacsv.read_csv(path, parse_options=pacsv.ParseOptions(newlines_in_values=not one_line_per_row),
+                           convert_options=convert)
+    empty = [c for c in columns if c not in INDICATORS and table.column(c).null_count]
+    if empty:
+        raise ValueError(f"column {empty[0]!r} has empty cells")
+    return table.to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+
 def read_published(entry: LedgerEntry) -> pd.DataFrame:
     """The published table of ``entry`` exactly as ``published_table`` built it, after checking
     the file's SHA-256 and customer count against the manifest (GovernanceError naming the file)."""
     path = entry.published_path
     if not path.is_file():
         raise GovernanceError([Problem(str(path), "published", f"{entry.file} of run {entry.name} is missing")])
-    actual = file_sha256(path)
+    actual, line_feeds = _fingerprint(path)
     if actual != entry.sha256:
         raise GovernanceError([Problem(str(path), "sha256", f"{entry.file} was changed after the run: the manifest "
                                        f"records sha256 {entry.sha256}, the file has {actual}")])
@@ -274,11 +371,9 @@ def read_published(entry: LedgerEntry) -> pd.DataFrame:
         raise GovernanceError([Problem(str(path), "columns", f"lacks the column(s) {', '.join(lacking)}")])
     columns = [c for c in DTYPES if c in header]
     try:
-        table = pd.read_csv(path, encoding="utf-8-sig", usecols=columns, dtype={c: DTYPES[c] for c in columns},
-                            keep_default_na=False, na_values={c: [""] for c in columns if c in INDICATORS})
+        table = _read_columns(path, columns, one_line_per_row=line_feeds == entry.customers + 1)
     except (ValueError, TypeError) as exc:
         raise GovernanceError([Problem(str(path), "", f"cannot be read as a published grading: {exc}")]) from exc
-    table = table[columns]
     for col in ("customer_id", "tier"):
         table[col] = restore_text(table[col])
     if len(table) != entry.customers:

@@ -73,13 +73,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segment.dates import to_date
 from segment.errors import GovernanceError, Problem
 from segment.export import write_table
 from segment.governance.drift import drift_table
 from segment.governance.ledger import (LedgerEntry, find_previous, published_record, published_table, read_published,
-                                       write_published)
+                                       rows_in, same_ids, write_published)
 from segment.governance.stability import CONFIRMED_REASON, State, StabilitySettings, confirmed, step
 from segment.governance.movement import LOST_COLUMN, MOVEMENTS, NEW_REASON, NEW_ROW, movement, movement_matrix
 from segment.methods.registry import display_name
@@ -143,17 +145,18 @@ def _first_run(table: pd.DataFrame, order: list[str]) -> pd.DataFrame:
 
 def _current_rows(moves: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The rows of ``moves`` of the customers of ``table``, in its order (usually already so)."""
-    cur = moves.loc[moves["tier"].notna().to_numpy()]
-    ids = table["customer_id"].to_numpy()
-    if len(cur) == len(table) and np.array_equal(cur["customer_id"].to_numpy(), ids):
-        return cur.reset_index(drop=True)
-    return cur.set_index("customer_id").reindex(pd.Index(ids)).reset_index(drop=True)
+    now = moves["tier"].notna().to_numpy()
+    rows = np.flatnonzero(now) if not now.all() else None
+    ids = moves["customer_id"] if rows is None else moves["customer_id"].iloc[rows]
+    if len(ids) != len(table) or not same_ids(ids, table["customer_id"]):
+        rows = (np.arange(len(moves)) if rows is None else rows)[rows_in(table["customer_id"], ids)]
+    return moves.reset_index(drop=True) if rows is None else moves.take(rows).reset_index(drop=True)
 
 
-def _not_comparable(previous: pd.DataFrame, table: pd.DataFrame, method: str) -> pd.DataFrame:
-    """previous_tier from the previous file; "not comparable" for customers graded in both."""
+def _not_comparable(previous: pd.DataFrame, table: pd.DataFrame, method: str, where: np.ndarray) -> pd.DataFrame:
+    """previous_tier from the previous file (``where``: each customer's row there, -1 if new);
+    "not comparable" for customers graded in both."""
     labels = pd.Index(previous["tier"].unique()).sort_values()
-    where = pd.Index(previous["customer_id"]).get_indexer(pd.Index(table["customer_id"]))
     had = where >= 0
     codes = np.where(had, labels.get_indexer(previous["tier"].to_numpy())[np.maximum(where, 0)], -1)
     kinds = [*MOVEMENTS, NOT_COMPARABLE]
@@ -173,14 +176,22 @@ def _profit(table: pd.DataFrame) -> pd.Series | None:
 
 def matrix_rows(moves: pd.DataFrame, order: list[str], profit: pd.Series | None) -> pd.DataFrame:
     """The movement matrix flattened: previous_tier, tier, customers, profit (one row per cell)."""
-    counts = movement_matrix(moves, order)
-    money = movement_matrix(moves, order, value=profit)["value"] if profit is not None else None
+    if profit is None:
+        counts, money = movement_matrix(moves, order), None
+    else:
+        both = movement_matrix(moves, order, value=profit)
+        counts, money = both["customers"], both["value"]
     rows = counts.stack().rename("customers").reset_index()
     rows["customers"] = rows["customers"].astype("int64")
     rows["profit"] = money.stack().to_numpy() if money is not None else np.nan
     rows["previous_tier"] = pd.Categorical(rows["previous_tier"], categories=[*order, NEW_ROW])
     rows["tier"] = pd.Categorical(rows["tier"], categories=[*order, LOST_COLUMN])
     return rows
+
+
+def _aligned(values: pd.Series, ids, fill: float = np.nan) -> np.ndarray:
+    """``values`` (indexed by customer_id) for each of ``ids``; ``fill`` for an id it lacks."""
+    return np.append(values.to_numpy(dtype="float64", na_value=np.nan), fill)[rows_in(ids, values.index)]
 
 
 def summary_rows(moves: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
@@ -192,19 +203,28 @@ def summary_rows(moves: pd.DataFrame, current: pd.DataFrame, previous: pd.DataFr
     if now is None or before is None:
         money = np.full(k, np.nan)
     else:
-        ids, lost = pd.Index(moves["customer_id"]), codes == MOVEMENTS.index("lost")
-        values = np.where(lost, before.reindex(ids).to_numpy(), now.reindex(ids).to_numpy())
+        ids, lost = moves["customer_id"], codes == MOVEMENTS.index("lost")
+        values = np.full(len(moves), np.nan)  # lost: the previous file's profit; the others: this run's
+        for money, graded in ((before, moves["previous_tier"].notna()), (now, moves["tier"].notna())):
+            graded = graded.to_numpy()  # a run's customers, in its file's (sorted) order: usually no look-up
+            values[graded] = _aligned(money, ids[graded])
         money = np.bincount(codes, weights=np.nan_to_num(values, nan=0.0), minlength=k)
     return pd.DataFrame({"movement": list(MOVEMENTS), "customers": counts.astype("int64"), "profit": money})
 
 
-def _period(table: pd.DataFrame, before: pd.DataFrame | None, column: str) -> np.ndarray:
-    """``column`` (to date) now minus in the previous file: what the customer did since then."""
+def _period(table: pd.DataFrame, before: pd.DataFrame | None, column: str, rows: np.ndarray | None) -> np.ndarray:
+    """``column`` (to date) now minus in the previous file (``rows``: each customer's row there,
+    -1 if new): what the customer did since then."""
     now = table[column].to_numpy(dtype="float64", na_value=np.nan)
     if before is None:
         return now
-    then = pd.Series(before[column].to_numpy(dtype="float64", na_value=np.nan), index=pd.Index(before["customer_id"]))
-    return now - then.reindex(pd.Index(table["customer_id"])).fillna(0.0).to_numpy()
+    then = np.append(before[column].to_numpy(dtype="float64", na_value=np.nan), 0.0)[rows]  # -1: the 0 at the end
+    return now - np.nan_to_num(then, nan=0.0)
+
+
+def _tier_codes(tiers: pd.Series, order: list[str]) -> np.ndarray:
+    """Each tier label's position in ``order``, -1 for a label not in it."""
+    return rows_in(tiers, pd.Index(order, dtype="str"))
 
 
 def _state(before: pd.DataFrame, order: list[str]) -> State:
@@ -212,7 +232,7 @@ def _state(before: pd.DataFrame, order: list[str]) -> State:
     n = len(before)
     carried = {c: before[c].to_numpy(dtype="int64", na_value=0) if c in before.columns else np.full(n, d, np.int64)
                for c, d in (("stay", 1), ("unprofitable_periods", 0))}
-    return State(pd.Index(before["customer_id"]), pd.Index(order).get_indexer(before["tier"]).astype(np.int64),
+    return State(pd.Index(before["customer_id"]), _tier_codes(before["tier"], order),
                  carried["stay"], before["provisional"].to_numpy(dtype=bool), carried["unprofitable_periods"])
 
 
@@ -228,31 +248,46 @@ def _state_source(previous: LedgerEntry, before: pd.DataFrame, config: Any, repo
 
 
 def stabilised(table: pd.DataFrame, assignments: pd.DataFrame, *, order: list[str], settings: StabilitySettings,
-               before: pd.DataFrame | None, as_of: str, source: str) -> pd.DataFrame:
+               before: pd.DataFrame | None, as_of: str, source: str, rows: np.ndarray | None = None) -> pd.DataFrame:
     """``table`` (``published_table``) with the stability rules applied and ``STABILITY_COLUMNS``
-    added (module docstring); ``before``: the previous published file when comparable, else None."""
+    added (module docstring); ``before``: the previous published file when comparable, else None;
+    ``rows``: each customer's row in ``before`` (-1 if not there), when the caller has it."""
     ids = pd.Index(table["customer_id"])
+    if before is not None and rows is None:
+        rows = rows_in(ids, before["customer_id"])
     a = assignments.reset_index() if "customer_id" not in assignments.columns else assignments
-    score = pd.Series(a["score"].to_numpy(dtype=float), index=a["customer_id"].astype("str").to_numpy()).reindex(ids)
-    grading = pd.DataFrame({"tier": pd.Categorical(table["tier"].to_numpy(), categories=order, ordered=True),
-                            "score": score.to_numpy(), "provisional": table["provisional"].to_numpy()}, index=ids)
+    score = _aligned(pd.Series(a["score"].to_numpy(dtype=float), index=pd.Index(a["customer_id"].astype("str"))), ids)
+    tiers = pd.Categorical.from_codes(_tier_codes(table["tier"], order), dtype=pd.CategoricalDtype(order, ordered=True))
+    grading = pd.DataFrame({"tier": tiers, "score": score, "provisional": table["provisional"].to_numpy()}, index=ids)
     rules = settings.rules
     if "review_after" in rules:
         lacking = [c for c in ("profit", "frequency") if c not in table.columns]
         if lacking:
             raise GovernanceError([Problem(source, "stability.review_after", "needs each customer's profit and orders, "
                                            f"and the features have no {' or '.join(lacking)}")])
-        grading["profit"], grading["orders"] = _period(table, before, "profit"), _period(table, before, "frequency")
-    frame, state = step(as_of, grading, None if before is None else _state(before, order), order, **rules)
-    out = table.assign(tier=frame["tier"].astype("str").to_numpy())
-    return out.assign(raw_tier=table["tier"].to_numpy(), stay=pd.array(frame["stay"].to_numpy(), dtype="Int64"),
+        grading["profit"], grading["orders"] = (_period(table, before, "profit", rows),
+                                                _period(table, before, "frequency", rows))
+    frame, state = step(as_of, grading, None if before is None else _state(before, order), order, rows=rows, **rules)
+    out = table.assign(tier=frame["tier"].astype("str").array)
+    return out.assign(raw_tier=table["tier"].array, stay=pd.array(frame["stay"].to_numpy(), dtype="Int64"),
                       review=frame["review"].to_numpy(),
                       unprofitable_periods=pd.array(state.unprofitable, dtype="Int64"))
 
 
 def _identical(previous: pd.DataFrame, table: pd.DataFrame) -> bool:
-    return len(previous) == len(table) and all(
-        np.array_equal(previous[c].to_numpy(), table[c].to_numpy()) for c in ("customer_id", "tier", "provisional"))
+    return len(previous) == len(table) and all(same_ids(previous[c], table[c]) for c in ("customer_id", "tier")) \
+        and np.array_equal(previous["provisional"].to_numpy(), table["provisional"].to_numpy())
+
+
+def _prefix(out: pd.DataFrame, where: np.ndarray, reason) -> None:
+    """Set ``movement_reason`` of the rows ``where`` to ``reason(those rows)``; the string work
+    is done for those rows only (a few thousand of millions)."""
+    rows = np.flatnonzero(where)
+    new = pa.array(reason(out.iloc[rows]).array, type=pa.large_string())
+    old = pa.array(out["movement_reason"].array)
+    old = old.combine_chunks() if isinstance(old, pa.ChunkedArray) else old
+    out["movement_reason"] = pd.array(pc.replace_with_mask(old.cast(pa.large_string()), pa.array(where), new),
+                                      dtype=out["movement_reason"].dtype)
 
 
 def published_before(config: Any, reports_dir: str | Path, final: str | Path | None) -> str | None:
@@ -286,8 +321,9 @@ def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, fi
     else:
         before = read_published(previous)
         comparable = bool(pd.Index(before["tier"].unique()).isin(order).all())
-        table = stabilised(table, assignments, before=_state_source(previous, before, config, reports_dir, final)
-                           if comparable else None, **keep)
+        rows = rows_in(table["customer_id"], before["customer_id"])  # each customer's row in the previous file
+        source = _state_source(previous, before, config, reports_dir, final) if comparable else None
+        table = stabilised(table, assignments, before=source, rows=rows if source is before else None, **keep)
         if comparable:
             moves = movement(before, table, order, names=indicator_names(config.lookback_months))
             columns = _current_rows(moves, table)[list(MOVEMENT_COLUMNS)]
@@ -296,19 +332,17 @@ def publish_run(result: Any, run_dir: str | Path, *, reports_dir: str | Path, fi
             files += write_table(summary_rows(moves, table, before), run_dir / GOVERNANCE_DIR / SUMMARY,
                                  parquet=False, index=False)
         else:
-            columns = _not_comparable(before, table, previous.method)
+            columns = _not_comparable(before, table, previous.method, rows)
         out = table.assign(**{c: columns[c].array for c in MOVEMENT_COLUMNS})
         # provisional last run, confirmed now (six months' tenure): the ledger says so first
         done = confirmed(before.set_index("customer_id")["provisional"],
-                         table.set_index("customer_id")["provisional"]).to_numpy()
+                         table.set_index("customer_id")["provisional"], rows=rows).to_numpy()
         if done.any():
-            reason = out["movement_reason"]
-            out["movement_reason"] = reason.where(~done, CONFIRMED_REASON + "; " + reason)
+            _prefix(out, done, lambda some: CONFIRMED_REASON + "; " + some["movement_reason"])
         held = (out["raw_tier"] != out["tier"]).to_numpy()
         if held.any():
-            reason = out["movement_reason"]
-            out["movement_reason"] = reason.where(~held, "held in " + out["tier"] + " by the stability rules (graded "
-                                                  + out["raw_tier"] + " this run); " + reason)
+            _prefix(out, held, lambda some: "held in " + some["tier"] + " by the stability rules (graded "
+                    + some["raw_tier"] + " this run); " + some["movement_reason"])
         files += write_table(drift_table(before, table), run_dir / GOVERNANCE_DIR / DRIFT, parquet=False, index=False)
         record = {"run": previous.name, "as_of": previous.as_of.isoformat(), "sha256": previous.sha256,
                   "method": previous.method, "identical": _identical(before, table), "comparable": comparable}

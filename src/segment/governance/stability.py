@@ -60,6 +60,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from segment.governance.ledger import rows_in
 from segment.methods.params import param
 
 #: the ``status`` values, in the order a customer passes through them
@@ -107,6 +108,11 @@ def _tier_order(history: History, tier_order: Sequence[str] | None) -> list[str]
 
 def _codes(as_of: str, grading: pd.DataFrame, order: list[str]) -> np.ndarray:
     """Each customer's tier as its position in ``order`` (ValueError for a missing or unknown label)."""
+    tier = grading["tier"]
+    if isinstance(tier.dtype, pd.CategoricalDtype) and [str(t) for t in tier.cat.categories] == order:
+        out = tier.cat.codes.to_numpy().astype(np.int64)  # the usual case: the codes are the positions
+        if (out >= 0).all():
+            return out
     codes, labels = pd.factorize(grading["tier"].astype("object"), use_na_sentinel=True)
     lookup = np.array([order.index(str(t)) if str(t) in order else -1 for t in labels] + [-1], dtype=np.int64)
     out = lookup[codes]
@@ -120,15 +126,15 @@ def positions(codes: np.ndarray, score: np.ndarray) -> np.ndarray:
     """Each customer's place in the ordering (tier first, then higher score; a missing score
     counts as 0; equal tier and score share their average place) as ``(place + 0.5) / n``."""
     n = len(codes)
+    if n == 0:
+        return np.empty(0)
     s = np.where(np.isnan(score), 0.0, score)
-    order = np.lexsort((-s, codes))
-    c, v = codes[order], s[order]
-    new = np.r_[True, (c[1:] != c[:-1]) | (v[1:] != v[:-1])] if n else np.zeros(0, bool)
-    group = np.cumsum(new) - 1
-    mean_place = np.bincount(group, weights=np.arange(n)) / np.bincount(group)
-    q = np.empty(n)
-    q[order] = (mean_place[group] + 0.5) / n
-    return q
+    # the (tier, score) pairs, numbered in the ordering (a few hundred distinct pairs, not n rows to sort)
+    value, values = pd.factorize(s, sort=True)
+    group, groups = pd.factorize(np.asarray(codes, dtype=np.int64) * len(values) + (len(values) - 1 - value), sort=True)
+    size = np.bincount(group, minlength=len(groups))
+    mean_place = (np.cumsum(size) - size) + (size - 1) / 2.0  # a group's places are consecutive
+    return (mean_place[group] + 0.5) / n
 
 
 def _check(history: History, margin: float | None, min_stay: int | None, review_after: int | None) -> None:
@@ -172,16 +178,21 @@ class State:
 
 
 def step(as_of: str, g: pd.DataFrame, previous: State | None, order: Sequence[str], *, margin: float | None = None,
-         min_stay: int | None = None, review_after: int | None = None) -> tuple[pd.DataFrame, State]:
+         min_stay: int | None = None, review_after: int | None = None,
+         rows: np.ndarray | None = None) -> tuple[pd.DataFrame, State]:
     """One grading ``g`` (at ``as_of``) with the rules applied given the ``previous`` grading's
     state (None: the first grading, which no rule changes): (the stabilised frame, its state).
     ``order``: the tier labels, best first. Call ``stabilise`` for a whole history; this is
-    its loop body (and the ledger's, one run at a time)."""
+    its loop body (and the ledger's, one run at a time). ``rows``: each customer's row in
+    ``previous.index`` (-1: not graded there), when the caller has looked it up already."""
     order = [str(t) for t in order]
     raw = _codes(as_of, g, order)
     n = len(g)
     provisional = g["provisional"].to_numpy(dtype=bool)
-    pos = np.full(n, -1) if previous is None else previous.index.get_indexer(g.index)
+    if previous is None:
+        pos = np.full(n, -1)
+    else:
+        pos = rows_in(g.index, previous.index) if rows is None else rows
     prev = previous or State(pd.Index([]), *(np.zeros(0, np.int64),) * 4)
     seen = pos >= 0
     p_tier, p_stay = prev.before("tier", pos, -1), prev.before("stay", pos, 0)
@@ -271,9 +282,14 @@ def top_tier_capture(grading: pd.DataFrame, outcomes: pd.DataFrame) -> float:
     return float(per_tier_outcomes(grading[["tier"]], outcomes)["profit_share"].iloc[0])
 
 
-def confirmed(previous_provisional: pd.Series, current_provisional: pd.Series) -> pd.Series:
+def confirmed(previous_provisional: pd.Series, current_provisional: pd.Series, *,
+              rows: np.ndarray | None = None) -> pd.Series:
     """For the ledger: True for customers provisional in the previous published grading and
     not in this one (``CONFIRMED_REASON``), aligned to ``current_provisional``'s index; a
-    customer new this run is False."""
-    before = previous_provisional.reindex(current_provisional.index).fillna(False).astype(bool)
-    return before & ~current_provisional.astype(bool)
+    customer new this run is False. ``rows``: each current customer's row in the previous
+    grading (-1: not there), when the caller has looked it up already."""
+    where = rows_in(current_provisional.index, previous_provisional.index) if rows is None else rows
+    before = previous_provisional.to_numpy(dtype=bool, na_value=False)[np.maximum(where, 0)] if len(where) and \
+        len(previous_provisional) else np.zeros(len(where), dtype=bool)
+    now = current_provisional.astype(bool).to_numpy()
+    return pd.Series((where >= 0) & before & ~now, index=current_provisional.index)
