@@ -104,16 +104,18 @@ class Runner:
 
     def outcomes_at(self, as_of: str) -> pd.DataFrame:
         """What each customer graded at ``as_of`` did in the window of the spec's horizon after it."""
-        fkw = self.spec.feature_kwargs
-        profit = {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}  # the profit rule's settings
         return build_outcomes(self.loaded.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
-                              data_end=self.loaded.data_end, **profit)
+                              data_end=self.loaded.data_end, **self._profit_rule)
+
+    @property
+    def _profit_rule(self) -> dict[str, Any]:
+        """The profit rule's settings of the spec's feature options (gross_margin, cost_per_order)."""
+        return {k: v for k, v in self.spec.feature_kwargs.items() if k in ("gross_margin", "cost_per_order")}
 
     def profit_before(self, as_of: str) -> Callable[[Any], pd.Series]:
         """``ids -> their profit in the horizon-length window ending at as_of`` (by the run's
         profit rule; ``segment.outcomes.profit_before``), for the follow-up list."""
-        fkw = self.spec.feature_kwargs
-        profit = {k: fkw[k] for k in ("gross_margin", "cost_per_order") if k in fkw}
+        profit = self._profit_rule
         return lambda ids: profit_before(self.loaded.transactions, ids, as_of=as_of,
                                          horizon_days=self.spec.horizon_days, **profit)
 

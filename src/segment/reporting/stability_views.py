@@ -28,7 +28,7 @@ from IPython.display import Markdown
 
 from segment.errors import GovernanceError, Problem
 from segment.methods.registry import METHODS, display_name
-from segment.reporting.tables import bullets, styled
+from segment.reporting.tables import bullets, left_aligned, styled
 
 TRADE_OFF_FILE = Path("governance") / "stability_tradeoff.csv"
 #: the trade-off columns shown, with their plain headers
@@ -124,8 +124,7 @@ def stable_grades(run_dir: str | Path | None) -> tuple[Any, ...]:
     shown = styled(trade_off_view(table), "stability_tradeoff",
                    caption="What each stability rule buys (fewer flip-flops) and costs (top-tier profit capture, out of "
                            "time), at every quarter end of the data")
-    out += [shown.set_properties(subset=text_columns, **{"text-align": "left"}).set_table_styles(
-                [{"selector": "th.col0, th.col1", "props": [("text-align", "left")]}], overwrite=False),
+    out += [left_aligned(shown, text_columns),
             Markdown(bullets([
                 "Read a rule against the same grading's row without rules (none): the top-tier share depends on how "
                 "many customers the top tier holds, so it is not compared across gradings.",

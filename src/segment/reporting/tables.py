@@ -41,6 +41,13 @@ def styled(table: pd.DataFrame, uuid: str, formats: dict[str, str] | None = None
     return out
 
 
+def left_aligned(table, columns: list[str]):
+    """A ``styled`` table whose text ``columns`` (cells and headers) read from the left."""
+    headers = ", ".join(f"th.col{table.data.columns.get_loc(c)}" for c in columns)
+    return table.set_properties(subset=list(columns), **{"text-align": "left"}).set_table_styles(
+        [{"selector": headers, "props": [("text-align", "left")]}], overwrite=False)
+
+
 #: column -> (header a reader sees, what it means: the legend under a table; "" needs none).
 #: Headers are plain words, so they wrap and every table fits a 1280 px page.
 COLUMNS: dict[str, tuple[str, str]] = {

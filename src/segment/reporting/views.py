@@ -25,7 +25,7 @@ from segment.methods.reference import code, text
 from segment.methods.registry import METHODS, describe, display_name
 from segment.pipeline import PipelineResult, load_result, run_pipeline
 from segment.reporting import plots
-from segment.reporting.tables import bullets, styled
+from segment.reporting.tables import bullets, left_aligned, styled
 
 
 #: matplotlib settings of every report figure: figure text is text ("$5 to $10" is money, not math)
@@ -288,6 +288,5 @@ def reason_examples(result: PipelineResult, per_tier: int = 3) -> list[Any]:
             f"{r:,} of {n:,}" for r, n in zip(ex["rank_in_tier"], ex["customers_in_tier"])],
             "customer": ex["customer_id"].astype(str), "why": ex["reason"]})
         table = styled(shown, f"reasons_{name}", caption=f"{display_name(name)}: why customers are in their tier")
-        out.append(table.set_properties(subset=["why"], **{"text-align": "left"}).set_table_styles(
-            [{"selector": "th.col3", "props": [("text-align", "left")]}], overwrite=False))  # text reads from the left
+        out.append(left_aligned(table, ["why"]))
     return out
