@@ -316,6 +316,9 @@ CASES: dict[str, Case] = {c.name: c for c in [
          "customers): re-grade, top-tier and key-account profit with paired intervals (200 replicates) against the "
          "config's and default weights, tier sizes, fragment", explorer_cases.cdnow_explorer_update, (),
          (Target("seconds_max", 1),)),
+    Case("cdnow_kmeans_fit", "the k-means method (k by silhouette over k 3-6, 4 restarts each) fitted and assigned "
+         "on the 23,570 real CDNOW customers of configs/cdnow_1997q3.yaml at its validation origin (issue 19 item 3)",
+         explorer_cases.cdnow_kmeans_fit, (), (Target("seconds_max", 1),)),
     Case("config_error_seconds", "`segment run` of a config with three mistakes, in a fresh process: start-up, "
          "imports and the whole config check until the exit-2 message", report_cases.config_error, (),
          (Target("seconds_max", 2),)),

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from segment.methods.cluster import ClusterGrading, signed_log1p
+from segment.methods.cluster import ClusterGrading, mean_silhouettes, signed_log1p
 
 
 def blobs(n_per_group: int = 60, random_state: int = 0) -> pd.DataFrame:
@@ -36,6 +36,26 @@ def blobs(n_per_group: int = 60, random_state: int = 0) -> pd.DataFrame:
 
 def test_signed_log1p_hand_values():
     np.testing.assert_allclose(signed_log1p(np.array([0.0, np.e - 1, -(np.e - 1), 9.0])), [0, 1, -1, np.log(10)])
+
+
+@pytest.mark.parametrize("case", ["blobs", "singletons", "missing_codes", "ties"])
+def test_mean_silhouettes_are_sklearns(case):
+    from sklearn.metrics import pairwise_distances, silhouette_score
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 3))
+    labels = rng.integers(0, 4, size=300)
+    if case == "blobs":
+        labels = (x[:, 0] > 0).astype(int) + 2 * (x[:, 1] > 0.5)
+    elif case == "singletons":  # customers alone in their cluster score 0
+        labels[:3] = [7, 8, 9]
+    elif case == "missing_codes":  # cluster numbers with gaps (a k-means cluster absent from the sample)
+        labels = labels * 5 + 2
+    else:  # repeated customers: distance 0 inside and to another cluster
+        x[:50] = x[0]
+    other = rng.integers(0, 2, size=300)  # a second labelling scored in the same pass
+    expected = [silhouette_score(pairwise_distances(x), lab, metric="precomputed") for lab in (labels, other)]
+    assert mean_silhouettes(x, [labels, other], block=64) == pytest.approx(expected, rel=1e-10)
 
 
 def test_separated_groups_are_found_and_ordered_by_mean_profit():
