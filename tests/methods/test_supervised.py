@@ -195,3 +195,25 @@ def test_prediction_in_blocks_is_the_one_matrix_prediction(b2b_tables, monkeypat
     assert len(graded) > 7 * 3 and len(graded) % 7
     np.testing.assert_array_equal(m.predict_profit(graded).to_numpy(), whole)
     assert len(m.predict_profit(graded.iloc[:0])) == 0
+
+
+def test_the_binned_prediction_is_the_models_to_the_bit(b2b_tables):
+    """input_effects predicts its what-ifs through the trees' binned walk (_predict_design): the same
+    numbers as model_.predict to the last bit, also for values exactly at a split's threshold, just
+    beside it, missing or infinite; with a categorical input it is model_.predict itself."""
+    graded, _, train_f, train_y = b2b_tables
+    m = ranker().set_training(train_f, train_y).fit(graded)
+    x = m._design(graded)
+    rng = np.random.default_rng(0)
+    rows = [x]
+    for (tree,) in m.model_._predictors[:10]:  # rows moved onto, and just beside, split thresholds
+        for node in tree.nodes[~tree.nodes["is_leaf"].astype(bool)][:5]:
+            for value in (node["num_threshold"], np.nextafter(node["num_threshold"], np.inf), np.nan, np.inf, -np.inf):
+                moved = x[rng.choice(len(x), 20)].copy()
+                moved[:, node["feature_idx"]] = value
+                rows.append(moved)
+    x = np.vstack(rows)
+    assert np.array_equal(m._predict_design(x), m.model_.predict(x))
+    c = ranker(categorical_columns=("industry",)).set_training(train_f, train_y).fit(graded)
+    xc = c._design(graded)
+    assert np.array_equal(c._predict_design(xc), c.model_.predict(xc))
