@@ -110,7 +110,7 @@ def execute_notebook(name: str, run_tmp: Path, progress: Callable[[str], None], 
                 cwd=None if km is not None else str(NOTEBOOK_DIR),
                 progress_bar=False,
                 request_save_on_cell_execute=False,  # written once at the end (and on failure), not after every cell
-                **({"km": km} if km is not None else {}),
+                **({"km": km, **pool.cell_hooks(km)} if pool is not None else {}),
             )
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(

@@ -16,6 +16,7 @@ import queue
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +48,22 @@ for _name in _registry.METHODS:
 """
 
 
+#: a cell that still runs this long after its interrupt is interrupted again (the signal reached the
+#: kernel just before the cell began, when a kernel ignores it). Not sooner: a second signal while
+#: IPython formats the first one's traceback replaces the notebook's KeyboardInterrupt error by a
+#: bare stderr line (IPython's showtraceback), and on a busy machine that formatting takes a while
+REPEAT_INTERRUPT_AFTER = 5.0
+
+
+class _Cell:
+    """The cell a pooled kernel is running for a notebook, and when it was interrupted."""
+
+    __slots__ = ("interrupted",)
+
+    def __init__(self) -> None:
+        self.interrupted: float | None = None
+
+
 def _import_kernel_start() -> None:
     """Import what starting a python3 kernel imports here: jupyter_client, and the kernel spec's
     lookup (ipykernel's kernelspec, IPython)."""
@@ -63,6 +80,7 @@ class KernelPool:
         self._idle: queue.Queue = queue.Queue()
         self._all: list[Any] = []
         self._busy: list[Any] = []
+        self._cells: dict[int, _Cell | None] = {}  # id(busy kernel) -> the cell it runs, None between cells
         self._stopped = False  # interrupt() was called: no more notebooks start
         self._started = 0
         self._socket_dir: Path | None = None
@@ -186,6 +204,7 @@ class KernelPool:
             stopped = self._stopped
             if not stopped:
                 self._busy.append(km)
+                self._cells[id(km)] = None
         if stopped:
             self._idle.put(km)
             raise KeyboardInterrupt("the run was interrupted before this notebook started")
@@ -194,17 +213,40 @@ class KernelPool:
         finally:
             with self._lock:
                 self._busy.remove(km)
+                del self._cells[id(km)]
             self._background(lambda: self._recycle(km), "segment-kernel-reset")
+
+    def cell_hooks(self, km) -> dict[str, Any]:
+        """nbclient's hooks (papermill passes them on) through which ``interrupt`` knows which cell
+        the busy kernel ``km`` runs: one starts (``on_cell_execute``, just before its request is
+        sent), one has its reply (``on_cell_executed``)."""
+        def started(**_: Any) -> None:
+            with self._lock:
+                self._cells[id(km)] = _Cell()
+
+        def executed(**_: Any) -> None:
+            with self._lock:
+                self._cells[id(km)] = None
+
+        return {"on_cell_execute": started, "on_cell_executed": executed}
 
     def interrupt(self) -> None:
         """Interrupt the notebooks running now (Ctrl-C reaches only this process: jupyter starts
-        each kernel in a session of its own): the running cell raises KeyboardInterrupt. A kernel
-        ignores the signal between two cells, so call this until the notebooks have stopped.
-        Afterwards the pool starts no more notebooks."""
+        each kernel in a session of its own): the running cell raises KeyboardInterrupt. Each cell
+        is interrupted once, and again only if it still runs ``REPEAT_INTERRUPT_AFTER`` seconds
+        later (a kernel ignores the signal between two cells); a kernel between two cells is
+        interrupted in its next cell. So call this until the notebooks have stopped. Afterwards
+        the pool starts no more notebooks. Only notebooks run with ``cell_hooks`` are interrupted."""
+        now = time.monotonic()
+        due = []
         with self._lock:
             self._stopped = True
-            busy = list(self._busy)
-        for km in busy:
+            for km in self._busy:
+                cell = self._cells.get(id(km))
+                if cell is not None and (cell.interrupted is None or now - cell.interrupted >= REPEAT_INTERRUPT_AFTER):
+                    cell.interrupted = now
+                    due.append(km)
+        for km in due:
             with contextlib.suppress(Exception):
                 km.interrupt_kernel()
 
