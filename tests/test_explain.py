@@ -41,6 +41,31 @@ def test_tier_order_is_tier_then_score_then_customer_id():
     assert list(a.index[order]) == ["b", "d", "a", "c", "e"]
 
 
+def reference_tier_order(codes, score, ids):
+    """The rule by numpy and pandas: lexsort by tier, minus the score (NaN as -inf) and the ids' sorted ranks."""
+    id_rank = pd.factorize(np.asarray(ids, dtype=object), sort=True)[0]
+    return np.lexsort((id_rank, -np.where(np.isnan(score), -np.inf, score), codes))
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_tier_order_is_the_rule_on_ties_nan_infinities_signed_zeros_and_any_text(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    codes = rng.integers(0, 4, n)
+    score = rng.choice([0.0, -0.0, 1.5, -2.0, np.inf, -np.inf, np.nan, 1e-300, 7.25], n)
+    alphabet = np.array(list("aAzZ09_- ") + ["é", "ß", "中", "文", "\U0001F600", "\u00e9", "e\u0301"])
+    ids = np.unique(["".join(rng.choice(alphabet, rng.integers(1, 5))) for _ in range(2 * n)])[:n]
+    ids = rng.permutation(ids)
+    n = len(ids)
+    codes, score = codes[:n], score[:n]
+    expected = reference_tier_order(codes, score, ids)
+    np.testing.assert_array_equal(tier_order(codes, score, ids), expected)
+    np.testing.assert_array_equal(tier_order(codes, score, pd.Index(ids).array), expected)
+    surrogate = ids.astype(object)
+    surrogate[0] = "\ud800" + surrogate[0]  # not UTF-8: ranked in Python instead
+    np.testing.assert_array_equal(tier_order(codes, score, surrogate), reference_tier_order(codes, score, surrogate))
+
+
 @pytest.mark.parametrize("n, k, expected", [(1, 3, [0]), (2, 3, [0, 1]), (3, 3, [0, 1, 2]), (4, 3, [0, 2, 3]),
                                             (10, 3, [0, 5, 9]), (10, 1, [0]), (10, 5, [0, 2, 5, 7, 9])])
 def test_spaced_ranks(n, k, expected):

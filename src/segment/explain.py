@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segment.methods.base import GradingMethod
 
@@ -36,10 +38,17 @@ def explanations(methods: Mapping[str, GradingMethod], features: pd.DataFrame,
     return out
 
 
-def tier_order(codes: np.ndarray, score: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Positions sorted by tier (best first), then score (highest first; NaN last), then customer_id."""
-    id_rank = pd.factorize(ids, sort=True)[0]  # customer_id order as integers: a fast sort key
-    return np.lexsort((id_rank, -np.where(np.isnan(score), -np.inf, score), codes))
+def tier_order(codes: np.ndarray, score: np.ndarray, ids) -> np.ndarray:
+    """Positions sorted by tier (best first), then score (highest first; NaN last, with -inf), then
+    customer_id (as text, by code point: Arrow compares UTF-8 bytes, which orders as code points)."""
+    key = np.where(np.isnan(score), -np.inf, np.asarray(score, dtype=float))
+    try:
+        text = pa.array(ids, type=pa.string())
+    except (pa.ArrowException, UnicodeEncodeError):  # not UTF-8 (a lone surrogate): rank them in Python
+        text = pa.array(pd.factorize(np.asarray(ids, dtype=object), sort=True)[0])
+    table = pa.table({"tier": np.asarray(codes, dtype=np.int64), "score": key, "id": text})
+    return pc.sort_indices(table, sort_keys=[("tier", "ascending"), ("score", "descending"),
+                                             ("id", "ascending")]).to_numpy()
 
 
 def spaced_ranks(n: int, k: int) -> np.ndarray:
@@ -58,14 +67,19 @@ def examples_per_tier(explanations: pd.DataFrame, assignments: Mapping[str, pd.D
                        f"{[c.removeprefix(PREFIX) for c in explanations.columns if c.startswith(PREFIX)]}")
     if method not in assignments:
         raise KeyError(f"no assignment for method {method!r}; assigned: {sorted(assignments)}")
+    return _examples(method, assignments[method], per_tier, lambda ids: explanations[column].reindex(ids))
+
+
+def _examples(method: str, assigned: pd.DataFrame, per_tier: int, reasons_of) -> pd.DataFrame:
+    """``examples_per_tier`` of ``assigned``, the reasons of the chosen customers from
+    ``reasons_of(ids)`` (a Series indexed by those ids)."""
     if int(per_tier) < 1:
         raise ValueError(f"per_tier must be at least 1, got {per_tier!r}")
-    assigned = assignments[method]
     rows, ranks, sizes = example_rows(assigned, int(per_tier))
     labels = list(assigned["tier"].cat.categories)
     codes = assigned["tier"].cat.codes.to_numpy().astype(np.int64)
     score = assigned["score"].to_numpy(dtype=float, na_value=np.nan)
-    reasons = explanations[column].reindex(assigned.index[rows])
+    reasons = reasons_of(assigned.index[rows])
     if reasons.isna().any():
         raise ValueError(f"the explanations have no reason for customer(s) {list(reasons.index[reasons.isna()][:5])} "
                          f"of the {method!r} assignment: explain the same feature table that was assigned")
@@ -83,7 +97,8 @@ def example_rows(assigned: pd.DataFrame, per_tier: int) -> tuple[np.ndarray, np.
     """(row positions, rank in tier from 1, tier size) of ``examples_per_tier``' customers."""
     codes = assigned["tier"].cat.codes.to_numpy().astype(np.int64)
     score = assigned["score"].to_numpy(dtype=float, na_value=np.nan)
-    order = tier_order(codes, score, assigned.index.to_numpy(dtype=str))
+    ids = assigned.index
+    order = tier_order(codes, score, ids.array if ids.dtype == "str" else ids.astype(str).array)
     bounds = np.searchsorted(codes[order], np.arange(len(assigned["tier"].cat.categories) + 1))
     rows, ranks, sizes = [], [], []
     for start, stop in zip(bounds[:-1], bounds[1:]):
@@ -98,7 +113,5 @@ def method_examples(name: str, method: GradingMethod, features: pd.DataFrame, as
                     per_tier: int = 3) -> pd.DataFrame:
     """``examples_per_tier`` of one fitted method, explaining only the chosen customers (the
     reasons of a customer depend on its own row and the fit alone), for the analyst report."""
-    rows, _, _ = example_rows(assigned, int(per_tier))
-    ids = assigned.index[rows]
-    reasons = explanations({name: method}, features.loc[ids], {name: assigned.loc[ids]})
-    return examples_per_tier(reasons, {name: assigned}, name, per_tier)
+    return _examples(name, assigned, per_tier, lambda ids: explanations(
+        {name: method}, features.loc[ids], {name: assigned.loc[ids]})[f"{PREFIX}{name}"])
