@@ -312,6 +312,13 @@ CASES: dict[str, Case] = {c.name: c for c in [
     Case("synthetic2m_explanations", "reasons of every registered method for 2.36 M synthetic customers, every row "
          "distinct, one thread", lambda inputs: explain_cases.synthetic_explanations(), (),
          (Target("seconds_max", 30),)),
+    # what a run builds of them: the published method's reasons for every customer (the slowest method
+    # as the published one) and every method's examples per tier
+    Case("synthetic2m_run_explanations", "the reasons a run adds for 2.36 M synthetic customers, every row distinct, "
+         "one thread: the published method's reasons for every customer (published.csv; the slowest method taken as "
+         "the published one) plus every method's examples per tier (the analyst report)",
+         lambda inputs: explain_cases.synthetic_explanations(timed=explain_cases.timed_run_explanations), (),
+         (Target("seconds_max", 30),)),
     Case("cdnow_explorer_update", "one weight-explorer update on real CDNOW (configs/cdnow_1997q3.yaml, 23,570 "
          "customers): re-grade, top-tier and key-account profit with paired intervals (200 replicates) against the "
          "config's and default weights, tier sizes, fragment", explorer_cases.cdnow_explorer_update, (),

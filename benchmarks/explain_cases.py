@@ -8,6 +8,13 @@ each customer 100 times over, so the methods that build reasons once per distinc
 (``GradingMethod.explain_distinct_rows``) build about 23,570 and repeat them: the synthetic table
 below, whose rows are all distinct, measures building every reason.
 
+A run builds fewer reasons than these two cases: the CRM export (``published.csv``, written by
+``governance.publish.publish_run``) holds the reasons of the published method only, and the analyst
+report those of a few customers per tier of each method (``explain.method_examples``).
+``synthetic2m_run_explanations`` times exactly that on the synthetic table, with every method in
+turn as the published one: its ``seconds`` is the worst case (the slowest method's reasons for
+every customer, plus every method's examples), the time the reasons add to a run.
+
 Run alone on a synthetic table of the same size (no benchmark input needed):
 ``python benchmarks/explain_cases.py [customers]`` (the contract tests' feature table generator).
 """
@@ -54,6 +61,27 @@ def timed_explanations(features, methods: dict, assignments: dict) -> dict:
     return {"seconds": seconds, "customers": len(features), "per_method_seconds": per_method}
 
 
+def timed_run_explanations(features, methods: dict, assignments: dict) -> dict:
+    """What the reasons add to a run (module docstring), on one thread: each method's reasons for
+    every customer as ``publish_run`` builds them, and the examples per tier of every method as
+    the analyst report shows them. ``seconds``: the slowest method's reasons plus all examples."""
+    from segment.explain import method_examples
+    from segment.process import thread_limits
+
+    published, examples = {}, 0.0
+    with thread_limits(1):
+        for name, method in methods.items():
+            s = time.perf_counter()
+            method.explain(features, assignments[name])
+            published[name] = round(time.perf_counter() - s, 2)
+            s = time.perf_counter()
+            method_examples(name, method, features, assignments[name])
+            examples += time.perf_counter() - s
+    slowest = max(published, key=published.get)
+    return {"seconds": published[slowest] + examples, "customers": len(features), "slowest_published": slowest,
+            "published_method_seconds": published, "examples_seconds": round(examples, 2)}
+
+
 def cdnow7m_explanations(inputs) -> dict:
     """Reasons of every registered method for the 2.36 M-customer CDNOW x100 feature table."""
     from segment.outcomes import build_features_and_outcomes
@@ -65,9 +93,10 @@ def cdnow7m_explanations(inputs) -> dict:
     return timed_explanations(f, methods, assignments)
 
 
-def synthetic_explanations(customers: int = 2_360_000) -> dict:
+def synthetic_explanations(customers: int = 2_360_000, timed=timed_explanations) -> dict:
     """The same on the contract tests' synthetic feature table (profit of a later window: the
-    training target of the supervised method is a noisy copy of the table's profit)."""
+    training target of the supervised method is a noisy copy of the table's profit); ``timed``:
+    ``timed_explanations`` or ``timed_run_explanations``."""
     import warnings
 
     import numpy as np
@@ -81,7 +110,7 @@ def synthetic_explanations(customers: int = 2_360_000) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # RFM's tied scores, BG/NBD bounds, hand-made tables without dates
         methods, assignments = _fitted(f, train, target)
-    return timed_explanations(f, methods, assignments)
+    return timed(f, methods, assignments)
 
 
 if __name__ == "__main__":

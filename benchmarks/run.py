@@ -217,11 +217,13 @@ def write_markdown(doc: dict) -> None:
     lines += ["", "## What each case measures", ""]
     for name, res in doc["results"].items():
         bits = [res.get("description") or (CASES[name].description if name in CASES else "")]
-        for key in ("customers", "rows", "per_method_seconds", "per_step_seconds", "read_seconds"):
+        for key in ("customers", "rows", "per_method_seconds", "per_step_seconds", "read_seconds", "slowest_published",
+                    "published_method_seconds", "examples_seconds"):
             if key in res:
                 val = res[key]
                 bits.append(f"{key}: " + (", ".join(f"{k} {v}" for k, v in val.items()) if isinstance(val, dict)
-                                          else f"{val:,.2f}" if isinstance(val, float) else f"{val:,}"))
+                                          else f"{val:,.2f}" if isinstance(val, float)
+                                          else f"{val:,}" if isinstance(val, int) else str(val)))
         others = res.get("others_cpu_share_runs", [])
         if others:
             bits.append("other processes' CPU share during the runs: " + ", ".join(f"{s:.0%}" for s in others))
