@@ -136,3 +136,22 @@ def test_a_root_without_the_notebooks_is_a_config_error_naming_the_notebook(tmp_
     done = _segment("--root", str(tmp_path), "run", "--config", str(config), "--quiet", cwd=tmp_path)
     assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
     assert f"{tmp_path / 'notebooks' / 'leadership_summary.ipynb'}: the report notebook is not there" in done.stderr
+
+
+def test_only_the_process_own_command_freezes_the_garbage_collector_at_its_end(monkeypatch, capsys):
+    """As the process's command (argv None) ``main`` ends with gc.freeze() (the exit's collections
+    walk every object of the run for nothing); called with arguments (tests, other code) it does not."""
+    import gc
+
+    gc.unfreeze()
+    try:
+        with pytest.raises(SystemExit):
+            main(["--version"])
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(sys, "argv", ["segment", "--version"])
+        with pytest.raises(SystemExit):
+            main()
+        assert gc.get_freeze_count() > 0
+        assert capsys.readouterr().out.startswith("segment ")
+    finally:
+        gc.unfreeze()
