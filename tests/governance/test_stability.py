@@ -276,3 +276,25 @@ def test_a_run_with_a_rolling_backtest_measures_the_trade_off_and_others_do_not(
     # the review rule counts only quarters with orders: far fewer than the customers without an order
     review = table[table["rule_set"] == "review_after 2"]
     assert (review["review_customers"] < 0.05 * none["flip_flop_customers"].to_numpy()).all()
+
+
+def test_each_quarters_profit_and_orders_are_to_date_whatever_the_features_window():
+    """Without a lookback window the study takes each quarter's profit and orders from the run's
+    own feature table; with one (lookback_months) it computes them over the whole history: the
+    same figures either way."""
+    import dataclasses
+
+    from segment.config import RunConfig
+    from segment.governance.study import quarter_histories
+
+    config = RunConfig.from_yaml(Path(__file__).resolve().parents[2] / "configs" / "quick_cdnow_sample.yaml")
+    windowed = dataclasses.replace(config, lookback_months=3)
+    assert windowed.feature_kwargs["lookback_months"] == 3
+    plain, _ = quarter_histories(config, ["abc_revenue"])
+    window, _ = quarter_histories(windowed, ["abc_revenue"])
+    assert [d for d, _ in plain["abc_revenue"]] == [d for d, _ in window["abc_revenue"]]
+    moved = 0
+    for (_, a), (_, b) in zip(plain["abc_revenue"], window["abc_revenue"]):
+        pd.testing.assert_frame_equal(a[["profit", "orders"]], b[["profit", "orders"]])
+        moved += int((a["tier"] != b["tier"]).sum())
+    assert moved > 0  # the window did change the gradings: the two runs took different paths

@@ -137,11 +137,14 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
                                        "needs at least three consecutive gradings")])
     fkw = {**spec.feature_kwargs, "lookback_months": None}  # profit to date, whatever the features' window
 
-    def to_date(as_of: str) -> pd.DataFrame:
+    def to_date(as_of: str, features: pd.DataFrame | None = None) -> pd.DataFrame:
+        """Profit and orders to ``as_of``: of ``features`` (the run's table at that date) when its
+        options are these (no lookback window), the same call of build_features."""
         if pd.Timestamp(as_of) < pd.Timestamp(loaded.first_day):
             return pd.DataFrame({"profit": [], "frequency": []}, dtype=float)
-        f = build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
-        return f[["profit", "frequency"]].astype(float)
+        if features is None or fkw != spec.feature_kwargs:
+            features = build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
+        return features[["profit", "frequency"]].astype(float)
 
     histories: dict[str, list[tuple[str, pd.DataFrame]]] = {m: [] for m in methods}
     outcomes: dict[str, pd.DataFrame] = {}
@@ -151,7 +154,7 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
             method, reason = next(iter(g.not_graded.items()))
             raise GovernanceError([Problem(str(cfg.source), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
         features = runner.features_at(g.as_of)
-        now = to_date(g.as_of)
+        now = to_date(g.as_of, features)
         quarter = (now - before.reindex(now.index).fillna(0.0)).rename(columns={"frequency": "orders"})
         for method, a in g.assignments.items():
             frame = a[["tier", "score", "provisional"]].join(features[["tenure_days"]])
