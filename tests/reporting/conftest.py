@@ -28,9 +28,9 @@ def two_runs(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def hostile_run(tmp_path_factory) -> Path:
+def hostile_run(tmp_path_factory, kernels) -> Path:
     """The run folder of ``test_hostile_input.hostile_inputs``: payloads in every input."""
     from tests.reporting.test_hostile_input import hostile_inputs
 
     tmp = tmp_path_factory.mktemp("hostile")
-    return run_config(hostile_inputs(tmp), tmp / "reports", progress=lambda m: None)
+    return run_config(hostile_inputs(tmp), tmp / "reports", progress=lambda m: None, pool=kernels)

@@ -15,7 +15,7 @@ from segment.reporting.run import run_config
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_b2b_config_runs_and_is_labelled_synthetic(tmp_path):
+def test_b2b_config_runs_and_is_labelled_synthetic(tmp_path, kernels):
     cfg = yaml.safe_load((ROOT / "configs" / "b2b_synthetic.yaml").read_text())
     assert cfg["data"]["dataset"] == "synthetic_b2b"
     cfg["data"]["n_accounts"] = 600  # the bundled config, smaller: a test, not a report
@@ -23,7 +23,7 @@ def test_b2b_config_runs_and_is_labelled_synthetic(tmp_path):
     cfg["report"]["notebooks"] = ["leadership_summary", "data_audit"]
     path = tmp_path / "b2b.yaml"
     path.write_text(yaml.safe_dump(cfg))
-    run = run_config(path, tmp_path / "reports", progress=lambda m: None)
+    run = run_config(path, tmp_path / "reports", progress=lambda m: None, pool=kernels)
 
     manifest = json.loads((run / "manifest.json").read_text())
     assert manifest["input"]["real_data"] is False

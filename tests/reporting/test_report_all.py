@@ -10,13 +10,13 @@ from segment.reporting.run import run_configs
 from tests.reporting.conftest import CONFIG, digest
 
 
-def test_cached_runs_equal_a_run_alone(two_runs, tmp_path):
+def test_cached_runs_equal_a_run_alone(two_runs, tmp_path, kernels):
     _, alone, _, _ = two_runs
     cfg = yaml.safe_load(CONFIG.read_text())
     cfg["report"]["notebooks"] = ["leadership_summary"]  # the tables do not depend on the notebooks
     path = tmp_path / "quick.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))  # same order: the weighted score sums weights in order
-    outcomes = run_configs([path, path], tmp_path / "reports", progress=lambda m: None)
+    outcomes = run_configs([path, path], tmp_path / "reports", progress=lambda m: None, pool=kernels)
     assert [e for _, _, e in outcomes] == [None, None]
     first, second = (final for _, final, _ in outcomes)
     assert first != second and first.exists() and second.exists()
@@ -26,8 +26,8 @@ def test_cached_runs_equal_a_run_alone(two_runs, tmp_path):
         assert digest(first / name) == digest(alone / name), name
 
 
-def test_report_all_goes_on_after_a_broken_config(tmp_path):
+def test_report_all_goes_on_after_a_broken_config(tmp_path, kernels):
     bad = tmp_path / "bad.yaml"
     bad.write_text("output_name: x\n")
-    outcomes = run_configs([bad], tmp_path / "reports", progress=lambda m: None)
+    outcomes = run_configs([bad], tmp_path / "reports", progress=lambda m: None, pool=kernels)
     assert outcomes[0][1] is None and "is required" in str(outcomes[0][2])

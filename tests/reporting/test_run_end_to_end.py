@@ -91,7 +91,7 @@ def test_reruns_are_reproducible(two_runs):
     assert index.index(f">{second.name}<") < index.index(f">{first.name}<")
 
 
-def test_a_rerun_of_a_series_is_identical_to_the_run_before(two_runs, tmp_path):
+def test_a_rerun_of_a_series_is_identical_to_the_run_before(two_runs, tmp_path, kernels):
     """With a series the second run's previous run is the first: it says identical, publishes
     the same grading (tiers, flags, indicators) and reproduces every other table; a third run
     (whose run before is a rerun too) reproduces the second's published.csv byte for byte."""
@@ -104,7 +104,7 @@ def test_a_rerun_of_a_series_is_identical_to_the_run_before(two_runs, tmp_path):
     config = tmp_path / "quick.yaml"
     config.write_text(yaml.safe_dump(cfg, sort_keys=False))
     reports = tmp_path / "reports"
-    runs = [run_config(config, reports, progress=lambda m: None) for _ in range(3)]
+    runs = [run_config(config, reports, progress=lambda m: None, pool=kernels) for _ in range(3)]
     manifests = [json.loads((r / "manifest.json").read_text()) for r in runs]
     assert manifests[0]["previous"] is None and manifests[0]["series"] == "quick-series"
     assert digest(runs[0] / "published.csv") == digest(alone / "published.csv")  # first of its series: all new
@@ -185,7 +185,7 @@ def test_csv_cells_cannot_run_as_formulas():
     assert list(out.index) == ["'=cmd|' /C calc'!A0", "ok", "'+3"] and out.index.name == "customer_id"
 
 
-def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monkeypatch):
+def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monkeypatch, kernels):
     nbdir = tmp_path / "notebooks"
     shutil.copytree(ROOT / "notebooks", nbdir)
     nb = nbformat.read(nbdir / "leadership_summary.ipynb", as_version=4)
@@ -194,7 +194,7 @@ def test_a_failing_notebook_stops_the_run_and_keeps_the_evidence(tmp_path, monke
     monkeypatch.setattr(execute_module, "NOTEBOOK_DIR", nbdir)
     reports = tmp_path / "reports"
     with pytest.raises(NotebookFailed, match="leadership_summary failed in cell .*planted failure.*-FAILED"):
-        run_config(CONFIG, reports, progress=lambda m: None)
+        run_config(CONFIG, reports, progress=lambda m: None, pool=kernels)
     failed = list(reports.glob("*-FAILED"))
     assert len(failed) == 1 and not list(reports.glob("quick-cdnow-sample-2*[0-9]"))
     kept = nbformat.read(failed[0] / "notebooks" / "leadership_summary.ipynb", as_version=4)
@@ -332,7 +332,7 @@ def test_a_kept_notebook_runs_again_on_the_finished_folder(two_runs, tmp_path):
     assert _texts(rerun) == _texts(recorded)  # the same result, read from the finished folder
 
 
-def test_a_final_name_taken_meanwhile_is_recorded_where_the_run_went(tmp_path, monkeypatch):
+def test_a_final_name_taken_meanwhile_is_recorded_where_the_run_went(tmp_path, monkeypatch, kernels):
     """Something other than a run takes the reserved name before the end: the run goes to a
     free name, and its notebooks and pages record that one (nothing is overwritten)."""
     import html
@@ -352,7 +352,7 @@ def test_a_final_name_taken_meanwhile_is_recorded_where_the_run_went(tmp_path, m
         (folder.parent / folder.name.removeprefix(".").removesuffix(".partial")).mkdir()  # made by hand
 
     monkeypatch.setattr(run_module, "write_index", write_index_then_take_the_name)
-    final = run_config(config, tmp_path / "reports", progress=lambda m: None)
+    final = run_config(config, tmp_path / "reports", progress=lambda m: None, pool=kernels)
     taken = [p for p in (tmp_path / "reports").iterdir() if p not in (final, tmp_path / "reports" / "index.html")]
     assert len(taken) == 1 and list(taken[0].iterdir()) == [] and final.name == f"{taken[0].name}-2"
     executed = nbformat.read(final / "notebooks" / "data_audit.ipynb", as_version=4)
@@ -361,7 +361,7 @@ def test_a_final_name_taken_meanwhile_is_recorded_where_the_run_went(tmp_path, m
     assert f'run_dir = "{final}"' in text and f'run_dir = "{taken[0]}"' not in text
 
 
-def test_report_all_makes_the_runs_of_a_series_in_order(tmp_path):
+def test_report_all_makes_the_runs_of_a_series_in_order(tmp_path, kernels):
     """In one process the next config computes while the last one's notebooks run; a run of a
     series still finds the run started before it (that one is finished first), and both show
     in the reports index."""
@@ -374,7 +374,7 @@ def test_report_all_makes_the_runs_of_a_series_in_order(tmp_path):
     cfg["report"] = {"notebooks": ["data_audit"]}
     config = tmp_path / "quick.yaml"
     config.write_text(yaml.safe_dump(cfg, sort_keys=False))
-    outcomes = run_configs([config, config], tmp_path / "reports", progress=lambda m: None)
+    outcomes = run_configs([config, config], tmp_path / "reports", progress=lambda m: None, pool=kernels)
     assert [e for _, _, e in outcomes] == [None, None]
     first, second = (final for _, final, _ in outcomes)
     previous = json.loads((second / "manifest.json").read_text())["previous"]

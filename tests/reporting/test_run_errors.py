@@ -79,14 +79,14 @@ def test_the_run_folder_is_never_outside_the_reports_folder(tmp_path, name):
     assert not Path("/abs").exists()
 
 
-def test_a_failure_after_loading_leaves_failed_with_error_txt_and_the_manifest_so_far(tmp_path, monkeypatch):
+def test_a_failure_after_loading_leaves_failed_with_error_txt_and_the_manifest_so_far(tmp_path, monkeypatch, kernels):
     def planted(*args, **kwargs):
         raise RuntimeError("planted failure in the features")
 
     monkeypatch.setattr(runner, "build_features", planted)
     reports = tmp_path / "reports"
     with pytest.raises(RuntimeError, match="planted failure"):
-        run_config(config_file(tmp_path), reports, **QUIET)
+        run_config(config_file(tmp_path), reports, **QUIET, pool=kernels)
     [failed] = list(reports.iterdir())
     assert failed.name.endswith("-FAILED")
     text = (failed / "error.txt").read_text()
@@ -98,7 +98,7 @@ def test_a_failure_after_loading_leaves_failed_with_error_txt_and_the_manifest_s
     assert m["rows_read"] == 6919
 
 
-def test_a_full_disk_while_writing_the_tables_is_a_reports_folder_error(tmp_path, monkeypatch):
+def test_a_full_disk_while_writing_the_tables_is_a_reports_folder_error(tmp_path, monkeypatch, kernels):
     real_write_csv = export.write_csv
 
     def fills_the_disk(df, path, **kwargs):
@@ -110,7 +110,7 @@ def test_a_full_disk_while_writing_the_tables_is_a_reports_folder_error(tmp_path
     monkeypatch.setattr(export, "write_csv", fills_the_disk)
     reports = tmp_path / "reports"
     with pytest.raises(ReportsFolderError) as caught:
-        run_config(config_file(tmp_path), reports, **QUIET)
+        run_config(config_file(tmp_path), reports, **QUIET, pool=kernels)
     err = caught.value
     [failed] = list(reports.iterdir())
     assert failed.name.endswith("-FAILED") and err.problems[0].where == str(failed)
@@ -137,10 +137,10 @@ def test_a_read_only_reports_folder_is_a_reports_folder_error(tmp_path):
         reports.chmod(0o755)
 
 
-def test_a_reports_folder_that_cannot_be_made_is_a_reports_folder_error(tmp_path):
+def test_a_reports_folder_that_cannot_be_made_is_a_reports_folder_error(tmp_path, kernels):
     (tmp_path / "reports").write_text("a file, not a folder")
     with pytest.raises(ReportsFolderError, match="cannot create the run folder"):
-        run_config(config_file(tmp_path), tmp_path / "reports", **QUIET)
+        run_config(config_file(tmp_path), tmp_path / "reports", **QUIET, pool=kernels)
 
 
 def test_sigint_during_the_pipeline_leaves_only_the_hidden_partial_folder(tmp_path, monkeypatch, sigint_raises):
@@ -191,7 +191,7 @@ def test_sigint_during_the_notebooks_interrupts_them_and_leaves_only_the_partial
     assert any(o.get("ename") == "KeyboardInterrupt" for c in kept.cells for o in c.get("outputs", []))
 
 
-def test_report_settings_reach_the_notebooks_and_report_all_goes_on_after_a_failing_run(tmp_path, monkeypatch):
+def test_report_settings_reach_the_notebooks_and_report_all_goes_on_after_a_failing_run(tmp_path, monkeypatch, kernels):
     real = run_module.run_pipeline
 
     def fails_for_broken(config, **kwargs):
@@ -205,7 +205,7 @@ def test_report_settings_reach_the_notebooks_and_report_all_goes_on_after_a_fail
     good = config_file(tmp_path, "good.yaml", report={"min_tier_size": 12345, "notebooks": ["leadership_summary"]})
     assert cfg["report"]["min_tier_size"] != 12345
     reports = tmp_path / "reports"
-    outcomes = run_configs([broken, good], reports, **QUIET)
+    outcomes = run_configs([broken, good], reports, **QUIET, pool=kernels)
     (_, none, error), (_, final, ok) = outcomes
     assert none is None and "planted failure of one config" in str(error) and ok is None
     [failed] = reports.glob("broken-*-FAILED")

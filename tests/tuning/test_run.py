@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def tuning_run(tmp_path_factory):
+def tuning_run(tmp_path_factory, kernels):
     raw = yaml.safe_load((ROOT / "configs" / "quick_cdnow_sample_tuning.yaml").read_text())
     raw["validation"] = {"n_boot": 20, "random_state": 0}
     raw["tuning"].update(grid_step=0.25, n_boot=20, sensitivity_points=5)
@@ -27,7 +27,7 @@ def tuning_run(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tuning-run")
     path = folder / "tuning.yaml"
     path.write_text(yaml.safe_dump(raw))
-    return run_config(path, folder / "reports", progress=lambda m: None)
+    return run_config(path, folder / "reports", progress=lambda m: None, pool=kernels)
 
 
 def test_the_run_folder_holds_the_tuning(tuning_run):
