@@ -298,3 +298,48 @@ def test_each_quarters_profit_and_orders_are_to_date_whatever_the_features_windo
         pd.testing.assert_frame_equal(a[["profit", "orders"]], b[["profit", "orders"]])
         moved += int((a["tier"] != b["tier"]).sum())
     assert moved > 0  # the window did change the gradings: the two runs took different paths
+
+
+def reference_flip_flops(history):
+    """The flip-flop rule by index intersections, as first written: tiers compared as text."""
+    tiers = [g["tier"].astype("object").astype(str) for _, g in history]
+    eligible, flipped = [], []
+    for a, b, c in zip(tiers, tiers[1:], tiers[2:]):
+        common = a.index.intersection(b.index).intersection(c.index)
+        x, y, z = (t.reindex(common).to_numpy() for t in (a, b, c))
+        eligible.append(common)
+        flipped.append(common[(x == z) & (x != y)])
+    everyone = eligible[0].append(eligible[1:]).unique().sort_values()
+    return pd.Series(everyone.isin(flipped[0].append(flipped[1:]).unique()), index=everyone, name="flip_flop")
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_flip_flops_and_top_tier_capture_are_the_rule_on_random_histories(seed):
+    from segment.validation.tiers import per_tier_outcomes
+
+    rng = np.random.default_rng(seed)
+    pool = np.array([f"c{i:03d}" for i in range(300)] + ["é1", "中2", "z", "a b"])
+    object_ids = seed % 3 == 0  # ids as Python objects, not Arrow text
+    history = []
+    for k in range(int(rng.integers(3, 7))):
+        ids = rng.permutation(pool[rng.random(len(pool)) < rng.uniform(0.3, 1.0)])
+        labels = ["A", "B", "C"] if seed % 2 else ["A", "B", "C", "D"][: int(rng.integers(2, 5))]
+        tier = pd.Categorical(rng.choice(labels, len(ids)), categories=labels, ordered=True)
+        if seed % 4 == 1:
+            tier[rng.random(len(ids)) < 0.1] = np.nan  # a missing tier counts as the text "nan"
+        index = pd.Index(ids, dtype=object if object_ids else "str", name="customer_id")
+        history.append((f"1997-{k + 1:02d}-28", pd.DataFrame({"tier": tier}, index=index)))
+    got, expected = flip_flops(history), reference_flip_flops(history)
+    pd.testing.assert_series_equal(got, expected)
+    assert 0 < got.sum() < len(got)  # both outcomes occur: the comparison means something
+    # top-tier capture: per_tier_outcomes' top-tier profit share, to the bit
+    _, g = history[-1]
+    g = g.dropna().assign(tier=lambda d: d["tier"].cat.remove_unused_categories())
+    outcome_ids = rng.permutation(pool)
+    outcomes = pd.DataFrame({"churned": rng.random(len(pool)) < 0.5, "revenue_outcome": rng.gamma(1.0, 9.0, len(pool)),
+                             "profit_outcome": rng.normal(3.0, 9.0, len(pool))},
+                            index=pd.Index(outcome_ids, dtype=g.index.dtype, name="customer_id"))
+    share = per_tier_outcomes(g[["tier"]], outcomes)["profit_share"].iloc[0]
+    assert top_tier_capture(g, outcomes) == share
+    with pytest.raises(ValueError, match="no outcome row"):
+        top_tier_capture(g, outcomes.iloc[1:].loc[lambda o: o.index != g.index[0]])

@@ -137,6 +137,15 @@ def sort_order(ids) -> np.ndarray:
     return pc.sort_indices(arr).to_numpy().astype(np.int64, copy=False)
 
 
+def id_numbers(ids) -> np.ndarray:
+    """Each of ``ids`` as a number, the same for the same id, numbered in order of first
+    appearance from 0 (``pd.factorize(ids)[0]``)."""
+    arr = _arrow_text(ids)
+    if arr is None:
+        return pd.factorize(np.asarray(ids, dtype=object))[0].astype(np.int64, copy=False)
+    return pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+
+
 def rows_in(ids, among) -> np.ndarray:
     """For each of ``ids``, its row in ``among`` (unique ids), -1 where it is not there:
     ``pd.Index(among).get_indexer(ids)``."""

@@ -60,7 +60,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from segment.governance.ledger import rows_in
+from segment.governance.ledger import id_numbers, rows_in
 from segment.methods.params import param
 
 #: the ``status`` values, in the order a customer passes through them
@@ -251,35 +251,90 @@ def stabilise(history: History, *, margin: float | None = None, min_stay: int | 
 def flip_flops(history: History) -> pd.Series:
     """Per customer graded in at least three consecutive gradings (``customer_id`` index,
     sorted): True when in some three consecutive gradings i, i+1, i+2 (all three grading it)
-    its tier went X → Y → X with X != Y. Fewer than three gradings: ValueError."""
+    its tier went X → Y → X with X != Y (tiers compared by their labels as text; a missing tier
+    equals none, itself included). Fewer than three gradings: ValueError."""
     if len(history) < 3:
         raise ValueError(f"a flip-flop needs three consecutive gradings; the history has {len(history)}")
-    tiers = [(as_of, g["tier"].astype("object").astype(str)) for as_of, g in history]
-    eligible, flipped = [], []
-    for (_, a), (_, b), (_, c) in zip(tiers, tiers[1:], tiers[2:]):
-        common = a.index.intersection(b.index).intersection(c.index)
-        x, y, z = (t.reindex(common).to_numpy() for t in (a, b, c))
-        eligible.append(common)
-        flipped.append(common[(x == z) & (x != y)])
-    everyone = eligible[0].append(eligible[1:]).unique().sort_values()
-    flips = flipped[0].append(flipped[1:]).unique()
-    return pd.Series(everyone.isin(flips), index=everyone, name="flip_flop")
+    indexes = [g.index for _, g in history]
+    everyone = indexes[0].append(indexes[1:])
+    # every customer as one number (its first row in ``everyone``), every tier label as one number
+    ids = id_numbers(everyone)
+    # numbered in order of first appearance: a row is a customer's first when its number exceeds all before it
+    first = np.flatnonzero(ids > np.r_[-1, np.maximum.accumulate(ids)[:-1]])
+    labels: dict[str, int] = {}
+    tiers = []
+    start = 0
+    for (_, g), idx in zip(history, indexes):
+        at = np.full(len(first), -1, dtype=np.int64)  # per customer: its tier's number, -1 not graded, -2 missing
+        at[ids[start:start + len(idx)]] = _label_numbers(g["tier"], labels)
+        tiers.append(at)
+        start += len(idx)
+    eligible = np.zeros(len(first), dtype=bool)
+    flipped = np.zeros(len(first), dtype=bool)
+    for x, y, z in zip(tiers, tiers[1:], tiers[2:]):
+        all_three = (x != -1) & (y != -1) & (z != -1)
+        eligible |= all_three
+        flipped |= all_three & (x == z) & (x >= 0) & (x != y)
+    names = {idx.name for idx in indexes}
+    who = everyone.take(first[eligible]).rename(names.pop() if len(names) == 1 else None)
+    who, order = who.sort_values(return_indexer=True)
+    return pd.Series(flipped[eligible][order], index=who, name="flip_flop")
+
+
+def _label_numbers(tier: pd.Series, labels: dict[str, int]) -> np.ndarray:
+    """Each customer's tier label, as text, as a number from 0 (the same number for the same text
+    in every grading: ``labels``, filled as new labels appear); -2 where the tier is missing."""
+    if isinstance(tier.dtype, pd.CategoricalDtype):
+        codes, names = tier.cat.codes.to_numpy().astype(np.int64), [str(c) for c in tier.cat.categories]
+    else:
+        codes, uniques = pd.factorize(tier.astype("object").astype(str))
+        names = [str(u) for u in uniques]
+    lookup = np.array([labels.setdefault(name, len(labels)) for name in names] + [-2], dtype=np.int64)
+    return lookup[codes]  # a missing tier is code -1: the last entry, -2
 
 
 def flip_flop_rate(history: History) -> float:
     """The share of customers graded in three consecutive gradings who flip-flopped
     (``flip_flops``); NaN when no customer is graded in three consecutive gradings."""
-    f = flip_flops(history)
-    return float(f.mean()) if len(f) else float("nan")
+    return share_flipped(flip_flops(history))
 
 
-def top_tier_capture(grading: pd.DataFrame, outcomes: pd.DataFrame) -> float:
+def share_flipped(flips: pd.Series) -> float:
+    """``flip_flop_rate`` of the customers' ``flip_flops``."""
+    return float(flips.mean()) if len(flips) else float("nan")
+
+
+def top_tier_capture(grading: pd.DataFrame, outcomes: pd.DataFrame, *, rows: np.ndarray | None = None) -> float:
     """Out-of-time top-tier profit capture: the share of the next period's profit (the outcome
-    table's ``profit_outcome``) made by the customers of the grading's best tier. Every graded
-    customer needs an outcome row (``segment.validation.tiers.per_tier_outcomes``' rule)."""
-    from segment.validation.tiers import per_tier_outcomes
+    table's ``profit_outcome``) made by the customers of the grading's best tier, as
+    ``segment.validation.tiers.per_tier_outcomes``' top-tier ``profit_share`` computes it (the
+    same sums in the same order: the same number to the bit; tested). Every graded customer
+    needs an outcome row. ``rows``: each graded customer's row in ``outcomes``
+    (``outcome_rows``), when the caller has looked it up already."""
+    from segment.validation.tiers import check_outcomes
 
-    return float(per_tier_outcomes(grading[["tier"]], outcomes)["profit_share"].iloc[0])
+    if rows is None:
+        check_outcomes(outcomes)
+        rows = outcome_rows(grading, outcomes)
+    tier = grading["tier"]
+    if not isinstance(tier.dtype, pd.CategoricalDtype) or not tier.cat.ordered:
+        raise TypeError("grading: 'tier' must be an ordered categorical (best first)")
+    codes = tier.cat.codes.to_numpy().astype(np.int64)
+    if (codes < 0).any():
+        raise ValueError("grading: missing tiers")
+    profit = outcomes["profit_outcome"].to_numpy(dtype=float)[rows]
+    total = np.bincount(codes, weights=profit, minlength=len(tier.cat.categories))
+    grand = total.sum()
+    return float(total[0] / grand) if grand else float("nan")
+
+
+def outcome_rows(grading: pd.DataFrame, outcomes: pd.DataFrame) -> np.ndarray:
+    """Each graded customer's row in ``outcomes``; a graded customer without one is a ValueError."""
+    rows = rows_in(grading.index, outcomes.index)
+    if (rows < 0).any():
+        missing = grading.index[rows < 0]
+        raise ValueError(f"{len(missing)} graded customers have no outcome row (first: {missing[0]!r})")
+    return rows
 
 
 def confirmed(previous_provisional: pd.Series, current_provisional: pd.Series, *,

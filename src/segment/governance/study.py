@@ -39,8 +39,10 @@ import numpy as np
 import pandas as pd
 
 from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
-from segment.governance.stability import History, flip_flop_rate, flip_flops, stabilise, top_tier_capture
+from segment.governance.stability import (History, flip_flops, outcome_rows, share_flipped, stabilise,
+                                          top_tier_capture)
 from segment.horizon import Horizon
+from segment.validation.tiers import check_outcomes
 
 #: the rule sets of the table: label -> ``stabilise`` keywords (none: the gradings as made)
 RULE_SETS: dict[str, dict[str, Any]] = {
@@ -62,18 +64,28 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
     judged on ``outcomes`` (origin -> outcome table; origins without one are not judged): one
     row per rule set and method, in the given orders, columns ``COLUMNS``."""
     rows = []
+    # each grading's customers' rows in its origin's outcome table, looked up once: the rules
+    # change tiers, never who is graded
+    aligned = {}
+    for method, history in histories.items():
+        for as_of, g in history[1:]:
+            if str(as_of) in outcomes:
+                check_outcomes(outcomes[str(as_of)])
+                aligned[method, str(as_of)] = outcome_rows(g, outcomes[str(as_of)])
     for label, rules in rule_sets.items():
         for method, history in histories.items():
             stable = stabilise(history, **rules)
             stable_history = [(as_of, g) for (as_of, _), g in zip(history, stable)]
-            judged = [(top_tier_capture(g, outcomes[str(as_of)]), top_share(g)) for as_of, g in stable_history[1:]
+            judged = [(top_tier_capture(g, outcomes[str(as_of)], rows=aligned[method, str(as_of)]), top_share(g))
+                      for as_of, g in stable_history[1:]
                       if str(as_of) in outcomes]  # not the first grading: no rule can act on it
             changed = sum(int((g["tier"] != g["raw_tier"]).sum()) for g in stable)
             graded = sum(len(g) for g in stable)
+            flips = flip_flops(stable_history)
             rows.append({
                 "rule_set": label, "method": method,
-                "flip_flop_rate": flip_flop_rate(stable_history),
-                "flip_flop_customers": len(flip_flops(stable_history)),
+                "flip_flop_rate": share_flipped(flips),
+                "flip_flop_customers": len(flips),
                 "mean_top_tier_capture": float(np.mean([c for c, _ in judged])) if judged else float("nan"),
                 "mean_top_tier_share": float(np.mean([t for _, t in judged])) if judged else float("nan"),
                 "origins_judged": len(judged),
