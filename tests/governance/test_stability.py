@@ -343,3 +343,24 @@ def test_flip_flops_and_top_tier_capture_are_the_rule_on_random_histories(seed):
     assert top_tier_capture(g, outcomes) == share
     with pytest.raises(ValueError, match="no outcome row"):
         top_tier_capture(g, outcomes.iloc[1:].loc[lambda o: o.index != g.index[0]])
+
+
+def test_stabilise_leaves_the_history_unchanged_and_reuses_given_links():
+    from segment.governance.stability import history_links
+
+    rng = np.random.default_rng(5)
+    ids = [f"c{i}" for i in range(50)]
+    cat = pd.CategoricalDtype(["A", "B", "C"], ordered=True)
+    history = [(f"1997-0{k + 1}-28", pd.DataFrame({
+        "tier": pd.Categorical(rng.choice(list("ABC"), 50), dtype=cat), "score": rng.random(50),
+        "provisional": rng.random(50) < 0.2, "profit": rng.normal(size=50), "orders": rng.integers(0, 2, 50)},
+        index=pd.Index(ids, name="customer_id")).iloc[k:]) for k in range(4)]
+    before = [g.copy(deep=True) for _, g in history]
+    rules = {"margin": 0.05, "min_stay": 2, "review_after": 1}
+    out = stabilise(history, **rules)
+    for (_, g), kept in zip(history, before):
+        pd.testing.assert_frame_equal(g, kept)  # the rules' columns are the output's own
+    again = stabilise(history, **rules, links=history_links(history))
+    for a, b in zip(out, again):
+        pd.testing.assert_frame_equal(a, b)
+    assert any((g["tier"] != g["raw_tier"]).any() for g in out)  # the rules acted

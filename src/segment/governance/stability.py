@@ -221,7 +221,7 @@ def step(as_of: str, g: pd.DataFrame, previous: State | None, order: Sequence[st
         review = unprofitable >= review_after
     else:
         unprofitable, review = np.zeros(n, np.int64), np.zeros(n, bool)
-    frame = g.copy()
+    frame = g.copy(deep=False)  # copy-on-write: the columns set below are the new frame's own, g is unchanged
     dtype = pd.CategoricalDtype(order, ordered=True)
     frame["raw_tier"] = pd.Categorical.from_codes(raw, dtype=dtype)
     frame["tier"] = pd.Categorical.from_codes(tier, dtype=dtype)
@@ -232,35 +232,65 @@ def step(as_of: str, g: pd.DataFrame, previous: State | None, order: Sequence[st
 
 
 def stabilise(history: History, *, margin: float | None = None, min_stay: int | None = None,
-              review_after: int | None = None, tier_order: Sequence[str] | None = None) -> list[pd.DataFrame]:
+              review_after: int | None = None, tier_order: Sequence[str] | None = None,
+              links: Sequence[np.ndarray | None] | None = None) -> list[pd.DataFrame]:
     """The gradings of ``history`` with the stability rules applied (module docstring); each
     rule is off when None. Returns one DataFrame per grading, same index and columns, ``tier``
-    adjusted, plus ``raw_tier``, ``stay``, ``status`` and ``review``."""
+    adjusted, plus ``raw_tier``, ``stay``, ``status`` and ``review``. ``links``: the history's
+    ``links``, when the caller applies several rule sets to the same history."""
     if not history:
         return []
     _check(history, margin, min_stay, review_after)
     order = _tier_order(history, tier_order)
+    links = history_links(history) if links is None else links
     state: State | None = None
     out = []
-    for as_of, g in history:
-        frame, state = step(as_of, g, state, order, margin=margin, min_stay=min_stay, review_after=review_after)
+    for (as_of, g), rows in zip(history, links):
+        frame, state = step(as_of, g, state, order, margin=margin, min_stay=min_stay, review_after=review_after,
+                            rows=rows)
         out.append(frame)
     return out
 
 
-def flip_flops(history: History) -> pd.Series:
+def history_links(history: History) -> list[np.ndarray | None]:
+    """Per grading of ``history``, each customer's row in the grading before (-1: not graded
+    there; None for the first grading)."""
+    return [None] + [rows_in(g.index, before.index) for (_, before), (_, g) in zip(history, history[1:])]
+
+
+@dataclass(frozen=True)
+class Customers:
+    """The customers of a history as numbers (``history_customers``): ``numbers`` per row of
+    ``everyone`` (the gradings' indexes one after the other), numbered from 0 in order of first
+    appearance, and ``first``, each number's first row in ``everyone``."""
+
+    everyone: pd.Index
+    numbers: np.ndarray
+    first: np.ndarray
+
+
+def history_customers(history: History) -> Customers:
+    """``Customers`` of ``history`` (the same for every rule set applied to it: the rules change
+    tiers, never who is graded)."""
+    indexes = [g.index for _, g in history]
+    everyone = indexes[0].append(indexes[1:]) if indexes else pd.Index([])
+    numbers = id_numbers(everyone)
+    # numbered in order of first appearance: a row is a customer's first when its number exceeds all before it
+    first = np.flatnonzero(numbers > np.r_[-1, np.maximum.accumulate(numbers)[:-1]]) if len(numbers) else numbers
+    return Customers(everyone, numbers, first)
+
+
+def flip_flops(history: History, *, customers: Customers | None = None) -> pd.Series:
     """Per customer graded in at least three consecutive gradings (``customer_id`` index,
     sorted): True when in some three consecutive gradings i, i+1, i+2 (all three grading it)
     its tier went X → Y → X with X != Y (tiers compared by their labels as text; a missing tier
-    equals none, itself included). Fewer than three gradings: ValueError."""
+    equals none, itself included). Fewer than three gradings: ValueError. ``customers``: the
+    history's ``history_customers``, when the caller has them already."""
     if len(history) < 3:
         raise ValueError(f"a flip-flop needs three consecutive gradings; the history has {len(history)}")
     indexes = [g.index for _, g in history]
-    everyone = indexes[0].append(indexes[1:])
-    # every customer as one number (its first row in ``everyone``), every tier label as one number
-    ids = id_numbers(everyone)
-    # numbered in order of first appearance: a row is a customer's first when its number exceeds all before it
-    first = np.flatnonzero(ids > np.r_[-1, np.maximum.accumulate(ids)[:-1]])
+    c = history_customers(history) if customers is None else customers
+    everyone, ids, first = c.everyone, c.numbers, c.first
     labels: dict[str, int] = {}
     tiers = []
     start = 0

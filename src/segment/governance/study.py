@@ -39,8 +39,8 @@ import numpy as np
 import pandas as pd
 
 from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
-from segment.governance.stability import (History, flip_flops, outcome_rows, share_flipped, stabilise,
-                                          top_tier_capture)
+from segment.governance.stability import (History, flip_flops, history_customers, history_links, outcome_rows,
+                                          share_flipped, stabilise, top_tier_capture)
 from segment.horizon import Horizon
 from segment.validation.tiers import check_outcomes
 
@@ -72,16 +72,18 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
             if str(as_of) in outcomes:
                 check_outcomes(outcomes[str(as_of)])
                 aligned[method, str(as_of)] = outcome_rows(g, outcomes[str(as_of)])
+    links = {method: history_links(history) for method, history in histories.items()}
+    customers = {method: history_customers(history) for method, history in histories.items()}
     for label, rules in rule_sets.items():
         for method, history in histories.items():
-            stable = stabilise(history, **rules)
+            stable = stabilise(history, **rules, links=links[method])
             stable_history = [(as_of, g) for (as_of, _), g in zip(history, stable)]
             judged = [(top_tier_capture(g, outcomes[str(as_of)], rows=aligned[method, str(as_of)]), top_share(g))
                       for as_of, g in stable_history[1:]
                       if str(as_of) in outcomes]  # not the first grading: no rule can act on it
             changed = sum(int((g["tier"] != g["raw_tier"]).sum()) for g in stable)
             graded = sum(len(g) for g in stable)
-            flips = flip_flops(stable_history)
+            flips = flip_flops(stable_history, customers=customers[method])
             rows.append({
                 "rule_set": label, "method": method,
                 "flip_flop_rate": share_flipped(flips),
