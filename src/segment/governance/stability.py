@@ -237,7 +237,7 @@ def stabilise(history: History, *, margin: float | None = None, min_stay: int | 
     """The gradings of ``history`` with the stability rules applied (module docstring); each
     rule is off when None. Returns one DataFrame per grading, same index and columns, ``tier``
     adjusted, plus ``raw_tier``, ``stay``, ``status`` and ``review``. ``links``: the history's
-    ``links``, when the caller applies several rule sets to the same history."""
+    ``history_links``, when the caller applies several rule sets to the same history."""
     if not history:
         return []
     _check(history, margin, min_stay, review_after)
@@ -288,24 +288,23 @@ def flip_flops(history: History, *, customers: Customers | None = None) -> pd.Se
     history's ``history_customers``, when the caller has them already."""
     if len(history) < 3:
         raise ValueError(f"a flip-flop needs three consecutive gradings; the history has {len(history)}")
-    indexes = [g.index for _, g in history]
     c = history_customers(history) if customers is None else customers
     everyone, ids, first = c.everyone, c.numbers, c.first
     labels: dict[str, int] = {}
     tiers = []
     start = 0
-    for (_, g), idx in zip(history, indexes):
+    for _, g in history:
         at = np.full(len(first), -1, dtype=np.int64)  # per customer: its tier's number, -1 not graded, -2 missing
-        at[ids[start:start + len(idx)]] = _label_numbers(g["tier"], labels)
+        at[ids[start:start + len(g)]] = _label_numbers(g["tier"], labels)
         tiers.append(at)
-        start += len(idx)
+        start += len(g)
     eligible = np.zeros(len(first), dtype=bool)
     flipped = np.zeros(len(first), dtype=bool)
     for x, y, z in zip(tiers, tiers[1:], tiers[2:]):
         all_three = (x != -1) & (y != -1) & (z != -1)
         eligible |= all_three
         flipped |= all_three & (x == z) & (x >= 0) & (x != y)
-    names = {idx.name for idx in indexes}
+    names = {g.index.name for _, g in history}
     who = everyone.take(first[eligible]).rename(names.pop() if len(names) == 1 else None)
     who, order = who.sort_values(return_indexer=True)
     return pd.Series(flipped[eligible][order], index=who, name="flip_flop")
