@@ -118,3 +118,18 @@ def test_profit_before_is_the_horizon_window_ending_at_the_date_by_the_runs_prof
                                    feature_kwargs={"gross_margin": 0.25, "cost_per_order": 2.0, "trend_window_days": 91}))
     got = r.profit_before("1998-03-31")(pd.Series(["b", "a", "c"]))
     assert got.to_dict() == pytest.approx({"b": 0.25 * 8 - 2, "a": 0.25 * 60 - 2 * 2, "c": 0.0})
+
+
+def test_a_grading_carries_its_feature_table_only_when_asked():
+    """keep_features: each grading holds the table it was graded on, the runner's own features_at
+    table (one scan with the outcomes where the window is in the data, else the features alone)."""
+    log = tx([(c, d, 10.0 + i) for i, c in enumerate("abc") for d in ("1997-01-15", "1997-11-02", "1998-02-10")])
+    loaded = SimpleNamespace(transactions=log, customers=None, first_day="1997-01-15", data_end="1998-06-30")
+    r = Runner(loaded, GradingSpec({"abc_revenue": MethodSpec("abc_revenue")}, horizon_days=Horizon(2, "Q"),
+                                   feature_kwargs={"gross_margin": 0.25}))
+    origins = ["1997-09-30", "1998-03-31"]  # with outcomes, without
+    assert all(g.features is None for g in r.gradings(origins))
+    kept = list(r.gradings(origins, keep_features=True))
+    assert [g.outcomes is not None for g in kept] == [True, False]
+    for g in kept:
+        pd.testing.assert_frame_equal(g.features, r.features_at(g.as_of))

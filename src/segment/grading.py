@@ -88,13 +88,15 @@ class FitOutcome:
 class Grading:
     """The gradings of one date: per graded method, the fitted method and its assignment (tier,
     score, provisional; one row per customer of the feature table). ``outcomes``: what happened
-    in the horizon after ``as_of``, when the caller judges this date (None otherwise)."""
+    in the horizon after ``as_of``, when the caller judges this date (None otherwise).
+    ``features``: the feature table it was graded on, when the caller asked to keep it."""
 
     as_of: str
     fitted: dict[str, GradingMethod]
     assignments: dict[str, pd.DataFrame]
     not_graded: dict[str, str] = field(default_factory=dict)
     outcomes: pd.DataFrame | None = None
+    features: pd.DataFrame | None = None
 
     def tiers_only(self) -> "Grading":
         """This date's tiers alone (no fits, scores or outcomes): what a migration needs of it."""

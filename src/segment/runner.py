@@ -158,12 +158,13 @@ class Runner:
                              progress=progress)
 
     def gradings(self, origins: Iterable[str], *, spec: GradingSpec | None = None,
-                 known: dict[str, Grading] | None = None) -> Iterator[Grading]:
+                 known: dict[str, Grading] | None = None, keep_features: bool = False) -> Iterator[Grading]:
         """The grading at every origin, in date order, one at a time, with its outcomes when the
         data covers the full horizon after it (else ``outcomes`` None). An origin in ``known``
         (the run's grading date, its validation origin) is yielded as it is. Each origin's
         feature table and fits are let go before the next is built (memory at millions of
-        customers)."""
+        customers); with ``keep_features`` the grading carries its feature table (``features``),
+        let go with it."""
         spec = self.spec if spec is None else spec
         window = as_horizon(spec.horizon_days)
         known = {str(to_date(o, "known origin")): g for o, g in (known or {}).items()}
@@ -188,6 +189,7 @@ class Runner:
             g = self.grade_at(origin, f, spec=spec)
             g.fitted = {}  # let go of the fits (a training table each, at millions of rows) ...
             g.outcomes = o
+            g.features = f if keep_features else None
             del f, o
             yield g
             del g  # ... and of this origin too, unless the caller keeps it

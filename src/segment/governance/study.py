@@ -163,11 +163,11 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
     histories: dict[str, list[tuple[str, pd.DataFrame]]] = {m: [] for m in methods}
     outcomes: dict[str, pd.DataFrame] = {}
     before = to_date(_quarter_before(origins[0]))
-    for g in runner.gradings(origins, spec=spec):
+    for g in runner.gradings(origins, spec=spec, keep_features=True):
         if g.not_graded:
             method, reason = next(iter(g.not_graded.items()))
             raise GovernanceError([Problem(str(cfg.source), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
-        features = runner.features_at(g.as_of)
+        features = g.features  # the table it was graded on (Runner.features_at's, without a cache)
         now = to_date(g.as_of, features)
         quarter = (now - before.reindex(now.index).fillna(0.0)).rename(columns={"frequency": "orders"})
         for method, a in g.assignments.items():
