@@ -42,7 +42,7 @@ from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
 from segment.governance.stability import (History, flip_flops, history_customers, history_links, outcome_rows,
                                           share_flipped, stabilise, top_tier_capture)
 from segment.horizon import Horizon
-from segment.validation.tiers import check_outcomes
+from segment.validation.tiers import OUTCOME_COLUMNS, check_outcomes
 
 #: the rule sets of the table: label -> ``stabilise`` keywords (none: the gradings as made)
 RULE_SETS: dict[str, dict[str, Any]] = {
@@ -63,28 +63,26 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
     """The trade-off table of ``histories`` (method -> history, ``segment.governance.stability``)
     judged on ``outcomes`` (origin -> outcome table; origins without one are not judged): one
     row per rule set and method, in the given orders, columns ``COLUMNS``."""
-    rows = []
-    # each grading's customers' rows in its origin's outcome table, looked up once: the rules
-    # change tiers, never who is graded
-    aligned = {}
-    for method, history in histories.items():
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for method, history in histories.items():  # one method at a time: what it shares is let go after it
+        # what every rule set shares (the rules change tiers, never who is graded): each grading's
+        # customers' rows in its origin's outcome table and in the grading before, the customers as numbers
+        aligned = {}
         for as_of, g in history[1:]:
             if str(as_of) in outcomes:
                 check_outcomes(outcomes[str(as_of)])
-                aligned[method, str(as_of)] = outcome_rows(g, outcomes[str(as_of)])
-    links = {method: history_links(history) for method, history in histories.items()}
-    customers = {method: history_customers(history) for method, history in histories.items()}
-    for label, rules in rule_sets.items():
-        for method, history in histories.items():
-            stable = stabilise(history, **rules, links=links[method])
+                aligned[str(as_of)] = outcome_rows(g, outcomes[str(as_of)])
+        links, customers = history_links(history), history_customers(history)
+        for label, rules in rule_sets.items():
+            stable = stabilise(history, **rules, links=links)
             stable_history = [(as_of, g) for (as_of, _), g in zip(history, stable)]
-            judged = [(top_tier_capture(g, outcomes[str(as_of)], rows=aligned[method, str(as_of)]), top_share(g))
+            judged = [(top_tier_capture(g, outcomes[str(as_of)], rows=aligned[str(as_of)]), top_share(g))
                       for as_of, g in stable_history[1:]
                       if str(as_of) in outcomes]  # not the first grading: no rule can act on it
             changed = sum(int((g["tier"] != g["raw_tier"]).sum()) for g in stable)
             graded = sum(len(g) for g in stable)
-            flips = flip_flops(stable_history, customers=customers[method])
-            rows.append({
+            flips = flip_flops(stable_history, customers=customers)
+            found[label, method] = {
                 "rule_set": label, "method": method,
                 "flip_flop_rate": share_flipped(flips),
                 "flip_flop_customers": len(flips),
@@ -93,7 +91,10 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
                 "origins_judged": len(judged),
                 "held_share": changed / graded if graded else float("nan"),
                 "review_customers": int(stable[-1]["review"].sum()) if stable else 0,
-            })
+            }
+            del stable, stable_history
+        del aligned, links, customers
+    rows = [found[label, method] for label in rule_sets for method in histories]  # rule set first, as shown
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
@@ -174,7 +175,7 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
             frame = a[["tier", "score", "provisional"]].join(features[["tenure_days"]])
             histories[method].append((g.as_of, frame.join(quarter)))
         if g.outcomes is not None:
-            outcomes[g.as_of] = g.outcomes
+            outcomes[g.as_of] = g.outcomes[list(OUTCOME_COLUMNS)]  # what the table reads of them
         before = now
     return histories, outcomes
 
