@@ -6,16 +6,16 @@ from __future__ import annotations
 
 import yaml
 
-from segment.reporting.run import run_configs
+from segment.reporting.run import run_config, run_configs
 from tests.reporting.conftest import CONFIG, digest
 
 
-def test_cached_runs_equal_a_run_alone(two_runs, tmp_path, kernels):
-    _, alone, _, _ = two_runs
+def test_cached_runs_equal_a_run_alone(tmp_path, kernels):
     cfg = yaml.safe_load(CONFIG.read_text())
     cfg["report"]["notebooks"] = ["leadership_summary"]  # the tables do not depend on the notebooks
     path = tmp_path / "quick.yaml"
     path.write_text(yaml.safe_dump(cfg, sort_keys=False))  # same order: the weighted score sums weights in order
+    alone = run_config(path, tmp_path / "alone", progress=lambda m: None, pool=kernels)  # its own cache
     outcomes = run_configs([path, path], tmp_path / "reports", progress=lambda m: None, pool=kernels)
     assert [e for _, _, e in outcomes] == [None, None]
     first, second = (final for _, final, _ in outcomes)
