@@ -326,6 +326,9 @@ CASES: dict[str, Case] = {c.name: c for c in [
     Case("cdnow_kmeans_fit", "the k-means method (k by silhouette over k 3-6, 4 restarts each) fitted and assigned "
          "on the 23,570 real CDNOW customers of configs/cdnow_1997q3.yaml at its validation origin (issue 19 item 3)",
          explorer_cases.cdnow_kmeans_fit, (), (Target("seconds_max", 1),)),
+    Case("make_test", "`make test` on a set-up .venv: the whole suite (pytest -n 2 --dist loadfile, notebooks "
+         "under nbval), nothing skipped to get there (issue 19 item 5)", report_cases.make_test, (),
+         (Target("seconds_max", 240),)),
     Case("config_error_seconds", "`segment run` of a config with three mistakes, in a fresh process: start-up, "
          "imports and the whole config check until the exit-2 message", report_cases.config_error, (),
          (Target("seconds_max", 2),)),

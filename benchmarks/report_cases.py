@@ -182,3 +182,17 @@ def quick_sample_run(inputs) -> dict:
         timings = _manifest_timings(Path(tmp)).get("quick-cdnow-sample", {})
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return {"seconds": seconds, "cpu_seconds": cpu, "timings": timings}
+
+
+def make_test(inputs) -> dict:
+    """Issue 19 item 5: `make test` on a set-up ``.venv`` (the setup and browser steps find
+    everything in place): wall seconds of the whole command, and the test summary line."""
+    import subprocess
+
+    t = time.perf_counter()
+    done = subprocess.run(["make", "test"], cwd=REPO, capture_output=True, text=True)
+    seconds = time.perf_counter() - t
+    summary = next((line for line in reversed(done.stdout.splitlines()) if " passed" in line), "")
+    if done.returncode != 0:
+        raise RuntimeError(f"make test exited {done.returncode}: {summary or done.stdout[-2000:]}")
+    return {"seconds": seconds, "summary": summary.strip("= ")}

@@ -218,7 +218,7 @@ def write_markdown(doc: dict) -> None:
     for name, res in doc["results"].items():
         bits = [res.get("description") or (CASES[name].description if name in CASES else "")]
         for key in ("customers", "rows", "per_method_seconds", "per_step_seconds", "read_seconds", "slowest_published",
-                    "published_method_seconds", "examples_seconds"):
+                    "published_method_seconds", "examples_seconds", "summary"):
             if key in res:
                 val = res[key]
                 bits.append(f"{key}: " + (", ".join(f"{k} {v}" for k, v in val.items()) if isinstance(val, dict)
