@@ -163,8 +163,8 @@ class Runner:
         data covers the full horizon after it (else ``outcomes`` None). An origin in ``known``
         (the run's grading date, its validation origin) is yielded as it is. Each origin's
         feature table and fits are let go before the next is built (memory at millions of
-        customers); with ``keep_features`` the grading carries its feature table (``features``),
-        let go with it."""
+        customers); with ``keep_features`` each grading made here carries its feature table
+        (``features``), let go with it (a ``known`` one is yielded as it was given)."""
         spec = self.spec if spec is None else spec
         window = as_horizon(spec.horizon_days)
         known = {str(to_date(o, "known origin")): g for o, g in (known or {}).items()}

@@ -153,8 +153,8 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
     fkw = {**spec.feature_kwargs, "lookback_months": None}  # profit to date, whatever the features' window
 
     def to_date(as_of: str, features: pd.DataFrame | None = None) -> pd.DataFrame:
-        """Profit and orders to ``as_of``: of ``features`` (the run's table at that date) when its
-        options are these (no lookback window), the same call of build_features."""
+        """Profit and orders to ``as_of``: of ``features`` (the table the quarter was graded on)
+        when its options are these (no lookback window), else from build_features without one."""
         if pd.Timestamp(as_of) < pd.Timestamp(loaded.first_day):
             return pd.DataFrame({"profit": [], "frequency": []}, dtype=float)
         if features is None or fkw != spec.feature_kwargs:
