@@ -31,7 +31,7 @@ from segment.config import RunConfig
 from segment.datacheck import check_data
 from segment.decision import decision_settings
 from segment.errors import NothingGraded, Problem
-from segment.governance.study import run_trade_off
+from segment.governance.study import keeping, run_trade_off, study_methods, study_part
 from segment.grading import Grading
 from segment.io.audit import LoadResult
 from segment.jsonable import jsonable
@@ -175,24 +175,40 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
 
     say("validating against churn and profit")
     backtest = None
+    studied = len(cfg.backtest_origins) >= 3  # a rolling backtest: the stability study follows validation
+    # the study's methods (with the published one) are known once validation has recommended one,
+    # before it reads the backtest: what the study reads of the backtest's gradings is kept for them
+    chosen: list[str | None] = [cfg.publish]
+    reusable: dict[str, Grading] = {}
+
+    def recommended(recommendation: Any) -> None:
+        chosen[0] = cfg.publish or (recommendation.method if recommendation is not None else None)
+
     if cfg.backtest_origins:  # the run's own gradings are reused: the same date twice, the origin's wins
         known = {str(cfg.as_of): Grading(str(cfg.as_of), {}, current.assignments), origin: at_origin}
-        backtest = runner.gradings(cfg.backtest_origins, spec=runner.spec.only(current.fitted), known=known)
+        backtest = runner.gradings(cfg.backtest_origins, spec=runner.spec.only(current.fitted), known=known,
+                                   keep_features=studied)
+        if studied:
+            backtest = keeping(backtest, reusable, lambda: study_methods(cfg, chosen[0]) if chosen[0] else [])
     with runner.timed("validate"):
         validation = validate_all(ValidationSettings(**cfg.validation), at_origin=at_origin,
                                   origin_features=origin_features, current=current, current_features=features,
                                   horizon_days=cfg.window, backtest=backtest, not_graded=not_graded,
                                   follow_up=decision_settings(cfg.decision).follow_up,
                                   key_accounts=decision_settings(cfg.decision).key_accounts,
-                                  profit_before=runner.profit_before(str(cfg.as_of)), progress=progress)
+                                  profit_before=runner.profit_before(str(cfg.as_of)), progress=progress,
+                                  on_recommended=recommended)
     say(f"validated in {timings['validate']:.1f} s")
 
     trade_off = None
-    chosen = cfg.publish or (validation.recommended.method if validation.recommended is not None else None)
-    if len(cfg.backtest_origins) >= 3 and chosen in current.fitted:  # a rolling backtest: what stable grades cost
+    if studied and chosen[0] in current.fitted:  # a rolling backtest: what stable grades cost
         say("stability study: flip-flops and top-tier capture under each stability rule, at every quarter end")
+        methods = study_methods(cfg, chosen[0])
+        reusable.update({str(cfg.as_of): study_part(current, methods, features),  # the origin's wins
+                         origin: study_part(at_origin, methods, origin_features)})
         with runner.timed("stability"):
-            trade_off = run_trade_off(cfg, chosen, runner=runner)
+            trade_off = run_trade_off(cfg, chosen[0], runner=runner, known=reusable)
+    del reusable
 
     tuning = None
     if cfg.tuning:  # weight tuning (segment.tuning): its own fold origins and judged origin, from the config

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from segment.errors import UserError
-from segment.governance.ledger import (GovernanceError, entry_of, find_previous, published_table, read_published,
-                                       rows_in, same_ids, series_runs, sort_order, strictly_increasing,
-                                       write_published)
+from segment.governance.ledger import (GovernanceError, entry_of, find_previous, id_numbers, published_table,
+                                       read_published, rows_in, same_ids, series_runs, sort_order,
+                                       strictly_increasing, write_published)
 from segment.hashing import file_sha256
 from tests.governance.conftest import make_run
 
@@ -106,6 +106,18 @@ def test_the_id_helpers_agree_with_pandas(ids, among, dtype):
     assert sort_order(a).tolist() == np.argsort(np.array(ids, dtype=object), kind="stable").tolist()
     assert same_ids(a, b) == (ids == among)
     assert same_ids(a, pd.Index(ids, dtype="object")) and rows_in(a, a).tolist() == list(range(len(ids)))
+    both = a.append(b)  # ids repeated: the same number for the same id, numbered in order of first appearance
+    assert id_numbers(both).tolist() == pd.factorize(np.array(both, dtype=object))[0].tolist()
+
+
+@settings(max_examples=40, deadline=None)
+@given(numbers=st.lists(st.integers(-2**40, 2**40), max_size=40))
+def test_id_numbers_of_integers_are_pandas_factorize(numbers):
+    for dtype in ("int64", "uint64"):
+        if dtype == "uint64" and any(n < 0 for n in numbers):
+            continue
+        ids = pd.Index(np.array(numbers, dtype=dtype))
+        assert id_numbers(ids).tolist() == pd.factorize(np.array(numbers, dtype=object))[0].tolist()
 
 
 @pytest.fixture

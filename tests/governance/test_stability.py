@@ -364,3 +364,100 @@ def test_stabilise_leaves_the_history_unchanged_and_reuses_given_links():
     for a, b in zip(out, again):
         pd.testing.assert_frame_equal(a, b)
     assert any((g["tier"] != g["raw_tier"]).any() for g in out)  # the rules acted
+
+
+@pytest.mark.parametrize("object_ids", [False, True])
+def test_trade_off_is_the_same_whether_a_dates_gradings_share_their_index_or_not(object_ids):
+    """``trade_off`` numbers the customers once per index object (the study's gradings of a date
+    share one); separate index objects, or rows in another order, give the same table."""
+    from segment.governance.study import customer_numbers
+
+    rng = np.random.default_rng(3)
+    pool = np.array([f"c{i:03d}" for i in range(200)] + ["é1", "中2"])
+    shared, separate, outcomes = {"a": [], "b": []}, {"a": [], "b": []}, {}
+    for k, as_of in enumerate(QUARTERS):
+        ids = rng.permutation(pool[rng.random(len(pool)) < 0.8])
+        index = pd.Index(ids, dtype=object if object_ids else "str", name="customer_id")
+        for name in ("a", "b"):
+            score = rng.normal(size=len(ids))
+            frame = pd.DataFrame({
+                "tier": pd.Categorical(pd.qcut(-score, [0, 0.2, 0.5, 1], labels=["A", "B", "C"]), dtype=TIERS),
+                "score": score, "provisional": rng.random(len(ids)) < 0.1, "tenure_days": 91.0 * (k + 1),
+                "profit": rng.normal(size=len(ids)), "orders": rng.integers(0, 3, len(ids))}, index=index)
+            shared[name].append((as_of, frame))
+            own = frame.set_axis(pd.Index(list(ids), dtype=index.dtype, name="customer_id"))
+            separate[name].append((as_of, own.iloc[::-1] if name == "b" else own))  # b: rows reversed
+        outcomes[as_of] = pd.DataFrame({"churned": False, "revenue_outcome": 1.0,
+                                        "profit_outcome": rng.normal(3.0, 9.0, len(pool))},
+                                       index=pd.Index(pool, dtype=index.dtype, name="customer_id"))
+    numbers = customer_numbers(shared)
+    assert len(numbers) == len(QUARTERS)  # one index per date, encoded once
+    by_id = {}
+    for history in shared.values():
+        for _, g in history:
+            for customer, number in zip(g.index, numbers[id(g.index)]):
+                assert by_id.setdefault(customer, number) == number  # the same customer, the same number
+    assert len(set(by_id.values())) == len(by_id)
+    assert len(customer_numbers(separate)) == 2 * len(QUARTERS)
+    table = trade_off(shared, outcomes)
+    pd.testing.assert_frame_equal(trade_off(separate, outcomes), table)
+    assert table["held_share"].gt(0).any() and table["flip_flop_rate"].gt(0).any()  # the rules and flips occur
+
+
+def _study_lines(lines):
+    """The stability study's progress lines of a run: (date, whether the run's own grading was reused)."""
+    study = lines[next(i for i, m in enumerate(lines) if m.startswith("stability study")):]
+    return {m.split()[2]: "the run's own grading" in m for m in study if m.startswith("backtest: origin")}
+
+
+@pytest.mark.parametrize("publish", [None, "rfm"])
+def test_a_runs_study_reuses_the_gradings_the_run_made_and_gets_the_same_table(publish):
+    """The study grades again only the quarter ends the run did not grade: its grading date and
+    the backtest origins are the run's own (all methods kept when the published one is not
+    pinned); the table is the one the study makes alone."""
+    import dataclasses
+
+    from segment.config import RunConfig
+    from segment.governance.study import run_trade_off
+    from segment.pipeline import run_pipeline
+
+    config = RunConfig.from_yaml(Path(__file__).resolve().parents[2] / "configs" / "quick_cdnow_sample.yaml")
+    config = dataclasses.replace(config, publish=publish)
+    lines = []
+    result = run_pipeline(config, progress=lines.append)
+    reused = _study_lines(lines)
+    assert reused == {"1997-03-31": True, "1997-06-30": True, "1997-09-30": True, "1997-12-31": False,
+                      "1998-03-31": False, "1998-06-30": False}
+    chosen = publish or result.validation.recommended.method
+    pd.testing.assert_frame_equal(result.stability_trade_off, run_trade_off(config, chosen))
+
+
+def test_the_study_grades_again_a_known_grading_it_cannot_use():
+    """A known grading lacking one of the study's methods, or made with other parameters than
+    the study grades with (a config whose weights differ from the runner's), is graded again."""
+    import dataclasses
+
+    from segment.config import RunConfig
+    from segment.governance.study import quarter_histories, study_part
+    from segment.runner import Runner
+
+    config = RunConfig.from_yaml(Path(__file__).resolve().parents[2] / "configs" / "quick_cdnow_sample.yaml")
+    runner = Runner.load(config)
+    made = {g.as_of: g for g in runner.gradings(["1997-03-31", "1997-06-30"], keep_features=True)}
+    known = {"1997-03-31": study_part(made["1997-03-31"], ["abc_revenue"]),  # lacks weighted
+             "1997-06-30": study_part(made["1997-06-30"], ["abc_revenue", "weighted"])}
+    lines = []
+    runner.say = lines.append
+    plain, _ = quarter_histories(config, ["abc_revenue", "weighted"], runner=runner)
+    lines.clear()
+    reused, _ = quarter_histories(config, ["abc_revenue", "weighted"], runner=runner, known=known)
+    assert _study_lines(["stability study", *lines]) == {
+        "1997-03-31": False, "1997-06-30": True, "1997-09-30": False, "1997-12-31": False, "1998-03-31": False,
+        "1998-06-30": False}
+    for m in plain:
+        for (_, a), (_, b) in zip(plain[m], reused[m]):
+            pd.testing.assert_frame_equal(a, b)
+    other = dataclasses.replace(config, methods={**config.methods, "weighted": {"weights": {"monetary_total": 1.0}}})
+    lines.clear()
+    quarter_histories(other, ["abc_revenue", "weighted"], runner=runner, known=known)
+    assert not any(_study_lines(["stability study", *lines]).values())  # other weights: nothing reused

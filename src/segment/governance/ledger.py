@@ -142,7 +142,8 @@ def id_numbers(ids) -> np.ndarray:
     appearance from 0 (``pd.factorize(ids)[0]``)."""
     arr = _arrow_text(ids)
     if arr is None:
-        return pd.factorize(np.asarray(ids, dtype=object))[0].astype(np.int64, copy=False)
+        values = np.asarray(ids)
+        return pd.factorize(values if values.dtype.kind in "iu" else values.astype(object))[0].astype(np.int64, copy=False)
     return pc.dictionary_encode(arr).indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
 
 

@@ -33,12 +33,13 @@ import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
+from segment.governance.ledger import id_numbers, same_ids
 from segment.governance.stability import (History, flip_flops, history_customers, history_links, outcome_rows,
                                           share_flipped, stabilise, top_tier_capture)
 from segment.horizon import Horizon
@@ -64,6 +65,7 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
     judged on ``outcomes`` (origin -> outcome table; origins without one are not judged): one
     row per rule set and method, in the given orders, columns ``COLUMNS``."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
+    numbers = customer_numbers(histories)
     for method, history in histories.items():  # one method at a time: what it shares is let go after it
         # what every rule set shares (the rules change tiers, never who is graded): each grading's
         # customers' rows in its origin's outcome table and in the grading before, the customers as numbers
@@ -72,6 +74,8 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
             if str(as_of) in outcomes:
                 check_outcomes(outcomes[str(as_of)])
                 aligned[str(as_of)] = outcome_rows(g, outcomes[str(as_of)])
+        # the rules and the flip-flops compare customers only with each other: by number, not by id
+        history = [(as_of, g.set_axis(numbers[id(g.index)])) for as_of, g in history]
         links, customers = history_links(history), history_customers(history)
         for label, rules in rule_sets.items():
             stable = stabilise(history, **rules, links=links)
@@ -98,6 +102,23 @@ def trade_off(histories: Mapping[str, History], outcomes: Mapping[str, pd.DataFr
     return pd.DataFrame(rows, columns=list(COLUMNS))
 
 
+def customer_numbers(histories: Mapping[str, History]) -> dict[int, pd.Index]:
+    """Each grading's customers as numbers (an int64 index: the same number for the same customer
+    in every grading of every method), by ``id`` of the grading's index. The ids are encoded once
+    per index object: the gradings of one date share theirs (``quarter_histories``), and integer
+    indexes keep the lookups pandas caches, which it does not for text stored by Arrow."""
+    indexes = {id(g.index): g.index for history in histories.values() for _, g in history}
+    if not indexes:
+        return {}
+    listed = list(indexes.values())
+    numbers = id_numbers(listed[0].append(listed[1:]))
+    out, start = {}, 0
+    for key, index in indexes.items():
+        out[key] = pd.Index(numbers[start:start + len(index)], name=index.name)
+        start += len(index)
+    return out
+
+
 def top_share(grading: pd.DataFrame) -> float:
     """The share of the grading's customers in its best tier."""
     tier = grading["tier"]
@@ -122,13 +143,53 @@ def _quarter_before(as_of: str) -> str:
     return str((pd.Timestamp(as_of) - pd.offsets.QuarterEnd(1)).date())
 
 
+#: what the study reads of a grading's assignments and of its feature table
+ASSIGNMENT_COLUMNS = ("tier", "score", "provisional")
+FEATURE_COLUMNS = ("tenure_days", "profit", "frequency")
+
+
+def study_part(g: Any, methods: Iterable[str], features: pd.DataFrame | None = None) -> Any:
+    """What the study reads of the grading ``g`` (a ``segment.grading.Grading``, graded on
+    ``features`` or on its own ``features``) for ``methods`` (those it has), as a grading of its own:
+    copies of those columns only, so the rest of the grading's tables can be let go."""
+    from segment.grading import Grading
+
+    f = g.features if features is None else features
+    return Grading(str(g.as_of), {}, {m: g.assignments[m][list(ASSIGNMENT_COLUMNS)].copy()
+                                      for m in methods if m in g.assignments},
+                   outcomes=None if g.outcomes is None else g.outcomes[list(OUTCOME_COLUMNS)].copy(),
+                   features=None if f is None else f[list(FEATURE_COLUMNS)].copy())
+
+
+def keeping(gradings: Iterable[Any], kept: dict[str, Any], methods: Callable[[], Iterable[str]]) -> Iterator[Any]:
+    """``gradings`` as they come (the backtest's), keeping in ``kept`` (by date) the ``study_part``
+    for ``methods()`` (asked at each grading) of each that carries its feature table, so the study
+    need not grade those dates again; the feature table is then let go (the consumer does not read it)."""
+    for g in gradings:
+        if g.features is not None:
+            kept[str(g.as_of)] = study_part(g, methods())
+            g.features = None
+        yield g
+
+
+def _with(frame: pd.DataFrame, other: pd.DataFrame) -> pd.DataFrame:
+    """``frame.join(other)`` (a left join on the customers), by position when the two list the same
+    customers in the same order (the usual case: one feature table): the result then has
+    ``other``'s index object."""
+    if same_ids(frame.index, other.index):
+        return pd.concat([frame.set_axis(other.index), other], axis=1)
+    return frame.join(other)
+
+
 def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
                       origins: Sequence[str] | None = None, *, progress: Callable[[str], None] | None = None,
-                      runner: Any = None,
+                      runner: Any = None, known: Mapping[str, Any] | None = None,
                       ) -> tuple[dict[str, list[tuple[str, pd.DataFrame]]], dict[str, pd.DataFrame]]:
     """(method -> history, origin -> outcomes) of ``config``'s data (module docstring);
     ``config``: a config file or a ``RunConfig``; ``runner``: the run's ``segment.runner.Runner``
-    of that config (its data and cached gradings are reused), else one is made."""
+    of that config (its data and cached gradings are reused), else one is made. ``known``: date ->
+    a grading the run made already with its spec (``study_part``: with its feature table), reused
+    at an origin when it has every one of ``methods``, each graded as the study would grade it."""
     from segment.config import RunConfig
     from segment.features import build_features
     from segment.grading import MethodSpec
@@ -161,36 +222,46 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
             features = build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
         return features[["profit", "frequency"]].astype(float)
 
+    same = all(runner.spec.methods.get(m) == spec.methods[m] for m in methods)  # the run's gradings are the study's
+    reused = {o: g for o, g in (known or {}).items() if same and o in origins and g.features is not None
+              and all(m in g.assignments for m in methods)}
     histories: dict[str, list[tuple[str, pd.DataFrame]]] = {m: [] for m in methods}
     outcomes: dict[str, pd.DataFrame] = {}
     before = to_date(_quarter_before(origins[0]))
-    for g in runner.gradings(origins, spec=spec, keep_features=True):
+    for g in runner.gradings(origins, spec=spec, keep_features=True, known=reused):
         if g.not_graded:
             method, reason = next(iter(g.not_graded.items()))
             raise GovernanceError([Problem(str(cfg.source), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
         features = g.features  # the table it was graded on (Runner.features_at's, without a cache)
         now = to_date(g.as_of, features)
-        quarter = (now - before.reindex(now.index).fillna(0.0)).rename(columns={"frequency": "orders"})
-        for method, a in g.assignments.items():
-            frame = a[["tier", "score", "provisional"]].join(features[["tenure_days"]])
-            histories[method].append((g.as_of, frame.join(quarter)))
+        earlier = before.set_axis(now.index) if same_ids(before.index, now.index) else before.reindex(now.index)
+        quarter = (now - earlier.fillna(0.0)).rename(columns={"frequency": "orders"})
+        # the methods' gradings of a date share one index object (trade_off numbers each index once)
+        extra = _with(features[["tenure_days"]], quarter)
+        for method in methods:
+            histories[method].append((g.as_of, _with(g.assignments[method][list(ASSIGNMENT_COLUMNS)], extra)))
         if g.outcomes is not None:
             outcomes[g.as_of] = g.outcomes[list(OUTCOME_COLUMNS)]  # what the table reads of them
         before = now
     return histories, outcomes
 
 
-def run_trade_off(config: Any, published: str, *, runner: Any = None,
+def study_methods(config: Any, published: str) -> list[str]:
+    """The methods a run's study grades: the published one and ``DEFAULT_METHODS`` that the config lists."""
+    return list(dict.fromkeys([published, *(m for m in DEFAULT_METHODS if m in config.methods)]))
+
+
+def run_trade_off(config: Any, published: str, *, runner: Any = None, known: Mapping[str, Any] | None = None,
                   progress: Callable[[str], None] | None = None) -> pd.DataFrame | None:
     """The trade-off table a run shows in its analyst report (``segment.reporting.stability_views``):
     measured when the run has a rolling backtest (three or more ``backtest_origins``), at every
-    quarter end of its data, for the published method and ``DEFAULT_METHODS`` that the config
-    lists; None otherwise (and when the data has fewer than three quarter ends)."""
+    quarter end of its data, for ``study_methods``; None otherwise (and when the data has fewer
+    than three quarter ends). ``known``: the run's own gradings (``quarter_histories``)."""
     if len(config.backtest_origins) < 3:
         return None
-    methods = list(dict.fromkeys([published, *(m for m in DEFAULT_METHODS if m in config.methods)]))
+    methods = study_methods(config, published)
     try:
-        histories, outcomes = quarter_histories(config, methods, progress=progress, runner=runner)
+        histories, outcomes = quarter_histories(config, methods, progress=progress, runner=runner, known=known)
     except GovernanceError as exc:
         if [q.key for q in exc.problems] == ["--origins"]:  # fewer than three quarter ends: nothing to measure
             return None

@@ -87,7 +87,8 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
                  backtest: Iterable[Grading] | None = None, not_graded: dict[str, str] | None = None,
                  follow_up: int = DecisionSettings.follow_up, key_accounts: int = DecisionSettings.key_accounts,
                  published: str | None = None, profit_before: Callable[[pd.Series], pd.Series] | None = None,
-                 progress: Callable[[str], None] | None = None) -> ValidationResult:
+                 progress: Callable[[str], None] | None = None,
+                 on_recommended: Callable[[Any], None] | None = None) -> ValidationResult:
     """Validation at the validation origin (``at_origin``, with its outcomes, graded on
     ``origin_features``), the rolling backtest and migration over ``backtest`` (gradings in
     date order; None: no backtest), and the early-warning list at the grading date
@@ -104,12 +105,16 @@ def validate_all(settings: ValidationSettings, *, at_origin: Grading, origin_fea
     ``key_accounts`` (``decision.key_accounts``): the profit covered by each grading's top
     that-many customers ("capacity", "capacity_curve") and its paired differences ("capacity_differences") to the recommended grading, to ``published`` (the
     method the previous run of the series published, from the ledger; None on a first run), to ABC
-    by revenue (when graded) and to random. ``progress(message)`` is called before each step."""
+    by revenue (when graded) and to random. ``progress(message)`` is called before each step;
+    ``on_recommended(recommendation)`` once the recommendation (a ``Recommendation`` or None) is
+    decided, before ``backtest`` is read."""
     v = settings
     result = validate_at_origin(v, features=origin_features, outcomes=at_origin.outcomes,
                                 assignments=at_origin.assignments, key_accounts=int(key_accounts), progress=progress)
     tables = result["tables"]
     recommended = recommend(tables["leaderboard"], float(v.practical_margin))
+    if on_recommended is not None:  # before the backtest is read: its caller may keep what it needs of it
+        on_recommended(recommended)
     if not_graded:
         tables["leaderboard"] = with_not_graded(tables["leaderboard"], dict(not_graded))
     notes: list[str] = []
