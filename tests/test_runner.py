@@ -133,3 +133,28 @@ def test_a_grading_carries_its_feature_table_only_when_asked():
     assert [g.outcomes is not None for g in kept] == [True, False]
     for g in kept:
         pd.testing.assert_frame_equal(g.features, r.features_at(g.as_of))
+
+
+def test_outcomes_of_a_date_with_its_window_in_the_data_come_from_the_features_scan(monkeypatch):
+    """features_at builds the outcomes in the same scan when the data covers the horizon after the
+    date (identical to build_outcomes); outcomes_at takes them once; a date without a full window,
+    or asked again, is scanned for its outcomes alone."""
+    import segment.runner as runner_module
+    from segment.outcomes import build_outcomes
+
+    log = tx([(c, d, 10.0 + i) for i, c in enumerate("abc") for d in ("1997-01-15", "1997-11-02", "1998-02-10")])
+    loaded = SimpleNamespace(transactions=log, customers=None, first_day="1997-01-15", data_end="1998-06-30")
+    spec = GradingSpec({"abc_revenue": MethodSpec("abc_revenue")}, horizon_days=Horizon(2, "Q"),
+                       feature_kwargs={"gross_margin": 0.25, "cost_per_order": 1.0})
+    r = Runner(loaded, spec)
+    alone = {d: build_outcomes(log, as_of=d, horizon_days=Horizon(2, "Q"), data_end="1998-06-30", gross_margin=0.25,
+                               cost_per_order=1.0) for d in ("1997-09-30", "1997-12-31")}
+    scans = []
+    monkeypatch.setattr(runner_module, "build_outcomes", lambda *a, **k: scans.append(k["as_of"]) or build_outcomes(*a, **k))
+    r.features_at("1997-09-30")
+    pd.testing.assert_frame_equal(r.outcomes_at("1997-09-30"), alone["1997-09-30"])
+    assert scans == []  # from the features' scan
+    pd.testing.assert_frame_equal(r.outcomes_at("1997-09-30"), alone["1997-09-30"])
+    r.features_at("1998-03-31")  # 1998-03-31 + 2Q is after the data: the features alone
+    pd.testing.assert_frame_equal(r.outcomes_at("1997-12-31"), alone["1997-12-31"])
+    assert scans == ["1997-09-30", "1997-12-31"]

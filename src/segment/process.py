@@ -20,6 +20,23 @@ def thread_limits(n: int | None) -> Iterator[None]:
         yield
 
 
+@contextlib.contextmanager
+def every_core(rows: int, *, at_least: int = 20_000) -> Iterator[None]:
+    """Inside the block, OpenMP uses every core on ``rows`` of at least ``at_least`` rows, whatever
+    the caller's ``thread_limits``. Only for work whose every row is computed alone, so that its
+    result has the same bits on any number of threads (a fitted model's predictions); never for a
+    sum across rows or a fit."""
+    import os
+
+    if rows < at_least:
+        yield
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=os.cpu_count() or 1, user_api="openmp"):
+        yield
+
+
 def _glibc():
     """The C library if it is glibc (``malloc_trim`` / ``mallopt``), else None."""
     import ctypes

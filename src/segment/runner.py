@@ -57,6 +57,8 @@ class Runner:
         self.say = progress or (lambda message: None)
         self.timings: dict[str, float] = {}
         self._data_key: str | None = None
+        #: outcomes built in the same scan as a date's features (``features_at``), until ``outcomes_at`` takes them
+        self._scanned: dict[str, pd.DataFrame] = {}
 
     @classmethod
     def load(cls, config: Any, *, cache: Any = None, progress: Callable[[str], None] | None = None) -> "Runner":
@@ -92,18 +94,33 @@ class Runner:
         return self._data_key
 
     def features_at(self, as_of: str) -> pd.DataFrame:
-        """The feature table at ``as_of`` (shared through the cache: callers must not change it)."""
+        """The feature table at ``as_of`` (shared through the cache: callers must not change it).
+        When the data covers the horizon after ``as_of``, the outcomes there come from the same scan
+        (``build_features_and_outcomes``, identical to the two apart) and wait for ``outcomes_at``."""
         fkw = dict(self.spec.feature_kwargs)
 
         def compute() -> pd.DataFrame:
-            return build_features(self.loaded.transactions, as_of=as_of, customers=self.loaded.customers, **fkw)
+            tx, customers = self.loaded.transactions, self.loaded.customers
+            if not self._full_window(as_of):
+                return build_features(tx, as_of=as_of, customers=customers, **fkw)
+            f, self._scanned[str(as_of)] = build_features_and_outcomes(
+                tx, as_of=as_of, horizon_days=self.spec.horizon_days, data_end=self.loaded.data_end,
+                customers=customers, **fkw)
+            return f
 
         if self.cache is None:
             return compute()
         return self.cache.features(self.data_key, as_of, fkw, compute)
 
+    def _full_window(self, as_of: str) -> bool:
+        return as_horizon(self.spec.horizon_days).end(to_date(as_of, "as_of")) <= to_date(self.loaded.data_end, "data_end")
+
     def outcomes_at(self, as_of: str) -> pd.DataFrame:
-        """What each customer graded at ``as_of`` did in the window of the spec's horizon after it."""
+        """What each customer graded at ``as_of`` did in the window of the spec's horizon after it
+        (from ``features_at``'s scan of that date when it made them)."""
+        scanned = self._scanned.pop(str(as_of), None)
+        if scanned is not None:
+            return scanned
         return build_outcomes(self.loaded.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
                               data_end=self.loaded.data_end, **self._profit_rule)
 

@@ -217,3 +217,36 @@ def test_the_binned_prediction_is_the_models_to_the_bit(b2b_tables):
     c = ranker(categorical_columns=("industry",)).set_training(train_f, train_y).fit(graded)
     xc = c._design(graded)
     assert np.array_equal(c._predict_design(xc), c.model_.predict(xc))
+
+
+def test_predictions_have_the_same_bits_on_one_thread_and_on_every_core():
+    """predict_profit lifts the caller's thread limit (each customer is predicted alone): on a
+    table above the threshold the predictions equal, to the bit, those made on one thread."""
+    import os
+
+    from threadpoolctl import threadpool_info
+
+    from segment.process import every_core, thread_limits
+
+    rng = np.random.default_rng(1)
+    n = 60_000
+
+    def table(prefix, as_of):
+        f = pd.DataFrame({"profit": rng.gamma(1.0, 100.0, n), "frequency": rng.integers(1, 10, n).astype(float),
+                          "tenure_days": rng.integers(30, 900, n).astype(float)},
+                         index=pd.Index([f"{prefix}{i:05d}" for i in range(n)], name="customer_id"))
+        f.attrs = {"as_of": as_of}
+        return f
+
+    train, graded = table("T", "2023-06-30"), table("G", "2023-12-31")
+    m = ranker(max_iter=20).set_training(train, 2 * train["profit"] + rng.normal(0, 10, n), outcome_end="2023-12-31")
+    m.fit(graded)
+    with thread_limits(1):
+        with every_core(n):
+            lifted = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+        with every_core(100):
+            kept = [i["num_threads"] for i in threadpool_info() if i["user_api"] == "openmp"]
+        pred = m.predict_profit(graded).to_numpy()
+        one = np.concatenate([m.model_.predict(m._design(graded.iloc[i:i + 1000])) for i in range(0, n, 1000)])
+    assert lifted and set(lifted) == {os.cpu_count()} and kept == [1] * len(kept)
+    assert np.array_equal(pred, one)  # one thread (blocks of 1,000 rows, below the threshold) vs every core

@@ -61,6 +61,7 @@ from segment.methods.base import (MONEY, GradingMethod, check_labels, check_shar
                                   signed_money_texts, subset, threshold_reasons, threshold_rules,
                                   thresholds_from_shares)
 from segment.methods.params import param
+from segment.process import every_core
 
 MAX_CATEGORIES = 255  # HistGradientBoosting's limit (max_bins)
 #: customers predicted per block: the model's input matrix is built a block at a time (a tree's
@@ -232,9 +233,10 @@ class SupervisedProfitRanker(GradingMethod):
         if missing:
             raise KeyError(f"SupervisedProfitRanker was trained with columns {missing} this table lacks")
         pred = np.empty(len(features))
-        for start in range(0, len(features), PREDICT_BLOCK_ROWS):
-            block = features.iloc[start:start + PREDICT_BLOCK_ROWS]
-            pred[start:start + len(block)] = self.model_.predict(self._design(block))
+        with every_core(len(features)):  # each customer's prediction alone: the same bits on any number of threads
+            for start in range(0, len(features), PREDICT_BLOCK_ROWS):
+                block = features.iloc[start:start + PREDICT_BLOCK_ROWS]
+                pred[start:start + len(block)] = self.model_.predict(self._design(block))
         return pd.Series(pred, index=features.index, name="predicted_profit")
 
     def _assign(self, features: pd.DataFrame):
