@@ -149,11 +149,14 @@ display(*tables.table(validation.migration_paths, "migration_paths", missing="No
 display(*tables.table(validation.warning_check, "warning_check"))
 
 # %% [markdown]
-# Counts per method at the grading date, then the list for the recommended method.
+# Counts per method at the grading date, then the list for the recommended method (its most profitable
+# customers first; validation/follow_up.csv is the list cut to the team's capacity, most profit at risk first).
 
 # %%
 display(tables.styled(validation.early_warning.groupby("method").size().rename("flagged customers").reset_index(), "flagged"))
 
 # %%
 best = validation.recommended.method
-display(*tables.table(validation.early_warning[validation.early_warning["method"] == best], "early_warning"))
+display(*tables.table(validation.early_warning[validation.early_warning["method"] == best], "early_warning",
+                     first=tables.LIST_ROWS, rest=", most profit first; every method's whole list is in "
+                     "validation/early_warning.csv"))

@@ -381,3 +381,41 @@ def test_report_all_makes_the_runs_of_a_series_in_order(tmp_path, kernels):
     assert previous["run"] == first.name and previous["identical"] is True
     index = (tmp_path / "reports" / "index.html").read_text(encoding="utf-8")
     assert f"identical to {first.name}" in index
+
+
+def test_the_validation_page_lists_the_first_flagged_customers_and_says_how_many_there_are(two_runs):
+    """The recommended method's early-warning list on the analyst page: at most ``LIST_ROWS`` rows,
+    the most profitable first, and when there are more, a sentence with the count and the CSV."""
+    from segment.reporting.tables import LIST_ROWS
+
+    _, first, _, _ = two_runs
+    recommended = load_result(first / "artifacts" / "result.pkl").validation.recommended.method
+    flagged = pd.read_csv(first / "validation" / "early_warning.csv", keep_default_na=False, dtype={"customer_id": str})
+    flagged = flagged[flagged["method"] == recommended]
+
+    class Rows(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inside, self.rows = False, []
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table" and dict(attrs).get("id") == "T_early_warning":
+                self.inside = True
+            elif self.inside and tag == "tr":
+                self.rows.append([])
+
+        def handle_endtag(self, tag):
+            self.inside = self.inside and tag != "table"
+
+        def handle_data(self, data):
+            if self.inside and self.rows and data.strip():
+                self.rows[-1].append(data.strip())
+
+    page = (first / "validation.html").read_text(encoding="utf-8")
+    parser = Rows()
+    parser.feed(page)
+    body = parser.rows[1:]  # the header row first
+    assert len(flagged) > 0 and len(body) == min(LIST_ROWS, len(flagged))
+    assert [r[1] for r in body] == flagged["customer_id"].head(LIST_ROWS).tolist()
+    said = f"The first {LIST_ROWS:,} of {len(flagged):,} rows, most profit first"
+    assert (said in html.unescape(page)) == (len(flagged) > LIST_ROWS)

@@ -349,3 +349,18 @@ def test_tier_outcomes_of_every_method_are_one_figure_of_small_multiples():
     assert len(churn) == 1  # churn on one scale for every grading ...
     assert axes[0, 1].get_ylim() != axes[1, 1].get_ylim()  # ... profit per customer on each one's own
     assert "the 2 quarters after 1997-09-30" in fig._suptitle.get_text()
+
+
+def test_a_long_list_shows_its_first_rows_and_says_where_the_rest_are():
+    from IPython.display import Markdown
+
+    from segment.reporting.tables import table
+
+    early = pd.DataFrame({"method": "rfm", "customer_id": [f"c{i}" for i in range(250)], "tier": "A",
+                          "reason": "falling_revenue", "profit": np.arange(250.0)[::-1]})
+    note, shown, legend = table(early, "early_warning", first=100, rest=", most profit first; all in x.csv")
+    assert isinstance(note, Markdown) and note.data == "The first 100 of 250 rows, most profit first; all in x.csv."
+    assert shown.data["customer"].tolist() == [f"c{i}" for i in range(100)]  # the first rows, in order
+    assert isinstance(legend, Markdown)
+    whole = table(early.head(100), "early_warning", first=100)  # not more than first: the table as it was
+    assert len(whole) == 2 and len(whole[0].data) == 100
