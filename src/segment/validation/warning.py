@@ -90,6 +90,10 @@ def early_warning(assignments: pd.DataFrame, features: pd.DataFrame, *, max_grow
     return out.reset_index()
 
 
+#: ``reason`` by its code in ``warning_flags``: none, falling, overdue, both
+_REASON_TEXTS = ["", "falling_revenue", "overdue_for_an_order", "falling_revenue+overdue_for_an_order"]
+
+
 def warning_flags(assignments: pd.DataFrame, features: pd.DataFrame, *, max_growth: float = -0.5,
                   gap_multiple: float = 2.0, carry: tuple[str, ...] = ()) -> pd.DataFrame:
     """Every top-tier customer with the rule's inputs, ``flagged`` and ``reason`` ('' if not),
@@ -103,9 +107,13 @@ def warning_flags(assignments: pd.DataFrame, features: pd.DataFrame, *, max_grow
     recency = f["recency_days"].to_numpy(dtype=float)
     falling = f["growth_trend"].to_numpy(dtype=float) <= max_growth
     overdue = recency > gap_multiple * gap  # NaN gap: False
-    reason = np.where(falling & overdue, "falling_revenue+overdue_for_an_order",
-                      np.where(falling, "falling_revenue", np.where(overdue, "overdue_for_an_order", "")))
-    return pd.DataFrame({"tier": assignments["tier"].to_numpy()[is_top].astype(str), "flagged": falling | overdue,
+    # text columns made from codes: labels are turned into text once each, not once per customer
+    reason = pd.Categorical.from_codes(np.where(falling & overdue, 3, np.where(falling, 1, np.where(overdue, 2, 0))),
+                                       categories=_REASON_TEXTS).astype("str")
+    tier = assignments["tier"]
+    tier = pd.Categorical.from_codes(tier.cat.codes.to_numpy()[is_top],
+                                     categories=[str(c) for c in tier.cat.categories]).astype("str")
+    return pd.DataFrame({"tier": tier, "flagged": falling | overdue,
                          "reason": reason, "growth_trend": f["growth_trend"].to_numpy(dtype=float),
                          "recency_days": recency, "typical_gap_days": gap,
                          "days_past_usual_gap": recency - gap,
