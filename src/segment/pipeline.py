@@ -207,7 +207,7 @@ def _run_pipeline(cfg: RunConfig, *, progress, cache, on_loaded) -> PipelineResu
         reusable.update({str(cfg.as_of): study_part(current, methods, features),  # the origin's wins
                          origin: study_part(at_origin, methods, origin_features)})
         with runner.timed("stability"):
-            trade_off = run_trade_off(cfg, chosen[0], runner=runner, known=reusable)
+            trade_off = run_trade_off(cfg, chosen[0], runner=runner, known=reusable, progress=progress)
     del reusable
 
     tuning = None

@@ -266,6 +266,8 @@ def run_trade_off(config: Any, published: str, *, runner: Any = None, known: Map
         if [q.key for q in exc.problems] == ["--origins"]:  # fewer than three quarter ends: nothing to measure
             return None
         raise
+    if progress is not None:
+        progress(f"stability study: the trade-off table ({len(methods)} methods x {len(RULE_SETS)} rule sets)")
     return trade_off(histories, outcomes)
 
 

@@ -206,9 +206,14 @@ class Reporter:
             self._finish_series(config.series)  # the run before this one must be in the ledger first
             result.validation = with_published(result.validation, published_before(config, self.reports_dir,
                                                                                     run.target))
+            clock = time.perf_counter()
             result.save(run.tmp / "artifacts" / "result.pkl")
             files = write_tables(result, run.tmp)
+            result.timings["write"] = time.perf_counter() - clock
+            self._say(f"{config.output_name}: result and tables written in {result.timings['write']:.1f} s; publishing")
+            clock = time.perf_counter()
             publication = publish_run(result, run.tmp, reports_dir=self.reports_dir, final=run.target)
+            result.timings["publish"] = time.perf_counter() - clock
             files += publication.files
             pending = _Pending(config, run, {**manifest(result, started, None, names), **publication.fields}, names,
                                files, started, recommended=result.validation.recommended,
