@@ -62,7 +62,7 @@ from segment.governance.publish import published_before, publish_run
 from segment.paths import REPORTS_DIR
 from segment.pipeline import run_pipeline
 from segment.validation.suite import with_published
-from segment.process import release_freed_memory, return_large_blocks_to_system, thread_limits
+from segment.process import release_freed_memory, thread_limits
 from segment.reporting.execute import (NotebookFailed, execute_notebook, load_notebook_tools, record_run_dir,
                                        recorded_run_dir, to_html)
 from segment.reporting.kernels import KernelPool
@@ -132,7 +132,6 @@ class Reporter:
             pool = KernelPool(workers)
             pool.warm_up()
         self.pool = pool
-        return_large_blocks_to_system()
         #: threads of the pipeline's numeric libraries (None = their default; see ``_threads``)
         self.pipeline_threads = pipeline_threads
         self.reports_dir = Path(reports_dir).resolve()
