@@ -149,6 +149,51 @@ def features_outcomes_one_scan(inputs, *, data, as_of, horizon_days, data_end, p
     return {"seconds": seconds, "customers": len(f), "outcome_rows": len(o), "frequency_sum": int(f["frequency"].sum())}
 
 
+def aggregation_profile(inputs, *, data, as_of, horizon_days, data_end, profit) -> dict:
+    """Issue 19 item 1's profile: where build_features_and_outcomes' time goes on the Parquet
+    path, each part timed alone in this process (DuckDB's own threads), the floor beside it:
+    - ``bare_groupby``: the floor (duckdb_groupby's query);
+    - ``order_groupby``: the first of the two GROUP BYs alone, (customer, order) with the three
+      DECIMAL sums (the order table: ``features.order_table``);
+    - ``query_unsorted`` / ``query``: the whole one-scan expression to Arrow, without and with its
+      ORDER BY customer_id;
+    - ``to_pandas``: Arrow to pandas; ``finish``: the rest of the call (index, dtypes, the two
+      tables), the whole call's time minus the query and the conversion."""
+    import duckdb
+
+    from segment.features import duckdb_connection, order_table
+    from segment.outcomes import build_features_and_outcomes, features_and_outcomes_expr
+
+    path = str(inputs[data])
+    raw = duckdb.connect()
+    raw.execute("SET enable_progress_bar = false")
+    quoted = path.replace("'", "''")
+    parts: dict[str, float] = {}
+
+    def timed(name, run):
+        t = time.perf_counter()
+        out = run()
+        parts[name] = round(time.perf_counter() - t, 3)
+        return out
+
+    timed("bare_groupby", lambda: raw.sql(
+        "SELECT customer_id, count(*) AS n, sum(amount) AS revenue, min(order_ts) AS first_ts, max(order_ts) AS last_ts "
+        f"FROM read_parquet('{quoted}') GROUP BY customer_id").to_arrow_table())
+    con = duckdb_connection()
+    t = con.read_parquet(path)
+    timed("order_groupby", lambda: con.to_pyarrow(order_table(t, as_of=as_of, **profit)))
+    expr = features_and_outcomes_expr(t, as_of=as_of, horizon_days=horizon_days, **profit)
+    timed("query_unsorted", lambda: con.to_pyarrow(expr.op().parent.to_expr()))
+    table = timed("query", lambda: con.to_pyarrow(expr))
+    timed("to_pandas", lambda: table.to_pandas(date_as_object=False))
+    start = time.perf_counter()
+    f, _ = build_features_and_outcomes(path, as_of=as_of, horizon_days=horizon_days, data_end=data_end, **profit)
+    seconds = time.perf_counter() - start
+    parts["finish"] = round(seconds - parts["query"] - parts["to_pandas"], 3)
+    return {"seconds": seconds, "customers": len(f), "per_step_seconds": parts,
+            "ratio_to_bare_groupby_same_process": round(seconds / parts["bare_groupby"], 2)}
+
+
 def duckdb_groupby(inputs, *, data, **_) -> dict:
     """The floor: one bare GROUP BY over the same Parquet, result as a pandas frame."""
     import duckdb
@@ -268,6 +313,9 @@ CASES: dict[str, Case] = {c.name: c for c in [
          partial(features_outcomes_one_scan, **CDNOW), ("cdnow_x100",),
          (Target("ratio_max", 2.5, _FLOOR_CDNOW), Target("speedup_min", 4, _LIFETIMES_CDNOW),
           Target("peak_mb_max", 3 * GB))),
+    Case("cdnow7m_aggregation_profile", f"issue 19 item 1: build_features_and_outcomes on {_CDNOW_DATA}, Parquet "
+         "path, timed in parts (per_step_seconds; see the case's docstring), the floor in the same process",
+         partial(aggregation_profile, **CDNOW), ("cdnow_x100",)),
     Case(_FLOOR_CDNOW, "floor: bare DuckDB GROUP BY customer_id (count, sum, min, max) over the same Parquet",
          partial(duckdb_groupby, **CDNOW), ("cdnow_x100",)),
     Case(_LIFETIMES_CDNOW, "lifetimes summary_data_from_transaction_data (calibration only), same data, own venv",

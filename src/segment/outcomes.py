@@ -155,6 +155,23 @@ def profit_before(transactions: Any, customer_ids: Any, *, as_of: Any, horizon_d
     return raw["profit_outcome"].astype(float).reindex(ids, fill_value=0.0).rename("profit_before")
 
 
+def features_and_outcomes_expr(transactions: Any, *, as_of: Any, horizon_days: Horizon | int,
+                               lookback_months: int | None = None, gross_margin: float | None = None,
+                               cost_per_order: float = 0.0, trend_window_days: int = 182) -> ibis.Table:
+    """The one-scan expression of ``build_features_and_outcomes``: one row per customer in the data
+    (sorted), the feature and outcome columns and ``first_seen_after_as_of``."""
+    o = order_table(transactions, as_of=as_of, gross_margin=gross_margin, cost_per_order=cost_per_order)
+    agg = o.group_by("customer_id").aggregate(
+        **feature_aggregates(o, as_of=as_of, lookback_months=lookback_months, trend_window_days=trend_window_days),
+        **outcome_aggregates(o, as_of=as_of, horizon_days=horizon_days),
+    )
+    outcome_parts = ("orders_outcome", "revenue_outcome", "outcome_line_profit")
+    both = derive_outcomes(
+        derive_features(agg, as_of=as_of, cost_per_order=cost_per_order, keep=outcome_parts), cost_per_order=cost_per_order
+    )
+    return both.mutate(first_seen_after_as_of=both.first_order_date.isnull()).order_by("customer_id")
+
+
 def build_features_and_outcomes(
     transactions: Any,
     *,
@@ -174,16 +191,9 @@ def build_features_and_outcomes(
     filters on it), the outcomes only orders in the window.
     """
     check_window(as_of, horizon_days, data_end)
-    o = order_table(transactions, as_of=as_of, gross_margin=gross_margin, cost_per_order=cost_per_order)
-    agg = o.group_by("customer_id").aggregate(
-        **feature_aggregates(o, as_of=as_of, lookback_months=lookback_months, trend_window_days=trend_window_days),
-        **outcome_aggregates(o, as_of=as_of, horizon_days=horizon_days),
-    )
-    outcome_parts = ("orders_outcome", "revenue_outcome", "outcome_line_profit")
-    both = derive_outcomes(
-        derive_features(agg, as_of=as_of, cost_per_order=cost_per_order, keep=outcome_parts), cost_per_order=cost_per_order
-    )
-    raw = execute(both.mutate(first_seen_after_as_of=both.first_order_date.isnull()).order_by("customer_id"))
+    raw = execute(features_and_outcomes_expr(transactions, as_of=as_of, horizon_days=horizon_days,
+                                             lookback_months=lookback_months, gross_margin=gross_margin,
+                                             cost_per_order=cost_per_order, trend_window_days=trend_window_days))
     graded = ~raw["first_seen_after_as_of"].to_numpy(dtype=bool)
     feature_cols = [c for c in raw.columns if c not in (*OUTCOME_COLUMNS, "first_seen_after_as_of", "outcome_line_profit")]
     features = finish_features(raw.loc[graded, feature_cols], transactions, as_of=as_of, lookback_months=lookback_months,
