@@ -461,3 +461,27 @@ def test_the_study_grades_again_a_known_grading_it_cannot_use():
     lines.clear()
     quarter_histories(other, ["abc_revenue", "weighted"], runner=runner, known=known)
     assert not any(_study_lines(["stability study", *lines]).values())  # other weights: nothing reused
+
+
+def test_a_published_method_that_cannot_grade_the_first_quarters_is_measured_from_the_next():
+    """The supervised benchmark (a 91-day training window) cannot grade 1997-03-31, before the data
+    has a window to learn from: the run's study is measured from 1997-06-30 instead of failing the
+    run, and says so; with fewer than three quarter ends left there is no table."""
+    import dataclasses
+
+    from segment.config import RunConfig
+    from segment.governance.study import run_trade_off
+
+    config = RunConfig.from_yaml(Path(__file__).resolve().parents[2] / "configs" / "quick_cdnow_sample.yaml")
+    lines = []
+    table = run_trade_off(config, "supervised", progress=lines.append)
+    assert any(m.startswith("stability study: supervised cannot grade at 1997-03-31; measured from 1997-06-30")
+               for m in lines)
+    assert list(dict.fromkeys(table["method"])) == ["supervised", "weighted", "abc_revenue"]
+    studied = _study_lines(["stability study", *[m for m in lines if "measured from" not in m]])
+    assert "1997-06-30" in studied and "1998-06-30" in studied
+    assert (table["origins_judged"] == 1).all()  # 1997-09-30 only: the first measured origin is not judged
+    # a 400-day window: graded only at 1998-03-31 and 1998-06-30, two quarter ends: nothing to measure
+    longer = dataclasses.replace(config, methods={**config.methods, "supervised": {
+        **config.methods["supervised"], "training_horizon_days": 400}})
+    assert run_trade_off(longer, "supervised") is None

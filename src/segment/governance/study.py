@@ -231,7 +231,9 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
     for g in runner.gradings(origins, spec=spec, keep_features=True, known=reused):
         if g.not_graded:
             method, reason = next(iter(g.not_graded.items()))
-            raise GovernanceError([Problem(str(cfg.source), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
+            error = GovernanceError([Problem(str(cfg.source), f"methods: {method}", f"cannot grade at {g.as_of}: {reason}")])
+            error.as_of = g.as_of  # the origin it cannot grade (run_trade_off measures from the next one)
+            raise error
         features = g.features  # the table it was graded on (Runner.features_at's, without a cache)
         now = to_date(g.as_of, features)
         earlier = before.set_axis(now.index) if same_ids(before.index, now.index) else before.reindex(now.index)
@@ -251,21 +253,43 @@ def study_methods(config: Any, published: str) -> list[str]:
     return list(dict.fromkeys([published, *(m for m in DEFAULT_METHODS if m in config.methods)]))
 
 
+def _quarter_ends(runner: Any) -> list[str]:
+    from segment.validation.origins import quarter_ends
+
+    return [str(d) for d in quarter_ends(runner.loaded.first_day, runner.loaded.data_end)]
+
+
 def run_trade_off(config: Any, published: str, *, runner: Any = None, known: Mapping[str, Any] | None = None,
                   progress: Callable[[str], None] | None = None) -> pd.DataFrame | None:
     """The trade-off table a run shows in its analyst report (``segment.reporting.stability_views``):
     measured when the run has a rolling backtest (three or more ``backtest_origins``), at every
     quarter end of its data, for ``study_methods``; None otherwise (and when the data has fewer
-    than three quarter ends). ``known``: the run's own gradings (``quarter_histories``)."""
+    than three quarter ends). ``known``: the run's own gradings (``quarter_histories``). When a
+    method cannot grade a quarter end (the supervised benchmark before it has a training window),
+    the study is measured from the quarter end after it; fewer than three left: None."""
     if len(config.backtest_origins) < 3:
         return None
+    from segment.runner import Runner
+
     methods = study_methods(config, published)
-    try:
-        histories, outcomes = quarter_histories(config, methods, progress=progress, runner=runner, known=known)
-    except GovernanceError as exc:
-        if [q.key for q in exc.problems] == ["--origins"]:  # fewer than three quarter ends: nothing to measure
-            return None
-        raise
+    runner = runner if runner is not None else Runner.load(config, progress=progress)
+    origins = None  # every quarter end of the data, until a method cannot grade one
+    while True:
+        try:
+            histories, outcomes = quarter_histories(config, methods, origins, progress=progress, runner=runner,
+                                                    known=known)
+            break
+        except GovernanceError as exc:
+            if [q.key for q in exc.problems] == ["--origins"]:  # fewer than three quarter ends: nothing to measure
+                return None
+            failed = getattr(exc, "as_of", None)
+            if failed is None:
+                raise
+            # a method that learns from history cannot grade the first quarters: measured from the next one
+            origins = [o for o in _quarter_ends(runner) if o > failed]
+            if progress is not None:
+                progress(f"stability study: {exc.problems[0].key.split(': ')[-1]} cannot grade at {failed}; "
+                         f"measured from {origins[0] if origins else 'no later quarter end'}")
     if progress is not None:
         progress(f"stability study: the trade-off table ({len(methods)} methods x {len(RULE_SETS)} rule sets)")
     return trade_off(histories, outcomes)
