@@ -20,8 +20,12 @@ def thread_limits(n: int | None) -> Iterator[None]:
         yield
 
 
+#: below this many rows, starting threads costs more than they save (fits on one thread, ``every_core`` off)
+SINGLE_THREAD_ROWS = 20_000
+
+
 @contextlib.contextmanager
-def every_core(rows: int, *, at_least: int = 20_000) -> Iterator[None]:
+def every_core(rows: int, *, at_least: int = SINGLE_THREAD_ROWS) -> Iterator[None]:
     """Inside the block, OpenMP uses every core on ``rows`` of at least ``at_least`` rows, whatever
     the caller's ``thread_limits``. Only for work whose every row is computed alone, so that its
     result has the same bits on any number of threads (a fitted model's predictions); never for a

@@ -39,8 +39,8 @@ from segment.methods.base import GradingMethod
 from segment.outcomes import build_features_and_outcomes, build_outcomes, profit_before, training_frame
 from segment.workcache import frame_fingerprint
 
-#: fits on fewer customers than this run on one thread
-SINGLE_THREAD_ROWS = 20_000
+#: fits on fewer customers than this run on one thread (``segment.process``)
+SINGLE_THREAD_ROWS = process.SINGLE_THREAD_ROWS
 
 
 class Runner:
