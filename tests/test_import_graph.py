@@ -19,7 +19,8 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 
 #: judging (validation, tuning) receives gradings and outcomes; it may read the grading types
 JUDGING = ("segment.validation", "segment.tuning")
-NOT_FROM_JUDGING = ("segment.pipeline", "segment.features", "segment.outcomes", "segment.workcache", "segment.runner")
+NOT_FROM_JUDGING = ("segment.pipeline", "segment.features", "segment.outcomes", "segment.orderbook", "segment.workcache",
+                    "segment.runner")
 
 Graph = dict[str, dict[str, int]]  # module -> {imported module: line of the first such import}
 

@@ -143,9 +143,17 @@ def order_table(
     ``order_date`` is the date of the order's first line. Credit columns (when the data
     has ``due_date``) are sums over the order's invoice lines *as seen on as_of*:
     ``due_lines`` (due on or before as_of), ``days_late_sum``, ``late_lines`` and
-    ``overdue_amount`` (due by as_of and not paid by then).
+    ``overdue_amount`` (due by as_of and not paid by then); ``as_of`` is read for them only.
+
+    ``transactions`` may be a ``segment.orderbook.OrderBook``: its table, built once, when it was
+    built with this ``gross_margin`` (it has no credit columns and no ``order_key``), else its lines'.
     """
-    cut = ibis.literal(to_date(as_of))
+    grain = getattr(transactions, "order_grain", None)
+    if grain is not None:
+        book = grain(gross_margin)
+        if book is not None:
+            return book
+        transactions = transactions.source
     t = as_table(transactions)
     t = t.mutate(order_date=t.order_ts.date())
     t = t.mutate(order_key=t.order_id if "order_id" in t.columns else t.order_date)
@@ -161,6 +169,7 @@ def order_table(
     if "quantity" in t.columns:
         metrics["quantity"] = t.quantity.cast(MONEY).sum()
     if credit and "due_date" in t.columns:
+        cut = ibis.literal(to_date(as_of))
         due = t.due_date.date()
         paid = t.paid_date.date() if "paid_date" in t.columns else ibis.null("date")
         is_due = due.notnull() & (due <= cut)
@@ -262,6 +271,13 @@ def feature_expr(
     return derive_features(agg, as_of=as_of, cost_per_order=cost_per_order).order_by("customer_id")
 
 
+def columns_of(transactions: Any) -> list[str]:
+    """The column names of accepted transactions (``as_table``'s inputs), without scanning them."""
+    if hasattr(transactions, "columns"):  # DataFrame, Ibis table, LazyTransactions, OrderBook
+        return list(transactions.columns)
+    return list(as_table(transactions).columns)
+
+
 def execute(expr: ibis.Expr) -> pd.DataFrame | Any:
     """Run an expression on its own backend, or on a fresh embedded DuckDB for memtables.
 
@@ -332,6 +348,6 @@ def finish_features(raw: pd.DataFrame, transactions: Any, *, as_of: Any, lookbac
         "as_of": str(to_date(as_of)),
         "lookback_months": lookback_months,
         "trend_window_days": int(trend_window_days),
-        "assumptions": profit_rule(list(as_table(transactions).columns), gross_margin, cost_per_order),
+        "assumptions": profit_rule(columns_of(transactions), gross_margin, cost_per_order),
     }
     return df

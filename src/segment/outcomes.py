@@ -28,6 +28,7 @@ from segment.horizon import Horizon, as_horizon
 from segment.features import (
     _finish_frame,
     as_table,
+    columns_of,
     derive_features,
     execute,
     feature_aggregates,
@@ -133,7 +134,7 @@ def finish_outcomes(raw: pd.DataFrame, transactions: Any, *, as_of: Any, horizon
         **({} if window.in_days else {"horizon": str(window)}),
         "outcome_window": [str(cut + dt.timedelta(days=1)), str(window.end(cut))],
         "customers_first_seen_after_as_of": int(later.sum()),
-        "assumptions": profit_rule(list(as_table(transactions).columns), gross_margin, cost_per_order),
+        "assumptions": profit_rule(columns_of(transactions), gross_margin, cost_per_order),
     }
     return df
 

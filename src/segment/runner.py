@@ -3,6 +3,8 @@
 The stages (load -> features/outcomes -> grading -> judging) are functions of their inputs.
 What a run needs around them lives here, once:
 
+- **the order book** (``transactions``, ``segment.orderbook``): the transactions at the order grain,
+  aggregated once, which every date's features, outcomes and training frame are built from;
 - **the work of a date**: the feature table at a date (``features_at``), the outcomes after it
   (``outcomes_at``), the training frame of a method that learns from history (``training``),
   and the gradings (``grade_at``: ``segment.grading.grade`` with the cached, thread-limited fit);
@@ -36,6 +38,7 @@ from segment.features import build_features
 from segment.grading import FitOutcome, Grading, GradingSpec
 from segment.horizon import Horizon, as_horizon
 from segment.methods.base import GradingMethod
+from segment.orderbook import order_book
 from segment.outcomes import build_features_and_outcomes, build_outcomes, profit_before, training_frame
 from segment.workcache import frame_fingerprint
 
@@ -59,6 +62,7 @@ class Runner:
         self._data_key: str | None = None
         #: outcomes built in the same scan as a date's features (``features_at``), until ``outcomes_at`` takes them
         self._scanned: dict[str, pd.DataFrame] = {}
+        self._transactions: Any = None
 
     @classmethod
     def load(cls, config: Any, *, cache: Any = None, progress: Callable[[str], None] | None = None) -> "Runner":
@@ -88,6 +92,18 @@ class Runner:
 
     # ------------------------------------------------------------------ the work of a date
     @property
+    def transactions(self) -> Any:
+        """What the aggregations read: the order book of the loaded transactions (``segment.orderbook``),
+        built on first use, or the transactions themselves where its rules allow no book."""
+        if self._transactions is None:
+            t = time.perf_counter()
+            self._transactions = order_book(self.loaded.transactions, gross_margin=self.spec.feature_kwargs.get("gross_margin"))
+            if self._transactions is not self.loaded.transactions:
+                self.say(f"order book: {len(self._transactions):,} orders of {len(self.loaded.transactions):,} lines "
+                         f"({time.perf_counter() - t:.1f} s)")
+        return self._transactions
+
+    @property
     def data_key(self) -> str:
         if self._data_key is None:
             self._data_key = self.cache.data_key(self.loaded.transactions, self.loaded.customers)
@@ -100,7 +116,7 @@ class Runner:
         fkw = dict(self.spec.feature_kwargs)
 
         def compute() -> pd.DataFrame:
-            tx, customers = self.loaded.transactions, self.loaded.customers
+            tx, customers = self.transactions, self.loaded.customers
             if not self._full_window(as_of):
                 return build_features(tx, as_of=as_of, customers=customers, **fkw)
             f, self._scanned[str(as_of)] = build_features_and_outcomes(
@@ -121,7 +137,7 @@ class Runner:
         scanned = self._scanned.pop(str(as_of), None)
         if scanned is not None:
             return scanned
-        return build_outcomes(self.loaded.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
+        return build_outcomes(self.transactions, as_of=as_of, horizon_days=self.spec.horizon_days,
                               data_end=self.loaded.data_end, **self._profit_rule)
 
     @property
@@ -140,7 +156,7 @@ class Runner:
         """``h -> (features at as_of − h, profit in (as_of − h, as_of])``, for methods that learn
         from history (``segment.outcomes.training_frame``)."""
         def frame(h: Horizon | int) -> tuple[pd.DataFrame, pd.Series]:
-            return training_frame(self.loaded.transactions, as_of=as_of, horizon_days=h,
+            return training_frame(self.transactions, as_of=as_of, horizon_days=h,
                                   first_day=self.loaded.first_day, customers=self.loaded.customers,
                                   **self.spec.feature_kwargs)
 
@@ -198,7 +214,7 @@ class Runner:
                 yield g
                 continue
             self.say(f"backtest: origin {origin} ({i} of {len(ordered)}), grading {len(spec.methods)} methods")
-            tx, customers, fkw = self.loaded.transactions, self.loaded.customers, dict(spec.feature_kwargs)
+            tx, customers, fkw = self.transactions, self.loaded.customers, dict(spec.feature_kwargs)
             if full:
                 f, o = build_features_and_outcomes(tx, as_of=origin, horizon_days=window, customers=customers, **fkw)
             else:

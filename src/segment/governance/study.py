@@ -219,7 +219,7 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
         if pd.Timestamp(as_of) < pd.Timestamp(loaded.first_day):
             return pd.DataFrame({"profit": [], "frequency": []}, dtype=float)
         if features is None or fkw != spec.feature_kwargs:
-            features = build_features(loaded.transactions, as_of=as_of, customers=loaded.customers, **fkw)
+            features = build_features(runner.transactions, as_of=as_of, customers=loaded.customers, **fkw)
         return features[["profit", "frequency"]].astype(float)
 
     same = all(runner.spec.methods.get(m) == spec.methods[m] for m in methods)  # the run's gradings are the study's
