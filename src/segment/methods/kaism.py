@@ -99,6 +99,7 @@ class KAISMMatrix(normalise.NormalisedColumns, GradingMethod):
         axes = self.axis_values(features)
         q = np.asarray(self.split_quantiles, dtype=float)
         self.split_ = {a: float(np.quantile(axes[a].to_numpy(), qa)) for a, qa in zip(AXES, q)}
+        self._assigned_at_fit = self._assigned(axes)  # the fitted table's assignment (base.fit_assign)
 
     def axis_values(self, features: pd.DataFrame) -> pd.DataFrame:
         """Per customer: the attractiveness and position axis values (in [0, 1] for the
@@ -136,7 +137,9 @@ class KAISMMatrix(normalise.NormalisedColumns, GradingMethod):
         return joined(*parts)
 
     def _assign(self, features: pd.DataFrame):
-        axes = self.axis_values(features)
+        return self._assigned(self.axis_values(features))
+
+    def _assigned(self, axes: pd.DataFrame):
         high_a = axes["attractiveness"].to_numpy() >= self.split_["attractiveness"]
         high_p = axes["position"].to_numpy() >= self.split_["position"]
         codes = np.where(high_a, np.where(high_p, 0, 1), np.where(high_p, 2, 3))

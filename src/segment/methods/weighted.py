@@ -161,7 +161,9 @@ class WeightedScore(normalise.NormalisedColumns, GradingMethod):
         if self.tier_cuts is not None:
             self.thresholds_ = np.asarray(self.tier_cuts, dtype=float)
         else:
-            self.thresholds_ = thresholds_from_shares(self.score(features).to_numpy(), self.tier_shares)
+            score = self.score(features).to_numpy()
+            self.thresholds_ = thresholds_from_shares(score, self.tier_shares)
+            self._assigned_at_fit = codes_from_thresholds(score, self.thresholds_), score  # base.fit_assign
 
     # -------------------------------------------------------------- per customer
     def contributions(self, features: pd.DataFrame) -> pd.DataFrame:
