@@ -28,10 +28,12 @@ import warnings
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, special
 from threadpoolctl import threadpool_limits
 
 from segment.errors import CannotGrade
+from segment.methods.base import sorted_distinct
 
 _LOG_BOUND = 10.0
 
@@ -43,13 +45,14 @@ def _as_float(*cols) -> list[np.ndarray]:
 def _grouped(*cols: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
     """Distinct values of each column, and for each distinct *row* the index of its value
     in every column plus the row's count: (uniques, codes, counts)."""
-    uniques, inverse = zip(*(np.unique(np.asarray(c, dtype=float), return_inverse=True) for c in cols))
-    inverse = [inv.reshape(-1).astype(np.int64) for inv in inverse]
+    uniques, inverse = zip(*(sorted_distinct(c) for c in cols))
+    inverse = [inv.astype(np.int64) for inv in inverse]
     if np.prod([float(len(u)) for u in uniques]) < 2.0**62:  # one int64 key per row: a fast 1-D unique
         key = np.zeros(len(inverse[0]), dtype=np.int64)
         for u, inv in zip(uniques, inverse):
             key = key * len(u) + inv
-        rows, counts = np.unique(key, return_counts=True)
+        code, rows = pd.factorize(key, sort=True)  # np.unique(key, return_counts=True), by hashing
+        counts = np.bincount(code, minlength=len(rows))
         codes = []
         for u in reversed(uniques):
             codes.append(rows % len(u))

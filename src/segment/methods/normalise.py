@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from segment.methods.base import Decimals, check_columns, chosen, joined, number, subset, texts
+from segment.methods.base import Decimals, both_zeros, check_columns, chosen, joined, number, subset, texts
 
 LOWER_IS_BETTER: tuple[str, ...] = ("recency_days", "mean_days_late", "late_payment_share", "overdue_amount")
 METHODS = ("rank", "minmax", "robust_z")
@@ -65,7 +65,11 @@ def learn(values: np.ndarray, method: str, *, name: str = "indicator") -> dict:
     if method == "rank":
         # distinct calibration values and how many customers are below each (compact, and
         # one search per distinct value is what makes 2.4 M customers take a second)
-        values, counts = np.unique(v, return_counts=True)
+        if both_zeros(v):  # which zero np.unique keeps is its sort's choice
+            values, counts = np.unique(v, return_counts=True)
+        else:  # v is sorted: each run of equal values starts where it differs from the value before
+            starts = np.flatnonzero(np.concatenate([[True], v[1:] != v[:-1]]))
+            values, counts = v[starts], np.diff(np.append(starts, len(v)))
         state = {"method": "rank", "values": values, "below": np.concatenate([[0], np.cumsum(counts)]), "n": len(v)}
     elif method == "minmax":
         state = {"method": "minmax", "min": float(v[0]), "max": float(v[-1])}
