@@ -154,8 +154,7 @@ def features_outcomes_from_book(inputs, *, data, as_of, horizon_days, data_end, 
     reading the book, built once per run from the transactions in memory (read here with
     ``pandas.read_parquet``, untimed, as ``data: {path: ...}`` holds them).
     ``seconds``: one date's call, the median of three in this process; ``book_seconds``: building
-    the book, once per run; ``dates_to_break_even``: after how many dates the book has paid for itself
-    against the one-scan call from the lines (``lines_seconds``, timed here too)."""
+    the book, once per run (``cdnow7m_features_outcomes_one_scan`` is the call from the lines)."""
     import statistics
 
     import pandas as pd
@@ -168,9 +167,6 @@ def features_outcomes_from_book(inputs, *, data, as_of, horizon_days, data_end, 
     book = OrderBook(tx, gross_margin=profit.get("gross_margin"))
     book_seconds = time.perf_counter() - t
     kw = {"as_of": as_of, "horizon_days": horizon_days, "data_end": data_end, **profit}
-    t = time.perf_counter()
-    build_features_and_outcomes(tx, **kw)
-    lines_seconds = time.perf_counter() - t
     times = []
     for _ in range(3):
         t = time.perf_counter()
@@ -178,9 +174,7 @@ def features_outcomes_from_book(inputs, *, data, as_of, horizon_days, data_end, 
         times.append(time.perf_counter() - t)
     seconds = statistics.median(times)
     return {"seconds": seconds, "per_date_runs_seconds": [round(x, 3) for x in times], "book_seconds": book_seconds,
-            "orders": len(book), "lines_seconds": lines_seconds,
-            "dates_to_break_even": round(book_seconds / max(lines_seconds - seconds, 1e-9), 2),
-            "customers": len(f), "outcome_rows": len(o), "frequency_sum": int(f["frequency"].sum())}
+            "orders": len(book), "customers": len(f), "outcome_rows": len(o), "frequency_sum": int(f["frequency"].sum())}
 
 
 def aggregation_profile(inputs, *, data, as_of, horizon_days, data_end, profit) -> dict:
