@@ -8,13 +8,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from segment.errors import UserError
-from segment.governance.ledger import (GovernanceError, entry_of, find_previous, id_numbers, published_table,
-                                       read_published, rows_in, same_ids, series_runs, sort_order,
-                                       strictly_increasing, write_published)
+from segment.governance.ledger import (GovernanceError, entry_of, find_previous, published_table, read_published,
+                                       series_runs, write_published)
 from segment.hashing import file_sha256
 from tests.governance.conftest import make_run
 
@@ -92,32 +89,6 @@ def test_an_empty_cell_outside_the_indicators_is_refused(tmp_path):
     folder = make_run(tmp_path, "r-20261202T030000", table=table)
     with pytest.raises(GovernanceError, match="cannot be read as a published grading: column 'stay' has empty cells"):
         read_published(entry_of(folder))
-
-
-TEXT_IDS = st.lists(st.text(alphabet="ab,\"\n中0", max_size=4), unique=True, max_size=30)
-
-
-@settings(max_examples=60, deadline=None)
-@given(ids=TEXT_IDS, among=TEXT_IDS, dtype=st.sampled_from(["str", "object"]))
-def test_the_id_helpers_agree_with_pandas(ids, among, dtype):
-    a, b = pd.Index(ids, dtype=dtype), pd.Index(among, dtype=dtype)
-    assert rows_in(a, b).tolist() == pd.Index(among, dtype=object).get_indexer(pd.Index(ids, dtype=object)).tolist()
-    assert strictly_increasing(a) == (a.is_monotonic_increasing and a.is_unique)
-    assert sort_order(a).tolist() == np.argsort(np.array(ids, dtype=object), kind="stable").tolist()
-    assert same_ids(a, b) == (ids == among)
-    assert same_ids(a, pd.Index(ids, dtype="object")) and rows_in(a, a).tolist() == list(range(len(ids)))
-    both = a.append(b)  # ids repeated: the same number for the same id, numbered in order of first appearance
-    assert id_numbers(both).tolist() == pd.factorize(np.array(both, dtype=object))[0].tolist()
-
-
-@settings(max_examples=40, deadline=None)
-@given(numbers=st.lists(st.integers(-2**40, 2**40), max_size=40))
-def test_id_numbers_of_integers_are_pandas_factorize(numbers):
-    for dtype in ("int64", "uint64"):
-        if dtype == "uint64" and any(n < 0 for n in numbers):
-            continue
-        ids = pd.Index(np.array(numbers, dtype=dtype))
-        assert id_numbers(ids).tolist() == pd.factorize(np.array(numbers, dtype=object))[0].tolist()
 
 
 @pytest.fixture

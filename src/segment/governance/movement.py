@@ -44,7 +44,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from segment.errors import GovernanceError, Problem
-from segment.governance.ledger import INDICATORS, is_unique, rows_in, same_ids, sort_order, strictly_increasing
+from segment.governance.ledger import INDICATORS
+from segment.ids import is_unique, rows_in, same_ids, sort_order, strictly_increasing
 
 MOVEMENTS = ("up", "down", "same", "new", "lost")
 PLAIN_NAMES = {"recency_days": "last order", "frequency": "orders", "monetary_total": "revenue to date",

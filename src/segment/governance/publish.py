@@ -81,9 +81,10 @@ from segment.errors import GovernanceError, Problem
 from segment.export import write_table
 from segment.governance.drift import drift_table
 from segment.governance.ledger import (LedgerEntry, find_previous, published_record, published_table, read_published,
-                                       rows_in, same_ids, write_published)
+                                       write_published)
 from segment.governance.stability import CONFIRMED_REASON, State, StabilitySettings, confirmed, step
 from segment.governance.movement import LOST_COLUMN, MOVEMENTS, NEW_REASON, NEW_ROW, movement, movement_matrix
+from segment.ids import rows_in, same_ids
 from segment.methods.registry import display_name
 
 GOVERNANCE_DIR = "governance"

@@ -60,7 +60,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from segment.governance.ledger import id_numbers, rows_in
+from segment.ids import id_numbers, is_unique, rows_in
 from segment.methods.params import param
 
 #: the ``status`` values, in the order a customer passes through them
@@ -154,7 +154,7 @@ def _check(history: History, margin: float | None, min_stay: int | None, review_
             missing += [c for c in ("profit", "orders") if c not in g.columns]
         if missing:
             raise KeyError(f"grading of {as_of} lacks {missing}")
-        if g.index.has_duplicates:
+        if not is_unique(g.index):
             raise ValueError(f"grading of {as_of}: a customer is graded twice ({g.index[g.index.duplicated()][0]!r})")
 
 

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from segment.errors import EXIT_USER, GovernanceError, Problem, UserError
-from segment.governance.ledger import id_numbers, same_ids
+from segment.ids import id_numbers, same_ids
 from segment.governance.stability import (History, flip_flops, history_customers, history_links, outcome_rows,
                                           share_flipped, stabilise, top_tier_capture)
 from segment.horizon import Horizon
@@ -220,7 +220,9 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
             return pd.DataFrame({"profit": [], "frequency": []}, dtype=float)
         if features is None or fkw != spec.feature_kwargs:
             features = build_features(runner.transactions, as_of=as_of, customers=loaded.customers, **fkw)
-        return features[["profit", "frequency"]].astype(float)
+        # copies: a selection of columns is a view of the feature table's whole block, which each
+        # quarter's history would otherwise keep (a gigabyte a quarter end at 2.4 M customers)
+        return features[["profit", "frequency"]].astype(float).copy()
 
     same = all(runner.spec.methods.get(m) == spec.methods[m] for m in methods)  # the run's gradings are the study's
     reused = {o: g for o, g in (known or {}).items() if same and o in origins and g.features is not None
@@ -239,7 +241,7 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
         earlier = before.set_axis(now.index) if same_ids(before.index, now.index) else before.reindex(now.index)
         quarter = (now - earlier.fillna(0.0)).rename(columns={"frequency": "orders"})
         # the methods' gradings of a date share one index object (trade_off numbers each index once)
-        extra = _with(features[["tenure_days"]], quarter)
+        extra = _with(features[["tenure_days"]].copy(), quarter)  # a copy: see to_date
         for method in methods:
             histories[method].append((g.as_of, _with(g.assignments[method][list(ASSIGNMENT_COLUMNS)], extra)))
         if g.outcomes is not None:

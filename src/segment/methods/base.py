@@ -50,6 +50,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from segment.ids import is_unique
 from segment.methods.params import param
 
 
@@ -222,7 +223,7 @@ class GradingMethod:
         if not isinstance(features, pd.DataFrame):
             raise TypeError(f"features must be a pandas DataFrame, got {type(features).__name__}")
         check_columns(features, self.required_features_for_params(), type(self).__name__)
-        if not features.index.is_unique:
+        if not is_unique(features.index):  # no pandas hash table on millions of ids (segment.ids)
             dup = features.index[features.index.duplicated()][:5].tolist()
             raise ValueError(f"the feature table's index (customer_id) has duplicates, e.g. {dup}; one row per customer")
 

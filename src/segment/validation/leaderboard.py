@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from segment.ids import is_unique
 from segment.validation.metrics import (
     Ranking,
     auc_influence,
@@ -100,7 +101,7 @@ def _checked_rankings(assignments: dict[str, pd.DataFrame], outcomes: pd.DataFra
     check_outcomes(outcomes, ("churned", "profit_outcome"))
     if not assignments:
         raise ValueError("no gradings to compare")
-    if outcomes.index.has_duplicates:
+    if not is_unique(outcomes.index):
         raise ValueError("outcome table has duplicate customer_id")
     return rank_all(assignments, outcomes.index) if rankings is None else rankings
 
