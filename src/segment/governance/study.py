@@ -220,9 +220,7 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
             return pd.DataFrame({"profit": [], "frequency": []}, dtype=float)
         if features is None or fkw != spec.feature_kwargs:
             features = build_features(runner.transactions, as_of=as_of, customers=loaded.customers, **fkw)
-        # copies: a selection of columns is a view of the feature table's whole block, which each
-        # quarter's history would otherwise keep (a gigabyte a quarter end at 2.4 M customers)
-        return features[["profit", "frequency"]].astype(float).copy()
+        return features[["profit", "frequency"]].astype(float)
 
     same = all(runner.spec.methods.get(m) == spec.methods[m] for m in methods)  # the run's gradings are the study's
     reused = {o: g for o, g in (known or {}).items() if same and o in origins and g.features is not None
@@ -241,7 +239,7 @@ def quarter_histories(config: Any, methods: Sequence[str] = DEFAULT_METHODS,
         earlier = before.set_axis(now.index) if same_ids(before.index, now.index) else before.reindex(now.index)
         quarter = (now - earlier.fillna(0.0)).rename(columns={"frequency": "orders"})
         # the methods' gradings of a date share one index object (trade_off numbers each index once)
-        extra = _with(features[["tenure_days"]].copy(), quarter)  # a copy: see to_date
+        extra = _with(features[["tenure_days"]], quarter)
         for method in methods:
             histories[method].append((g.as_of, _with(g.assignments[method][list(ASSIGNMENT_COLUMNS)], extra)))
         if g.outcomes is not None:
